@@ -1,0 +1,14 @@
+/**
+ * An error caused by the user's input (a missing file, a bad flag, a broken config).
+ * Front doors print its message alone, without a stack trace, and exit non-zero.
+ */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    /** Exit code the CLI should use; 2 for usage and input errors by convention. */
+    readonly exitCode: number = 2,
+  ) {
+    super(message);
+    this.name = "UserError";
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The ports the research loop talks through. The local CLI and the GitHub App each provide adapters;
+ * the loop itself (src/engine) holds no I/O of its own.
+ */
+import type { LedgerRow } from "../core/ledger.ts";
+import type { RunLogSummary } from "../core/parse-run-log.ts";
+
+/** A whole-file write to an allow-listed path. */
+export interface FileEdit {
+  path: string;
+  content: string;
+}
+
+/** The hypothesis written before an experiment (the REASONING block). */
+export interface Reasoning {
+  hypothesis: string;
+  evidence: string;
+  risk: string;
+}
+
+/** The lesson written after an experiment (the ANALYSIS block). */
+export interface Analysis {
+  result: string;
+  vsExpected: string;
+  why: string;
+  lesson: string;
+}
+
+/** What a proposer wants to try next. */
+export interface Proposal {
+  /** One line, shown in the ledger and as the commit subject. */
+  description: string;
+  /** A short tag grouping experiments that push the same way ("MODEL_DIM+", "optimizer"); used for dead ends. */
+  direction: string | null;
+  reasoning: Reasoning;
+  edits: FileEdit[];
+  /** The hyperparameter settings this proposal amounts to, when the proposer knows them (sweeps never repeat one). */
+  config?: Record<string, string>;
+}
+
+/** Everything a proposer may read when it proposes. */
+export interface ProposeInput {
+  /** The allow-listed files at the base commit, by path. */
+  files: Record<string, string>;
+  /** program.md plus injected sections (notes, results, competitors), within the character budget. */
+  context: string;
+  ledger: LedgerRow[];
+  incumbent: { valBpb: number; commit: string; config: Record<string, string> | null } | null;
+  deadEnds: string[];
+  plateau: boolean;
+  /** Configs already tried (sweep proposers never repeat one). */
+  triedConfigs: Record<string, string>[];
+}
+
+export interface AnalyseInput {
+  proposal: Proposal;
+  summary: RunLogSummary;
+  verdict: "keep" | "discard" | "crash";
+  reason: string;
+  incumbent: number | null;
+}
+
+export interface FixInput {
+  proposal: Proposal;
+  files: Record<string, string>;
+  error: string;
+  logTail: string;
+}
+
+/** Writes hypotheses and changes: Claude when a key is set, otherwise a built-in sweep. */
+export interface Proposer {
+  readonly name: string;
+  propose(input: ProposeInput, signal?: AbortSignal): Promise<Proposal>;
+  analyse(input: AnalyseInput, signal?: AbortSignal): Promise<Analysis>;
+  /** One trivial-fix attempt after a crash; null when the proposer sees no trivial fix. */
+  fix(input: FixInput, signal?: AbortSignal): Promise<Proposal | null>;
+}
+
+/** Where experiments live as commits: local git branches, or pull requests on GitHub. */
+export interface Forge {
+  /** Head commit of the research line. */
+  lineHead(): Promise<string>;
+  /** Contents of a file at a commit, or null when absent. */
+  readFile(commit: string, path: string): Promise<string | null>;
+  /** Commits the edits on top of `base` as experiment `id`; returns the new commit. */
+  createExperiment(input: { id: string; base: string; edits: FileEdit[]; message: string }): Promise<string>;
+  /** Re-applies an experiment's change onto a newer base; null when it no longer applies cleanly. */
+  rebaseExperiment(input: { id: string; commit: string; onto: string; message: string }): Promise<string | null>;
+  /** Keep: the experiment becomes the new head of the research line. */
+  keep(input: { id: string; commit: string }): Promise<void>;
+  /** Discard: the line stays; the experiment is kept aside so its diff stays inspectable. */
+  discard(input: { id: string; commit: string }): Promise<void>;
+  /** Backtrack: the research line is reset to a known-good commit. */
+  backtrack(input: { toCommit: string }): Promise<void>;
+}
+
+/** What a training run produced, measured by our own code, never by the training script. */
+export interface RunOutcome {
+  exitCode: number | null;
+  timedOut: boolean;
+  /** Wall seconds of the training process. */
+  seconds: number;
+  logText: string;
+  logPath: string;
+  /** UTF-8 bytes of each counted code file. */
+  codeBytes: number;
+  /** Bytes of the compressed model file; null when the run wrote none. */
+  modelBytes: number | null;
+}
+
+export interface RunRequest {
+  id: string;
+  commit: string;
+  seed: number | null;
+  /** Called with each line of output as it arrives (progress bars). */
+  onLine?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Trains one commit on the configured tier. */
+export interface Runner {
+  run(request: RunRequest): Promise<RunOutcome>;
+}
+
+/** Persistent loop state besides the ledger and notes. */
+export interface LoopState {
+  /** Experiments so far (the next id is derived from it). */
+  counter: number;
+  /** Per experiment: direction and config, so signals and sweeps survive restarts. */
+  experiments: Record<string, { direction: string | null; config: Record<string, string> | null; commit: string }>;
+}
+
+/** results.tsv, notes.md and loop state; every write is atomic. */
+export interface Store {
+  readLedger(): Promise<LedgerRow[]>;
+  writeLedger(rows: LedgerRow[]): Promise<void>;
+  readNotes(): Promise<string>;
+  writeNotes(markdown: string): Promise<void>;
+  readState(): Promise<LoopState>;
+  writeState(state: LoopState): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+}

@@ -1,0 +1,51 @@
+import { UserError } from "../core/user-error.ts";
+import type { Command, CommandIO } from "./commands/command.ts";
+import { commands } from "./commands/index.ts";
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return `usage: caddie <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'caddie <command> --help' for a command's options.\n`;
+}
+
+/** Entry point of bin/caddie. Returns the exit code; never throws. */
+export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise<number> {
+  const controller = new AbortController();
+  const onSigint = () => controller.abort(new Error("interrupted"));
+  const full: CommandIO = {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    env: process.env,
+    signal: controller.signal,
+    ...io,
+  };
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    full.stdout(usage());
+    return name ? 0 : 2;
+  }
+  const command: Command | undefined = commands.find((c) => c.name === name);
+  if (!command) {
+    full.stderr(`caddie: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    full.stdout(`usage: ${command.usage}\n`);
+    return 0;
+  }
+  if (!io.signal) process.once("SIGINT", onSigint);
+  try {
+    return await command.run(rest, full);
+  } catch (error) {
+    if (error instanceof UserError) {
+      full.stderr(`caddie ${name}: ${error.message}\n`);
+      return error.exitCode;
+    }
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    full.stderr(`caddie ${name}: internal error (please report it)\n${message}\n`);
+    return 70;
+  } finally {
+    process.removeListener("SIGINT", onSigint);
+  }
+}

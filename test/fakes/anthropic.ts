@@ -1,0 +1,142 @@
+/**
+ * A local server speaking the Anthropic Messages API (POST /v1/messages), for tests that drive the real
+ * @anthropic-ai/sdk over real HTTP. Each test scripts the replies; the server checks the request shape the
+ * way the real API does (required fields, roles, tool definitions) and records every request.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface MessagesRequest {
+  model: string;
+  max_tokens: number;
+  messages: { role: "user" | "assistant"; content: unknown }[];
+  system?: unknown;
+  tools?: { name: string; description?: string; input_schema: Record<string, unknown> }[];
+  tool_choice?: unknown;
+  [key: string]: unknown;
+}
+
+export type ContentBlock =
+  | { type: "text"; text: string }
+  | { type: "tool_use"; id?: string; name: string; input: Record<string, unknown> };
+
+/** A scripted reply: content blocks (the server wraps them in a full Message), or a raw HTTP answer. */
+export type FakeReply = { content: ContentBlock[]; stop_reason?: string } | { status: number; body: unknown };
+
+export interface FakeAnthropic {
+  url: string;
+  requests: MessagesRequest[];
+  /** Shape errors the server answered with 400; tests assert it stays empty. */
+  violations: string[];
+  close(): Promise<void>;
+}
+
+function checkRequest(body: unknown): string | null {
+  if (typeof body !== "object" || body === null) return "body must be a JSON object";
+  const b = body as Record<string, unknown>;
+  if (typeof b.model !== "string" || b.model === "") return "model: required string";
+  if (typeof b.max_tokens !== "number" || !Number.isInteger(b.max_tokens) || b.max_tokens < 1)
+    return "max_tokens: required positive integer";
+  if (!Array.isArray(b.messages) || b.messages.length === 0) return "messages: required non-empty array";
+  for (const [i, m] of b.messages.entries()) {
+    const msg = m as Record<string, unknown>;
+    if (msg.role !== "user" && msg.role !== "assistant") return `messages.${i}.role: must be user or assistant`;
+    if (typeof msg.content !== "string" && !Array.isArray(msg.content)) return `messages.${i}.content: string or array`;
+  }
+  if ((b.messages[0] as Record<string, unknown>).role !== "user") return "messages: first message must use the user role";
+  if (b.tools !== undefined) {
+    if (!Array.isArray(b.tools)) return "tools: must be an array";
+    for (const [i, t] of b.tools.entries()) {
+      const tool = t as Record<string, unknown>;
+      if (typeof tool.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) return `tools.${i}.name: invalid`;
+      const schema = tool.input_schema as Record<string, unknown> | undefined;
+      if (!schema || schema.type !== "object") return `tools.${i}.input_schema: type must be object`;
+    }
+  }
+  return null;
+}
+
+let ids = 0;
+
+function message(request: MessagesRequest, reply: { content: ContentBlock[]; stop_reason?: string }) {
+  const content = reply.content.map((block) =>
+    block.type === "tool_use" ? { ...block, id: block.id ?? `toolu_fake_${++ids}` } : block,
+  );
+  const hasTool = content.some((b) => b.type === "tool_use");
+  return {
+    id: `msg_fake_${++ids}`,
+    type: "message",
+    role: "assistant",
+    model: request.model,
+    content,
+    stop_reason: reply.stop_reason ?? (hasTool ? "tool_use" : "end_turn"),
+    stop_sequence: null,
+    usage: { input_tokens: JSON.stringify(request.messages).length >> 2, output_tokens: 50 },
+  };
+}
+
+export async function startFakeAnthropic(options: {
+  respond: (request: MessagesRequest, index: number) => FakeReply | Promise<FakeReply>;
+  /** The API key the server accepts (x-api-key header). */
+  apiKey?: string;
+}): Promise<FakeAnthropic> {
+  const requests: MessagesRequest[] = [];
+  const violations: string[] = [];
+  const send = (res: http.ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json", "request-id": `req_fake_${++ids}` });
+    res.end(JSON.stringify(body));
+  };
+  const error = (res: http.ServerResponse, status: number, type: string, msg: string) =>
+    send(res, status, { type: "error", error: { type, message: msg } });
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      void (async () => {
+        if (req.method !== "POST" || req.url?.split("?")[0] !== "/v1/messages")
+          return error(res, 404, "not_found_error", `no route ${req.method} ${req.url}`);
+        if (options.apiKey && req.headers["x-api-key"] !== options.apiKey)
+          return error(res, 401, "authentication_error", "invalid x-api-key");
+        if (typeof req.headers["anthropic-version"] !== "string") {
+          violations.push("missing anthropic-version header");
+          return error(res, 400, "invalid_request_error", "anthropic-version header is required");
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        } catch {
+          violations.push("body is not JSON");
+          return error(res, 400, "invalid_request_error", "body is not valid JSON");
+        }
+        const problem = checkRequest(body);
+        if (problem) {
+          violations.push(problem);
+          return error(res, 400, "invalid_request_error", problem);
+        }
+        const request = body as MessagesRequest;
+        if (request.stream) return error(res, 400, "invalid_request_error", "the fake does not stream");
+        requests.push(request);
+        try {
+          const reply = await options.respond(request, requests.length - 1);
+          if ("status" in reply) return send(res, reply.status, reply.body);
+          send(res, 200, message(request, reply));
+        } catch (e) {
+          error(res, 500, "api_error", e instanceof Error ? e.message : String(e));
+        }
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    violations,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
