@@ -48,8 +48,18 @@ export interface ProposeInput {
   incumbent: { valBpb: number; commit: string; config: Record<string, string> | null } | null;
   deadEnds: string[];
   plateau: boolean;
-  /** Configs already tried (sweep proposers never repeat one). */
-  triedConfigs: Record<string, string>[];
+  /** Every experiment so far with its config and verdict (sweeps never repeat a config). */
+  trials: TrialRecord[];
+}
+
+/** One finished experiment as the proposers see it. */
+export interface TrialRecord {
+  experiment: string;
+  description: string;
+  direction: string | null;
+  config: Record<string, string> | null;
+  verdict: "keep" | "discard" | "crash" | "backtrack";
+  valBpb: number | null;
 }
 
 export interface AnalyseInput {
@@ -70,6 +80,8 @@ export interface FixInput {
 /** Writes hypotheses and changes: Claude when a key is set, otherwise a built-in sweep. */
 export interface Proposer {
   readonly name: string;
+  /** True when proposing is instant: the loop then waits for the newest result instead of proposing ahead. */
+  readonly prefersLatest?: boolean;
   propose(input: ProposeInput, signal?: AbortSignal): Promise<Proposal>;
   analyse(input: AnalyseInput, signal?: AbortSignal): Promise<Analysis>;
   /** One trivial-fix attempt after a crash; null when the proposer sees no trivial fix. */

@@ -1,4 +1,6 @@
 import type { Command } from "./command.ts";
+import { demoCommand } from "./demo.ts";
+import { runCommand } from "./run.ts";
 
 /** Every CLI command, in the order `caddie --help` lists them. */
-export const commands: Command[] = [];
+export const commands: Command[] = [demoCommand, runCommand];

@@ -1,0 +1,55 @@
+/**
+ * Step 1 of an experiment: gather what the proposer may read (allow-listed files at the base, notes,
+ * results, signals, outside context), ask it for a proposal, and refuse edits outside the allow-list.
+ */
+import { checkEdits } from "../core/allow-list.ts";
+import { assembleContext } from "../core/context.ts";
+import { formatLedger } from "../core/ledger.ts";
+import type { LoopDeps } from "./loop-deps.ts";
+import { bestKept, signalsFor, tierRows, trials } from "./history.ts";
+import type { Proposal, ProposeInput } from "./ports.ts";
+
+export async function buildProposeInput(deps: LoopDeps, base: string): Promise<ProposeInput> {
+  const tier = deps.tier ?? "proxy";
+  const [rows, state, notes] = await Promise.all([deps.store.readLedger(), deps.store.readState(), deps.store.readNotes()]);
+  const files: Record<string, string> = {};
+  for (const path of deps.config.allow) {
+    const content = await deps.forge.readFile(base, path);
+    if (content !== null) files[path] = content;
+  }
+  const best = bestKept(rows, tier);
+  const signals = signalsFor(rows, state, deps.config, tier);
+  const signalLines = [
+    best ? `Incumbent: val_bpb ${best.valBpb} at ${best.commit.slice(0, 7)} (${best.experiment}).` : "No incumbent yet.",
+    signals.deadEnds.length ? `Dead ends (do not revisit): ${signals.deadEnds.join(", ")}.` : "",
+    signals.plateau ? "Plateau: the last runs barely moved the best. Try something structural." : "",
+  ].filter(Boolean);
+  const context = assembleContext({
+    program: deps.program,
+    totalBudget: deps.config.agent.contextBudget,
+    sections: [
+      { title: "Signals", body: signalLines.join("\n") },
+      { title: "notes.md", body: notes, budget: 5000 },
+      { title: "results.tsv (latest rows last)", body: formatLedger(tierRows(rows, tier).slice(-40)), budget: 3000 },
+      ...(deps.extraContext ?? []),
+    ],
+  });
+  return {
+    files,
+    context,
+    ledger: rows,
+    incumbent: best
+      ? { valBpb: best.valBpb, commit: best.commit, config: state.experiments[best.experiment]?.config ?? null }
+      : null,
+    deadEnds: signals.deadEnds,
+    plateau: signals.plateau,
+    trials: trials(rows, state, tier),
+  };
+}
+
+export async function proposeNext(deps: LoopDeps, base: string, signal?: AbortSignal): Promise<Proposal> {
+  const input = await buildProposeInput(deps, base);
+  const proposal = await deps.proposer.propose(input, signal);
+  checkEdits(proposal.edits, deps.config.allow);
+  return proposal;
+}

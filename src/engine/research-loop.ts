@@ -1,0 +1,229 @@
+/**
+ * The research loop: baseline first, then propose -> commit -> train -> measure -> decide, until a stop
+ * condition. While one run trains, the next proposal is prepared (for proposers that take time), on the
+ * assumption that the current run is discarded; if it is kept instead, the prepared change is re-applied
+ * onto the new line head, or proposed again when it no longer applies.
+ */
+import { upsertLedgerRow } from "../core/ledger.ts";
+import { experimentId } from "./experiment-id.ts";
+import { signalsFor, runRecords } from "./history.ts";
+import type { LoopDeps } from "./loop-deps.ts";
+import { measureOutcome } from "./measure-outcome.ts";
+import type { Proposal } from "./ports.ts";
+import { proposeNext } from "./propose-next.ts";
+import { settleRun, type Settled } from "./settle-run.ts";
+import type { RunKind } from "./loop-events.ts";
+
+export interface LoopOptions {
+  /** Experiments after the baseline. */
+  maxExperiments: number;
+  /** Stop starting new runs once this much wall time has passed (null: no limit). */
+  maxHours: number | null;
+  signal?: AbortSignal;
+  /** Seed of the first run; repeated baselines use seed + 1, + 2, ... */
+  seed?: number;
+}
+
+export type StopReason = "max-experiments" | "max-hours" | "interrupted" | "exhausted";
+
+export interface LoopSummary {
+  experiments: number;
+  stopReason: StopReason;
+  /** Sum of training-process seconds and the loop's wall seconds: their ratio is the runner's duty cycle. */
+  trainSeconds: number;
+  wallSeconds: number;
+}
+
+const BASELINE: Proposal = {
+  description: "baseline: the training script as it is",
+  direction: null,
+  edits: [],
+  reasoning: {
+    hypothesis: "The unchanged script sets the score every experiment must beat.",
+    evidence: "Every autoresearch loop starts by measuring the baseline.",
+    risk: "None; a crash here means the course itself is broken.",
+  },
+};
+
+interface Prepared {
+  base: string;
+  proposal: Proposal;
+}
+
+export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Promise<LoopSummary> {
+  const start = deps.clock.now();
+  const tier = deps.tier ?? "proxy";
+  const seed = options.seed ?? 1337;
+  let trainSeconds = 0;
+  const aborted = () => options.signal?.aborted === true;
+
+  async function train(id: string, index: number, kind: RunKind, commit: string, proposal: Proposal, runSeed: number, while_?: () => void): Promise<Settled | null> {
+    deps.events?.runStarted?.({ id, kind, description: proposal.description, commit });
+    while_?.();
+    const outcome = await deps.runner.run({
+      id,
+      commit,
+      seed: runSeed,
+      signal: options.signal,
+      onLine: (line) => deps.events?.runLine?.(id, line),
+    });
+    trainSeconds += outcome.seconds;
+    // A run cut short by Ctrl-C is not a result: record nothing, so a resumed loop simply runs it again.
+    if (aborted()) return null;
+    const { summary, gate } = measureOutcome(outcome, { limitBytes: deps.config.limitBytes, metricPattern: deps.config.metricPattern });
+    const settled = await settleRun(
+      deps,
+      { id, index, commit, proposal, summary, gate, seconds: outcome.seconds, seed: runSeed, baseline: kind === "baseline" },
+    );
+    deps.events?.runFinished?.({ id, row: settled.row, decision: settled.decision, summary });
+    return settled;
+  }
+
+  // Baseline first: the unchanged line head, repeated over seeds when the config asks for a noise estimate.
+  const existing = (await deps.store.readLedger()).filter((r) => r.tier === tier);
+  const baselineId = experimentId(0);
+  const baselineDone = existing.filter((r) => r.experiment === baselineId).length;
+  for (let i = baselineDone; i < deps.config.thresholds.baselineRuns && !aborted(); i++) {
+    const head = await deps.forge.lineHead();
+    const settled = await train(baselineId, 0, "baseline", head, BASELINE, seed + i);
+    if (settled && settled.decision.verdict === "crash") {
+      deps.events?.notice?.(`the baseline crashed: ${settled.row.description}; fix the course before experimenting`);
+      return { experiments: 0, stopReason: "exhausted", trainSeconds, wallSeconds: (deps.clock.now() - start) / 1000 };
+    }
+  }
+
+  let done = 0;
+  let prepared: Promise<Prepared> | null = null;
+  let stopReason: StopReason = "max-experiments";
+  const elapsedHours = () => (deps.clock.now() - start) / 3_600_000;
+
+  while (done < options.maxExperiments) {
+    if (aborted()) {
+      stopReason = "interrupted";
+      break;
+    }
+    if (options.maxHours !== null && elapsedHours() >= options.maxHours) {
+      stopReason = "max-hours";
+      break;
+    }
+    const state = await deps.store.readState();
+    const index = state.counter + 1;
+    const id = experimentId(index);
+    const head = await deps.forge.lineHead();
+
+    let next: Prepared;
+    try {
+      next = prepared ? await prepared : { base: head, proposal: await proposeNext(deps, head, options.signal) };
+    } catch (error) {
+      if (aborted()) {
+        stopReason = "interrupted";
+        break;
+      }
+      if (error instanceof Error && /exhausted/.test(error.message)) {
+        deps.events?.notice?.(error.message);
+        stopReason = "exhausted";
+        break;
+      }
+      throw error;
+    }
+    prepared = null;
+
+    let commit = await deps.forge.createExperiment({ id, base: next.base, edits: next.proposal.edits, message: commitMessage(id, next.proposal) });
+    if (next.base !== head) {
+      // The proposal was prepared while a run that got kept was training: carry it onto the new head.
+      const rebased = await deps.forge.rebaseExperiment({ id, commit, onto: head, message: commitMessage(id, next.proposal) });
+      if (rebased === null) {
+        deps.events?.notice?.(`${id}: the prepared change no longer applies on the new best; proposing again`);
+        const proposal = await proposeNext(deps, head, options.signal);
+        next = { base: head, proposal };
+        commit = await deps.forge.createExperiment({ id, base: head, edits: proposal.edits, message: commitMessage(id, proposal) });
+      } else {
+        commit = rebased;
+      }
+    }
+
+    const prepareAhead = () => {
+      if (deps.proposer.prefersLatest || done + 1 >= options.maxExperiments) return;
+      // Assume a discard: the line head stays where it is while this run trains.
+      const p = proposeNext(deps, head, options.signal).then((proposal) => ({ base: head, proposal }));
+      p.catch(() => undefined); // surfaced when awaited
+      prepared = p;
+    };
+    const settled = await train(id, index, "experiment", commit, next.proposal, seed, prepareAhead);
+    if (!settled) {
+      stopReason = "interrupted";
+      break;
+    }
+    done++;
+
+    if (settled.decision.verdict === "crash" && !aborted()) {
+      await tryFix(deps, { id, index, commit, proposal: next.proposal, settled, train });
+    }
+    await applySignals(deps, id);
+  }
+  if (prepared) await (prepared as Promise<Prepared>).catch(() => undefined);
+  return { experiments: done, stopReason, trainSeconds, wallSeconds: (deps.clock.now() - start) / 1000 };
+}
+
+function commitMessage(id: string, proposal: Proposal): string {
+  const r = proposal.reasoning;
+  return `${id}: ${proposal.description}\n\nHypothesis: ${r.hypothesis}\nEvidence: ${r.evidence}\nRisk: ${r.risk}\n`;
+}
+
+type Train = (id: string, index: number, kind: RunKind, commit: string, proposal: Proposal, seed: number) => Promise<Settled | null>;
+
+/** One trivial-fix attempt after a crash, as its own experiment (`exp-007-fix`), on the current line head. */
+async function tryFix(
+  deps: LoopDeps,
+  crashed: { id: string; index: number; commit: string; proposal: Proposal; settled: Settled; train: Train },
+): Promise<void> {
+  const files: Record<string, string> = {};
+  for (const edit of crashed.proposal.edits) files[edit.path] = edit.content;
+  const fix = await deps.proposer.fix({
+    proposal: crashed.proposal,
+    files,
+    error: crashed.settled.row.description,
+    logTail: crashed.settled.analysis.why,
+  });
+  if (!fix) return;
+  const id = `${crashed.id}-fix`;
+  const head = await deps.forge.lineHead();
+  const commit = await deps.forge.createExperiment({ id, base: head, edits: fix.edits, message: commitMessage(id, fix) });
+  await crashed.train(id, crashed.index, "fix", commit, fix, 1337);
+}
+
+/** After each decision: report dead ends and plateaus, and backtrack the line when a kept run regressed. */
+async function applySignals(deps: LoopDeps, lastId: string): Promise<void> {
+  const tier = deps.tier ?? "proxy";
+  const rows = await deps.store.readLedger();
+  const state = await deps.store.readState();
+  const signals = signalsFor(rows, state, deps.config, tier);
+  const records = runRecords(rows, state, tier);
+  const last = records.at(-1);
+  if (last && last.experiment === lastId && last.direction && signals.deadEnds.includes(last.direction))
+    deps.events?.notice?.(`dead end: ${last.direction} failed repeatedly; the proposer will leave it`);
+  if (signals.plateau) deps.events?.notice?.("plateau: recent runs barely move the best; trying wider steps");
+  // Only when the line is not already there: the regressed row stays in the ledger as history.
+  if (signals.backtrack && (await deps.forge.lineHead()) !== signals.backtrack.toCommit) {
+    const { toCommit, toExperiment, reason } = signals.backtrack;
+    await deps.forge.backtrack({ toCommit });
+    const best = rows.find((r) => r.experiment === toExperiment && r.tier === tier);
+    await deps.store.writeLedger(
+      upsertLedgerRow(rows, {
+        experiment: `${lastId}-backtrack`,
+        commit: toCommit,
+        tier,
+        seed: null,
+        val_bpb: best?.val_bpb ?? null,
+        artifact_bytes: best?.artifact_bytes ?? null,
+        memory_gb: null,
+        seconds: 0,
+        status: "backtrack",
+        promoted: false,
+        cost_usd: null,
+        description: `backtrack to ${toExperiment} (${toCommit.slice(0, 7)}): ${reason}`,
+      }),
+    );
+    deps.events?.notice?.(`backtrack: line reset to ${toExperiment} (${toCommit.slice(0, 7)}): ${reason}`);
+  }
+}

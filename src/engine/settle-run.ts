@@ -1,0 +1,102 @@
+/**
+ * Step 3 of an experiment: decide keep / discard / crash from our own measurement, move the forge, and
+ * record the run in results.tsv, state and notes.md. Every write is an idempotent upsert by key, so a
+ * settle interrupted half-way and run again leaves the same state.
+ */
+import { decide, type Decision } from "../core/decide.ts";
+import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
+import { formatAnalysis, formatReasoning, parseNotes, recordRun, renderNotes } from "../core/notes.ts";
+import type { RunLogSummary } from "../core/parse-run-log.ts";
+import type { ArtifactGateResult } from "../core/artifact-gate.ts";
+import type { LoopDeps } from "./loop-deps.ts";
+import { bestKept, keepThreshold, signalsFor } from "./history.ts";
+import type { Analysis, Proposal } from "./ports.ts";
+import { experimentId } from "./experiment-id.ts";
+
+export interface SettleInput {
+  id: string;
+  index: number;
+  commit: string;
+  proposal: Proposal;
+  summary: RunLogSummary;
+  gate: ArtifactGateResult | null;
+  seconds: number;
+  seed: number | null;
+  /** Baseline runs are the line itself: always kept, never moved in the forge. */
+  baseline?: boolean;
+}
+
+export interface Settled {
+  decision: Decision;
+  row: LedgerRow;
+  analysis: Analysis;
+}
+
+export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: AbortSignal): Promise<Settled> {
+  const tier = deps.tier ?? "proxy";
+  const rows = await deps.store.readLedger();
+  const incumbent = bestKept(rows, tier);
+  const threshold = keepThreshold(rows, deps.config, tier, experimentId(0));
+  const decision: Decision = input.baseline
+    ? input.summary.status === "ok" && input.gate?.ok !== false && input.summary.val_bpb !== null
+      ? { verdict: "keep", reason: "baseline: the score every experiment must beat", delta: null }
+      : decide({ status: "crash", valBpb: null, gateOk: false, error: input.summary.error, incumbent: null, threshold })
+    : decide({
+        status: input.summary.status,
+        valBpb: input.summary.val_bpb,
+        gateOk: input.gate?.ok ?? false,
+        error: input.summary.error,
+        incumbent: incumbent?.valBpb ?? null,
+        threshold,
+      });
+  const analysis = await deps.proposer.analyse(
+    { proposal: input.proposal, summary: input.summary, verdict: decision.verdict, reason: decision.reason, incumbent: incumbent?.valBpb ?? null },
+    signal,
+  );
+
+  if (!input.baseline) {
+    if (decision.verdict === "keep") await deps.forge.keep({ id: input.id, commit: input.commit });
+    else await deps.forge.discard({ id: input.id, commit: input.commit });
+  }
+
+  const row: LedgerRow = {
+    experiment: input.id,
+    commit: input.commit,
+    tier,
+    seed: input.seed,
+    val_bpb: input.summary.val_bpb,
+    artifact_bytes: input.gate?.artifact_bytes ?? input.summary.artifact_bytes,
+    memory_gb: input.summary.peak_memory_mib === null ? null : Math.round((input.summary.peak_memory_mib / 1024) * 1000) / 1000,
+    seconds: Math.round(input.seconds * 10) / 10,
+    status: decision.verdict,
+    promoted: false,
+    cost_usd: null,
+    description: input.proposal.description,
+  };
+  const newRows = upsertLedgerRow(rows, row);
+  await deps.store.writeLedger(newRows);
+
+  const state = await deps.store.readState();
+  state.experiments[input.id] = { direction: input.proposal.direction, config: input.proposal.config ?? null, commit: input.commit };
+  state.counter = Math.max(state.counter, input.index);
+  await deps.store.writeState(state);
+
+  const best = bestKept(newRows, tier);
+  const notes = recordRun(parseNotes(await deps.store.readNotes()), {
+    index: input.index,
+    experiment: input.id,
+    commit: input.commit,
+    description: input.proposal.description,
+    direction: input.proposal.direction,
+    verdict: decision.verdict,
+    valBpb: input.summary.val_bpb,
+    artifactBytes: row.artifact_bytes,
+    reasoning: formatReasoning(input.proposal.reasoning),
+    analysis: formatAnalysis(analysis),
+    bestValBpb: best?.valBpb ?? null,
+    bestCommit: best?.commit ?? null,
+    deadEnds: signalsFor(newRows, state, deps.config, tier).deadEnds,
+  });
+  await deps.store.writeNotes(renderNotes(notes));
+  return { decision, row, analysis };
+}

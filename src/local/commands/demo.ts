@@ -1,0 +1,56 @@
+import { parseArgs } from "node:util";
+import path from "node:path";
+import { UserError } from "../../core/user-error.ts";
+import { courseVariables } from "../caddie-paths.ts";
+import { checkPython, createDemoCourse, ensureDemoData } from "../demo-course.ts";
+import { loadConfig } from "../load-config.ts";
+import { runLocalSession, type AgentChoice } from "../local-session.ts";
+import type { Command } from "./command.ts";
+import { positiveNumber, printSessionEnd } from "./session-output.ts";
+
+export const demoCommand: Command = {
+  name: "demo",
+  summary: "run the whole loop on a CPU-sized course (no accounts, no GPU, about 5 minutes)",
+  usage: `caddie demo [--dir D] [--experiments N] [--train-seconds S] [--agent sweep|claude]
+
+  Makes a fresh golf_mini course (a git repo with a small GPT trainer) in D or a temp folder, runs the
+  baseline and N experiments (default 8, each training S seconds, default 20), and writes a scorecard
+  (markdown + SVG chart), results.tsv and notes.md. The sweep proposer is used unless --agent claude.`,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        dir: { type: "string" },
+        experiments: { type: "string", default: "8" },
+        "train-seconds": { type: "string", default: "20" },
+        agent: { type: "string", default: "sweep" },
+      },
+      strict: true,
+    });
+    const agent = values.agent as AgentChoice;
+    if (agent !== "sweep" && agent !== "claude") throw new UserError("--agent must be sweep or claude");
+    const experiments = positiveNumber(values.experiments, "--experiments", { integer: true, allowZero: true });
+    const trainSeconds = positiveNumber(values["train-seconds"], "--train-seconds");
+    const env = { ...io.env, CADDIE_TRAIN_SECONDS: String(trainSeconds) };
+    const vars = courseVariables(env);
+    const torch = await checkPython(vars.PYTHON ?? "python3");
+    io.stdout(`caddie demo: golf_mini on ${torch.includes("cu") ? "GPU-capable" : "CPU"} torch ${torch}\n`);
+    await ensureDemoData(vars.PYTHON ?? "python3", vars.CADDIE_DATA ?? "");
+    const repo = await createDemoCourse(values.dir ? path.resolve(io.cwd, values.dir) : undefined);
+    io.stdout(`course: ${repo}\n`);
+    const { config } = await loadConfig(repo);
+    const result = await runLocalSession({
+      repo,
+      tag: "demo",
+      config,
+      agent,
+      maxExperiments: experiments,
+      maxHours: null,
+      seed: 1337,
+      io: { ...io, env },
+      title: "caddie demo: golf_mini",
+    });
+    await printSessionEnd(result, io);
+    return result.summary.stopReason === "interrupted" ? 130 : 0;
+  },
+};

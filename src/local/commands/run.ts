@@ -1,0 +1,55 @@
+import { parseArgs } from "node:util";
+import path from "node:path";
+import { UserError } from "../../core/user-error.ts";
+import { loadConfig } from "../load-config.ts";
+import { runLocalSession, type AgentChoice } from "../local-session.ts";
+import type { Command } from "./command.ts";
+import { positiveNumber, printSessionEnd } from "./session-output.ts";
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "run the research loop on a local git repository",
+  usage: `caddie run --repo PATH --tag TAG [--max-experiments N] [--max-hours H] [--agent auto|sweep|claude]
+           [--config FILE] [--timeout-minutes M] [--seed N]
+
+  Experiments become branches caddie/TAG/exp-NNN; kept ones advance autoresearch/TAG; discarded ones stay
+  under refs/caddie/discarded/TAG/. State (results.tsv, notes.md, scorecard) goes to PATH/.caddie/TAG/.
+  --agent auto (default) uses Claude when ANTHROPIC_API_KEY is set, otherwise the sweep over search_space.
+  Ctrl-C stops after cleaning up; run the same command again to resume.`,
+  async run(args, io) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        repo: { type: "string" },
+        tag: { type: "string" },
+        "max-experiments": { type: "string", default: "10" },
+        "max-hours": { type: "string" },
+        agent: { type: "string", default: "auto" },
+        config: { type: "string" },
+        "timeout-minutes": { type: "string" },
+        seed: { type: "string", default: "1337" },
+      },
+      strict: true,
+    });
+    if (!values.repo) throw new UserError("--repo PATH is required (the git repository holding train_gpt.py)");
+    if (!values.tag) throw new UserError("--tag TAG is required (e.g. --tag nov22)");
+    const agent = values.agent as AgentChoice;
+    if (!["auto", "sweep", "claude"].includes(agent)) throw new UserError("--agent must be auto, sweep or claude");
+    const repo = path.resolve(io.cwd, values.repo);
+    const { config } = await loadConfig(repo, values.config);
+    const result = await runLocalSession({
+      repo,
+      tag: values.tag,
+      config,
+      agent,
+      maxExperiments: positiveNumber(values["max-experiments"], "--max-experiments", { integer: true, allowZero: true }),
+      maxHours: values["max-hours"] === undefined ? null : positiveNumber(values["max-hours"], "--max-hours"),
+      timeoutMinutes: values["timeout-minutes"] === undefined ? undefined : positiveNumber(values["timeout-minutes"], "--timeout-minutes"),
+      seed: positiveNumber(values.seed, "--seed", { integer: true, allowZero: true }),
+      io,
+      title: `caddie run ${values.tag}`,
+    });
+    await printSessionEnd(result, io);
+    return result.summary.stopReason === "interrupted" ? 130 : 0;
+  },
+};

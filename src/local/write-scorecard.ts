@@ -1,0 +1,47 @@
+/** Writes the scorecard of a local run (markdown + SVG chart) beside results.tsv and notes.md. */
+import path from "node:path";
+import { renderChartSvg, renderScorecardMarkdown, type ScorecardPoint } from "../core/scorecard.ts";
+import { bestKept } from "../engine/history.ts";
+import { atomicWrite } from "./atomic-write.ts";
+import type { FileStore } from "./file-store.ts";
+
+export interface ScorecardFiles {
+  markdown: string;
+  chart: string;
+}
+
+export async function writeScorecard(
+  store: FileStore,
+  input: { title: string; tier: string; wallSeconds: number | null; trainSeconds: number | null },
+): Promise<ScorecardFiles> {
+  const rows = (await store.readLedger()).filter((r) => r.tier === input.tier && r.status !== "backtrack");
+  const points: ScorecardPoint[] = rows.map((r, index) => ({
+    index,
+    experiment: r.experiment,
+    description: r.description,
+    valBpb: r.val_bpb,
+    status: r.status,
+    artifactBytes: r.artifact_bytes,
+    seconds: r.seconds,
+  }));
+  const chart = path.join(store.dir, "chart.svg");
+  const markdown = path.join(store.dir, "scorecard.md");
+  const best = bestKept(rows, input.tier);
+  const baseline = rows.find((r) => r.experiment === "exp-000" && r.val_bpb !== null)?.val_bpb ?? null;
+  await atomicWrite(chart, renderChartSvg(points, { title: input.title }));
+  await atomicWrite(
+    markdown,
+    renderScorecardMarkdown({
+      title: input.title,
+      points,
+      chartFile: "chart.svg",
+      baseline,
+      best: best ? { valBpb: best.valBpb, experiment: best.experiment, commit: best.commit } : null,
+      notesFile: "notes.md",
+      resultsFile: "results.tsv",
+      wallSeconds: input.wallSeconds,
+      trainSeconds: input.trainSeconds,
+    }),
+  );
+  return { markdown, chart };
+}
