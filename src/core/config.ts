@@ -155,6 +155,14 @@ class Reader {
     return v as string[];
   }
 
+  /** A list of strings or numbers (YAML writes 0.003 as a number), as strings. */
+  scalarList(key: string): string[] {
+    const v = this.get(key);
+    if (!Array.isArray(v) || v.length === 0 || !v.every((s) => (typeof s === "string" && s !== "") || (typeof s === "number" && Number.isFinite(s))))
+      this.fail(key, "must be a non-empty list of values");
+    return (v as (string | number)[]).map(String);
+  }
+
   stringMap(key: string, fallback: Record<string, string>): Record<string, string> {
     const v = this.get(key);
     if (v === undefined || v === null) return fallback;
@@ -199,8 +207,7 @@ function readSearchSpace(r: Reader): Record<string, string[]> {
   for (const name of r.keys()) {
     if (!/^[A-Z][A-Z0-9_]*$/.test(name))
       throw new UserError(`config: search_space key '${name}' must be an UPPER_CASE hyperparameter name`);
-    const values = r.stringList(name, []).map(String);
-    space[name] = values;
+    space[name] = r.scalarList(name);
   }
   return space;
 }

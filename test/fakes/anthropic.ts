@@ -77,7 +77,7 @@ function message(request: MessagesRequest, reply: { content: ContentBlock[]; sto
 
 export async function startFakeAnthropic(options: {
   respond: (request: MessagesRequest, index: number) => FakeReply | Promise<FakeReply>;
-  /** The API key the server accepts (x-api-key header). */
+  /** The API key the server accepts (x-api-key or Authorization: Bearer). */
   apiKey?: string;
 }): Promise<FakeAnthropic> {
   const requests: MessagesRequest[] = [];
@@ -96,8 +96,10 @@ export async function startFakeAnthropic(options: {
       void (async () => {
         if (req.method !== "POST" || req.url?.split("?")[0] !== "/v1/messages")
           return error(res, 404, "not_found_error", `no route ${req.method} ${req.url}`);
-        if (options.apiKey && req.headers["x-api-key"] !== options.apiKey)
-          return error(res, 401, "authentication_error", "invalid x-api-key");
+        // SDK 1.x sends the key as a bearer token; older clients use x-api-key. Accept either.
+        const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+        const key = req.headers["x-api-key"] ?? bearer;
+        if (options.apiKey && key !== options.apiKey) return error(res, 401, "authentication_error", "invalid API key");
         if (typeof req.headers["anthropic-version"] !== "string") {
           violations.push("missing anthropic-version header");
           return error(res, 400, "invalid_request_error", "anthropic-version header is required");

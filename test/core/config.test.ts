@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { DEFAULT_CONFIG, parseConfig } from "../../src/core/config.ts";
+import { UserError } from "../../src/core/user-error.ts";
+import { repoRoot } from "../helpers/shared.ts";
+
+describe("parseConfig", () => {
+  it("returns every default for an empty or absent document", () => {
+    expect(parseConfig(null)).toEqual(DEFAULT_CONFIG);
+    expect(parseConfig({})).toEqual(DEFAULT_CONFIG);
+  });
+
+  it("reads snake_case keys into the typed config and keeps the target in the allow-list", () => {
+    const config = parseConfig({
+      target: "train.py",
+      allow: ["helpers.py"],
+      thresholds: { min_delta: 0.01, baseline_runs: 3 },
+      tiers: { proxy: { runs_on: "gpu-box", env: { MAX_WALLCLOCK_SECONDS: 120 } } },
+      search_space: { LR: [0.1, "0.2"] },
+    });
+    expect(config.allow).toEqual(["train.py", "helpers.py"]);
+    expect(config.thresholds.minDelta).toBe(0.01);
+    expect(config.thresholds.baselineRuns).toBe(3);
+    expect(config.tiers.proxy.runsOn).toEqual(["gpu-box"]);
+    expect(config.tiers.proxy.env).toEqual({ MAX_WALLCLOCK_SECONDS: "120" });
+    expect(config.searchSpace).toEqual({ LR: ["0.1", "0.2"] });
+  });
+
+  it.each([
+    [{ tiers: { proxy: { timeout_minutes: "ten" } } }, "'tiers.proxy.timeout_minutes' must be a number"],
+    [{ allow: [".github/workflows/ci.yml"] }, "must be relative, inside the repository, and not a workflow"],
+    [{ target: "../outside.py" }, "must be relative"],
+    [{ thresholds: { min_dleta: 1 } }, "unknown key 'thresholds.min_dleta'"],
+    [{ metric_pattern: "([" }, "not a valid regular expression"],
+    [{ search_space: { lr: [1] } }, "UPPER_CASE"],
+    [{ tiers: { full: { train_seconds: 600, timeout_minutes: 5 } } }, "must exceed"],
+    [{ budget: { total_usd: 10, reserve_usd: 50 } }, "cannot exceed"],
+    [["a list"], "must be a YAML mapping"],
+  ])("rejects %j with a message naming the key", (doc, message) => {
+    expect(() => parseConfig(doc)).toThrow(UserError);
+    expect(() => parseConfig(doc)).toThrow(message);
+  });
+
+  it("accepts the demo course's own config", () => {
+    const text = readFileSync(path.join(repoRoot, "courses", "golf_mini", "caddie.yml"), "utf8");
+    const config = parseConfig(parse(text));
+    expect(Object.keys(config.searchSpace).length).toBeGreaterThan(3);
+    expect(config.tiers.proxy.command[0]).toBe("${PYTHON}");
+  });
+});
