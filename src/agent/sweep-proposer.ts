@@ -40,12 +40,17 @@ export class SweepProposer implements Proposer {
 
   async propose(input: ProposeInput): Promise<Proposal> {
     const source = input.files[this.options.target];
-    if (source === undefined) throw new UserError(`the target ${this.options.target} is missing at the research line head`);
+    if (source === undefined)
+      throw new UserError(`the target ${this.options.target} is missing at the research line head`);
     const declared = new Map(readHyperparameters(source).map((h) => [h.name, h.value]));
     const missing = Object.keys(this.options.space).filter((name) => !declared.has(name));
     if (missing.length > 0)
-      throw new UserError(`search_space names settings that ${this.options.target} does not declare: ${missing.join(", ")}`);
-    const incumbent = Object.fromEntries(Object.keys(this.options.space).map((k) => [k, declared.get(k) ?? ""]));
+      throw new UserError(
+        `search_space names settings that ${this.options.target} does not declare: ${missing.join(", ")}`,
+      );
+    const incumbent = Object.fromEntries(
+      Object.keys(this.options.space).map((k) => [k, declared.get(k) ?? ""]),
+    );
     const trials = input.trials.map((t) => ({
       config: t.config ?? {},
       direction: t.direction,
@@ -53,7 +58,12 @@ export class SweepProposer implements Proposer {
       valBpb: t.valBpb,
     }));
     // The incumbent itself counts as tried, so the sweep never re-runs it.
-    trials.push({ config: incumbent, direction: null, verdict: "keep", valBpb: input.incumbent?.valBpb ?? null });
+    trials.push({
+      config: incumbent,
+      direction: null,
+      verdict: "keep",
+      valBpb: input.incumbent?.valBpb ?? null,
+    });
     const step = nextSweepConfig({
       space: this.options.space,
       incumbent,
@@ -82,12 +92,15 @@ export class SweepProposer implements Proposer {
   async analyse(input: AnalyseInput): Promise<Analysis> {
     const { summary, verdict, incumbent } = input;
     const score = summary.val_bpb === null ? "no score" : `val_bpb=${summary.val_bpb.toFixed(4)}`;
-    const delta =
-      summary.val_bpb !== null && incumbent !== null ? summary.val_bpb - incumbent : null;
+    const delta = summary.val_bpb !== null && incumbent !== null ? summary.val_bpb - incumbent : null;
     return {
       result: `${score} artifact=${summary.artifact_bytes ?? "?"} bytes (${verdict})`,
       vsExpected:
-        delta === null ? "not comparable" : delta < 0 ? `better by ${(-delta).toFixed(4)}` : `worse by ${delta.toFixed(4)}`,
+        delta === null
+          ? "not comparable"
+          : delta < 0
+            ? `better by ${(-delta).toFixed(4)}`
+            : `worse by ${delta.toFixed(4)}`,
       why: input.reason,
       lesson:
         verdict === "keep"

@@ -23,7 +23,8 @@ export function bestKept(rows: LedgerRow[], tier: string): Incumbent | null {
   let best: Incumbent | null = null;
   for (const r of tierRows(rows, tier)) {
     if (r.status !== "keep" || r.val_bpb === null) continue;
-    if (!best || r.val_bpb < best.valBpb) best = { valBpb: r.val_bpb, commit: r.commit, experiment: r.experiment };
+    if (!best || r.val_bpb < best.valBpb)
+      best = { valBpb: r.val_bpb, commit: r.commit, experiment: r.experiment };
   }
   return best;
 }
@@ -31,7 +32,8 @@ export function bestKept(rows: LedgerRow[], tier: string): Incumbent | null {
 /** One record per experiment (seeds averaged), in run order, for the signal rules. */
 export function runRecords(rows: LedgerRow[], state: LoopState, tier: string): RunRecord[] {
   const byExperiment = new Map<string, LedgerRow[]>();
-  for (const r of tierRows(rows, tier)) byExperiment.set(r.experiment, [...(byExperiment.get(r.experiment) ?? []), r]);
+  for (const r of tierRows(rows, tier))
+    byExperiment.set(r.experiment, [...(byExperiment.get(r.experiment) ?? []), r]);
   return [...byExperiment.entries()].map(([experiment, group]) => {
     const scores = group.map((g) => g.val_bpb).filter((v): v is number => v !== null);
     const first = group[0] as LedgerRow;
@@ -61,7 +63,12 @@ export function signalsFor(rows: LedgerRow[], state: LoopState, config: CaddieCo
 }
 
 /** Keep threshold: max(min_delta, k x sigma), sigma from the repeated baseline runs (exp-000 seeds). */
-export function keepThreshold(rows: LedgerRow[], config: CaddieConfig, tier: string, baselineId: string): number {
+export function keepThreshold(
+  rows: LedgerRow[],
+  config: CaddieConfig,
+  tier: string,
+  baselineId: string,
+): number {
   const baseline = tierRows(rows, tier)
     .filter((r) => r.experiment === baselineId && r.val_bpb !== null)
     .map((r) => r.val_bpb as number);

@@ -16,10 +16,17 @@ export function measureOutcome(
   outcome: RunOutcome,
   options: { limitBytes: number; metricPattern: string | null },
 ): Measurement {
-  const parsed = parseRunLog(outcome.logText, { exitCode: outcome.exitCode, metricPattern: options.metricPattern });
+  const parsed = parseRunLog(outcome.logText, {
+    exitCode: outcome.exitCode,
+    metricPattern: options.metricPattern,
+  });
   let summary = parsed;
   if (outcome.timedOut) {
-    summary = { ...parsed, status: "crash", error: `timed out after ${Math.round(outcome.seconds)} s and was killed` };
+    summary = {
+      ...parsed,
+      status: "crash",
+      error: `timed out after ${Math.round(outcome.seconds)} s and was killed`,
+    };
   } else if (parsed.status === "ok" && outcome.modelBytes === null) {
     summary = { ...parsed, status: "crash", error: "the run printed a score but wrote no model file" };
   }

@@ -97,7 +97,12 @@ export interface Forge {
   /** Commits the edits on top of `base` as experiment `id`; returns the new commit. */
   createExperiment(input: { id: string; base: string; edits: FileEdit[]; message: string }): Promise<string>;
   /** Re-applies an experiment's change onto a newer base; null when it no longer applies cleanly. */
-  rebaseExperiment(input: { id: string; commit: string; onto: string; message: string }): Promise<string | null>;
+  rebaseExperiment(input: {
+    id: string;
+    commit: string;
+    onto: string;
+    message: string;
+  }): Promise<string | null>;
   /** Keep: the experiment becomes the new head of the research line. */
   keep(input: { id: string; commit: string }): Promise<void>;
   /** Discard: the line stays; the experiment is kept aside so its diff stays inspectable. */
@@ -139,7 +144,10 @@ export interface LoopState {
   /** Experiments so far (the next id is derived from it). */
   counter: number;
   /** Per experiment: direction and config, so signals and sweeps survive restarts. */
-  experiments: Record<string, { direction: string | null; config: Record<string, string> | null; commit: string }>;
+  experiments: Record<
+    string,
+    { direction: string | null; config: Record<string, string> | null; commit: string }
+  >;
 }
 
 /** results.tsv, notes.md and loop state; every write is atomic. */

@@ -11,7 +11,11 @@ import type { Proposal, ProposeInput } from "./ports.ts";
 
 export async function buildProposeInput(deps: LoopDeps, base: string): Promise<ProposeInput> {
   const tier = deps.tier ?? "proxy";
-  const [rows, state, notes] = await Promise.all([deps.store.readLedger(), deps.store.readState(), deps.store.readNotes()]);
+  const [rows, state, notes] = await Promise.all([
+    deps.store.readLedger(),
+    deps.store.readState(),
+    deps.store.readNotes(),
+  ]);
   const files: Record<string, string> = {};
   for (const path of deps.config.allow) {
     const content = await deps.forge.readFile(base, path);
@@ -20,7 +24,9 @@ export async function buildProposeInput(deps: LoopDeps, base: string): Promise<P
   const best = bestKept(rows, tier);
   const signals = signalsFor(rows, state, deps.config, tier);
   const signalLines = [
-    best ? `Incumbent: val_bpb ${best.valBpb} at ${best.commit.slice(0, 7)} (${best.experiment}).` : "No incumbent yet.",
+    best
+      ? `Incumbent: val_bpb ${best.valBpb} at ${best.commit.slice(0, 7)} (${best.experiment}).`
+      : "No incumbent yet.",
     signals.deadEnds.length ? `Dead ends (do not revisit): ${signals.deadEnds.join(", ")}.` : "",
     signals.plateau ? "Plateau: the last runs barely moved the best. Try something structural." : "",
   ].filter(Boolean);
@@ -30,7 +36,11 @@ export async function buildProposeInput(deps: LoopDeps, base: string): Promise<P
     sections: [
       { title: "Signals", body: signalLines.join("\n") },
       { title: "notes.md", body: notes, budget: 5000 },
-      { title: "results.tsv (latest rows last)", body: formatLedger(tierRows(rows, tier).slice(-40)), budget: 3000 },
+      {
+        title: "results.tsv (latest rows last)",
+        body: formatLedger(tierRows(rows, tier).slice(-40)),
+        budget: 3000,
+      },
       ...(deps.extraContext ?? []),
     ],
   });
@@ -39,7 +49,11 @@ export async function buildProposeInput(deps: LoopDeps, base: string): Promise<P
     context,
     ledger: rows,
     incumbent: best
-      ? { valBpb: best.valBpb, commit: best.commit, config: state.experiments[best.experiment]?.config ?? null }
+      ? {
+          valBpb: best.valBpb,
+          commit: best.commit,
+          config: state.experiments[best.experiment]?.config ?? null,
+        }
       : null,
     deadEnds: signals.deadEnds,
     plateau: signals.plateau,

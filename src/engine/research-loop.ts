@@ -4,6 +4,7 @@
  * assumption that the current run is discarded; if it is kept instead, the prepared change is re-applied
  * onto the new line head, or proposed again when it no longer applies.
  */
+import { checkEdits } from "../core/allow-list.ts";
 import { upsertLedgerRow } from "../core/ledger.ts";
 import { experimentId } from "./experiment-id.ts";
 import { signalsFor, runRecords } from "./history.ts";
@@ -57,7 +58,15 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
   let trainSeconds = 0;
   const aborted = () => options.signal?.aborted === true;
 
-  async function train(id: string, index: number, kind: RunKind, commit: string, proposal: Proposal, runSeed: number, while_?: () => void): Promise<Settled | null> {
+  async function train(
+    id: string,
+    index: number,
+    kind: RunKind,
+    commit: string,
+    proposal: Proposal,
+    runSeed: number,
+    while_?: () => void,
+  ): Promise<Trained | null> {
     deps.events?.runStarted?.({ id, kind, description: proposal.description, commit });
     while_?.();
     const outcome = await deps.runner.run({
@@ -70,13 +79,23 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     trainSeconds += outcome.seconds;
     // A run cut short by Ctrl-C is not a result: record nothing, so a resumed loop simply runs it again.
     if (aborted()) return null;
-    const { summary, gate } = measureOutcome(outcome, { limitBytes: deps.config.limitBytes, metricPattern: deps.config.metricPattern });
-    const settled = await settleRun(
-      deps,
-      { id, index, commit, proposal, summary, gate, seconds: outcome.seconds, seed: runSeed, baseline: kind === "baseline" },
-    );
+    const { summary, gate } = measureOutcome(outcome, {
+      limitBytes: deps.config.limitBytes,
+      metricPattern: deps.config.metricPattern,
+    });
+    const settled = await settleRun(deps, {
+      id,
+      index,
+      commit,
+      proposal,
+      summary,
+      gate,
+      seconds: outcome.seconds,
+      seed: runSeed,
+      baseline: kind === "baseline",
+    });
     deps.events?.runFinished?.({ id, row: settled.row, decision: settled.decision, summary });
-    return settled;
+    return { ...settled, error: summary.error, logTail: outcome.logText.split("\n").slice(-40).join("\n") };
   }
 
   // Baseline first: the unchanged line head, repeated over seeds when the config asks for a noise estimate.
@@ -87,8 +106,15 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     const head = await deps.forge.lineHead();
     const settled = await train(baselineId, 0, "baseline", head, BASELINE, seed + i);
     if (settled && settled.decision.verdict === "crash") {
-      deps.events?.notice?.(`the baseline crashed: ${settled.row.description}; fix the course before experimenting`);
-      return { experiments: 0, stopReason: "exhausted", trainSeconds, wallSeconds: (deps.clock.now() - start) / 1000 };
+      deps.events?.notice?.(
+        `the baseline crashed (${settled.error ?? "no score"}); fix the course before experimenting`,
+      );
+      return {
+        experiments: 0,
+        stopReason: "exhausted",
+        trainSeconds,
+        wallSeconds: (deps.clock.now() - start) / 1000,
+      };
     }
   }
 
@@ -113,7 +139,9 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
 
     let next: Prepared;
     try {
-      next = prepared ? await prepared : { base: head, proposal: await proposeNext(deps, head, options.signal) };
+      next = prepared
+        ? await prepared
+        : { base: head, proposal: await proposeNext(deps, head, options.signal) };
     } catch (error) {
       if (aborted()) {
         stopReason = "interrupted";
@@ -128,15 +156,32 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     }
     prepared = null;
 
-    let commit = await deps.forge.createExperiment({ id, base: next.base, edits: next.proposal.edits, message: commitMessage(id, next.proposal) });
+    let commit = await deps.forge.createExperiment({
+      id,
+      base: next.base,
+      edits: next.proposal.edits,
+      message: commitMessage(id, next.proposal),
+    });
     if (next.base !== head) {
       // The proposal was prepared while a run that got kept was training: carry it onto the new head.
-      const rebased = await deps.forge.rebaseExperiment({ id, commit, onto: head, message: commitMessage(id, next.proposal) });
+      const rebased = await deps.forge.rebaseExperiment({
+        id,
+        commit,
+        onto: head,
+        message: commitMessage(id, next.proposal),
+      });
       if (rebased === null) {
-        deps.events?.notice?.(`${id}: the prepared change no longer applies on the new best; proposing again`);
+        deps.events?.notice?.(
+          `${id}: the prepared change no longer applies on the new best; proposing again`,
+        );
         const proposal = await proposeNext(deps, head, options.signal);
         next = { base: head, proposal };
-        commit = await deps.forge.createExperiment({ id, base: head, edits: proposal.edits, message: commitMessage(id, proposal) });
+        commit = await deps.forge.createExperiment({
+          id,
+          base: head,
+          edits: proposal.edits,
+          message: commitMessage(id, proposal),
+        });
       } else {
         commit = rebased;
       }
@@ -157,7 +202,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     done++;
 
     if (settled.decision.verdict === "crash" && !aborted()) {
-      await tryFix(deps, { id, index, commit, proposal: next.proposal, settled, train });
+      await tryFix(deps, { id, index, commit, proposal: next.proposal, settled, train, seed });
     }
     await applySignals(deps, id);
   }
@@ -170,26 +215,60 @@ function commitMessage(id: string, proposal: Proposal): string {
   return `${id}: ${proposal.description}\n\nHypothesis: ${r.hypothesis}\nEvidence: ${r.evidence}\nRisk: ${r.risk}\n`;
 }
 
-type Train = (id: string, index: number, kind: RunKind, commit: string, proposal: Proposal, seed: number) => Promise<Settled | null>;
+/** A settled run plus what a fix attempt needs to read. */
+interface Trained extends Settled {
+  error: string | null;
+  logTail: string;
+}
 
-/** One trivial-fix attempt after a crash, as its own experiment (`exp-007-fix`), on the current line head. */
+type Train = (
+  id: string,
+  index: number,
+  kind: RunKind,
+  commit: string,
+  proposal: Proposal,
+  seed: number,
+) => Promise<Trained | null>;
+
+/**
+ * One trivial-fix attempt after a crash, as its own experiment (`exp-007-fix`). The fixer reads the
+ * crashed commit's files; the fix is committed on the crashed commit's parent, which is still the line
+ * head because a crash never moves the line.
+ */
 async function tryFix(
   deps: LoopDeps,
-  crashed: { id: string; index: number; commit: string; proposal: Proposal; settled: Settled; train: Train },
+  crashed: {
+    id: string;
+    index: number;
+    commit: string;
+    proposal: Proposal;
+    settled: Trained;
+    train: Train;
+    seed: number;
+  },
 ): Promise<void> {
   const files: Record<string, string> = {};
-  for (const edit of crashed.proposal.edits) files[edit.path] = edit.content;
+  for (const path of deps.config.allow) {
+    const content = await deps.forge.readFile(crashed.commit, path);
+    if (content !== null) files[path] = content;
+  }
   const fix = await deps.proposer.fix({
     proposal: crashed.proposal,
     files,
-    error: crashed.settled.row.description,
-    logTail: crashed.settled.analysis.why,
+    error: crashed.settled.error ?? "the run printed no score",
+    logTail: crashed.settled.logTail,
   });
   if (!fix) return;
+  checkEdits(fix.edits, deps.config.allow);
   const id = `${crashed.id}-fix`;
   const head = await deps.forge.lineHead();
-  const commit = await deps.forge.createExperiment({ id, base: head, edits: fix.edits, message: commitMessage(id, fix) });
-  await crashed.train(id, crashed.index, "fix", commit, fix, 1337);
+  const commit = await deps.forge.createExperiment({
+    id,
+    base: head,
+    edits: fix.edits,
+    message: commitMessage(id, fix),
+  });
+  await crashed.train(id, crashed.index, "fix", commit, fix, crashed.seed);
 }
 
 /** After each decision: report dead ends and plateaus, and backtrack the line when a kept run regressed. */

@@ -40,7 +40,14 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
   const decision: Decision = input.baseline
     ? input.summary.status === "ok" && input.gate?.ok !== false && input.summary.val_bpb !== null
       ? { verdict: "keep", reason: "baseline: the score every experiment must beat", delta: null }
-      : decide({ status: "crash", valBpb: null, gateOk: false, error: input.summary.error, incumbent: null, threshold })
+      : decide({
+          status: "crash",
+          valBpb: null,
+          gateOk: false,
+          error: input.summary.error,
+          incumbent: null,
+          threshold,
+        })
     : decide({
         status: input.summary.status,
         valBpb: input.summary.val_bpb,
@@ -49,10 +56,24 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
         incumbent: incumbent?.valBpb ?? null,
         threshold,
       });
-  const analysis = await deps.proposer.analyse(
-    { proposal: input.proposal, summary: input.summary, verdict: decision.verdict, reason: decision.reason, incumbent: incumbent?.valBpb ?? null },
-    signal,
-  );
+  // The baseline needs no model call: there is no hypothesis to judge yet.
+  const analysis: Analysis = input.baseline
+    ? {
+        result: `val_bpb=${input.summary.val_bpb ?? "none"} artifact=${input.gate?.artifact_bytes ?? "?"} bytes (${decision.verdict})`,
+        vsExpected: "the reference point",
+        why: decision.reason,
+        lesson: "Every experiment is compared with this score.",
+      }
+    : await deps.proposer.analyse(
+        {
+          proposal: input.proposal,
+          summary: input.summary,
+          verdict: decision.verdict,
+          reason: decision.reason,
+          incumbent: incumbent?.valBpb ?? null,
+        },
+        signal,
+      );
 
   if (!input.baseline) {
     if (decision.verdict === "keep") await deps.forge.keep({ id: input.id, commit: input.commit });
@@ -66,7 +87,10 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
     seed: input.seed,
     val_bpb: input.summary.val_bpb,
     artifact_bytes: input.gate?.artifact_bytes ?? input.summary.artifact_bytes,
-    memory_gb: input.summary.peak_memory_mib === null ? null : Math.round((input.summary.peak_memory_mib / 1024) * 1000) / 1000,
+    memory_gb:
+      input.summary.peak_memory_mib === null
+        ? null
+        : Math.round((input.summary.peak_memory_mib / 1024) * 1000) / 1000,
     seconds: Math.round(input.seconds * 10) / 10,
     status: decision.verdict,
     promoted: false,
@@ -77,7 +101,11 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
   await deps.store.writeLedger(newRows);
 
   const state = await deps.store.readState();
-  state.experiments[input.id] = { direction: input.proposal.direction, config: input.proposal.config ?? null, commit: input.commit };
+  state.experiments[input.id] = {
+    direction: input.proposal.direction,
+    config: input.proposal.config ?? null,
+    commit: input.commit,
+  };
   state.counter = Math.max(state.counter, input.index);
   await deps.store.writeState(state);
 

@@ -24,8 +24,15 @@ function objective(optimum: Record<string, number>, noise: () => number) {
 }
 
 /** The loop's keep rule over an objective, for a proposer that picks the next config. */
-function simulate(pick: (incumbent: Record<string, string>, trials: SweepTrial[]) => { config: Record<string, string>; direction: string } | null, f: (c: Record<string, string>) => number, budget: number) {
-  let incumbent = { ...start };
+function simulate(
+  pick: (
+    incumbent: Record<string, string>,
+    trials: SweepTrial[],
+  ) => { config: Record<string, string>; direction: string } | null,
+  f: (c: Record<string, string>) => number,
+  budget: number,
+) {
+  let incumbent: Record<string, string> = { ...start };
   let best = f(incumbent);
   const trials: SweepTrial[] = [{ config: incumbent, direction: null, verdict: "keep", valBpb: best }];
   for (let i = 0; i < budget; i++) {
@@ -33,7 +40,12 @@ function simulate(pick: (incumbent: Record<string, string>, trials: SweepTrial[]
     if (!step) break;
     const score = f(step.config);
     const keep = score < best - 0.005;
-    trials.push({ config: step.config, direction: step.direction, verdict: keep ? "keep" : "discard", valBpb: score });
+    trials.push({
+      config: step.config,
+      direction: step.direction,
+      verdict: keep ? "keep" : "discard",
+      valBpb: score,
+    });
     if (keep) {
       incumbent = step.config;
       best = score;
@@ -46,7 +58,9 @@ function randomSearch(random: () => number) {
   return (_incumbent: Record<string, string>, trials: SweepTrial[]) => {
     const tried = new Set(trials.map((t) => configKey(t.config, space)));
     for (;;) {
-      const config = Object.fromEntries(Object.entries(space).map(([k, v]) => [k, v[Math.floor(random() * v.length)] ?? ""]));
+      const config = Object.fromEntries(
+        Object.entries(space).map(([k, v]) => [k, v[Math.floor(random() * v.length)] ?? ""]),
+      );
       if (!tried.has(configKey(config, space))) return { config, direction: "random" };
     }
   };
@@ -60,14 +74,21 @@ describe("nextSweepConfig", () => {
     const cases = 200;
     for (let seed = 0; seed < cases; seed++) {
       const r = seededRandom(seed);
-      const optimum = Object.fromEntries(Object.entries(space).map(([k, v]) => [k, Math.floor(r() * v.length)]));
+      const optimum = Object.fromEntries(
+        Object.entries(space).map(([k, v]) => [k, Math.floor(r() * v.length)]),
+      );
       const sweepRandom = seededRandom(seed + 10_000);
       const sweep = simulate(
-        (incumbent, trials) => nextSweepConfig({ space, incumbent, trials, deadEnds: [], plateau: false, random: sweepRandom }),
+        (incumbent, trials) =>
+          nextSweepConfig({ space, incumbent, trials, deadEnds: [], plateau: false, random: sweepRandom }),
         objective(optimum, seededRandom(seed + 20_000)),
         8,
       );
-      const rand = simulate(randomSearch(seededRandom(seed + 30_000)), objective(optimum, seededRandom(seed + 20_000)), 8);
+      const rand = simulate(
+        randomSearch(seededRandom(seed + 30_000)),
+        objective(optimum, seededRandom(seed + 20_000)),
+        8,
+      );
       sweepTotal += sweep;
       randomTotal += rand;
       if (sweep < rand) sweepWins++;
@@ -83,7 +104,14 @@ describe("nextSweepConfig", () => {
         const trials: SweepTrial[] = [{ config: start, direction: null, verdict: "keep", valBpb: 3 }];
         const seen = new Set([configKey(start, space)]);
         for (let i = 0; i < budget; i++) {
-          const step = nextSweepConfig({ space, incumbent: start, trials, deadEnds: [], plateau: r() < 0.3, random: r });
+          const step = nextSweepConfig({
+            space,
+            incumbent: start,
+            trials,
+            deadEnds: [],
+            plateau: r() < 0.3,
+            random: r,
+          });
           if (!step) break;
           const key = configKey(step.config, space);
           if (seen.has(key)) return false;
@@ -115,15 +143,31 @@ describe("nextSweepConfig", () => {
 
   it("leaves dead-end directions alone", () => {
     const deadEnds = ["LR+", "LR-", "DIM+", "DIM-", "LAYERS+", "LAYERS-", "SEQ+"];
-    const step = nextSweepConfig({ space, incumbent: start, trials: [], deadEnds, plateau: false, random: seededRandom(2) });
+    const step = nextSweepConfig({
+      space,
+      incumbent: start,
+      trials: [],
+      deadEnds,
+      plateau: false,
+      random: seededRandom(2),
+    });
     expect(step?.direction).toBe("SEQ-");
   });
 
   it("takes wider steps on a plateau", () => {
-    const step = nextSweepConfig({ space, incumbent: start, trials: [], deadEnds: [], plateau: true, random: seededRandom(3) });
+    const step = nextSweepConfig({
+      space,
+      incumbent: start,
+      trials: [],
+      deadEnds: [],
+      plateau: true,
+      random: seededRandom(3),
+    });
     const [param, value] = Object.entries(step?.changes ?? {})[0] ?? [];
     const values = space[param as keyof typeof space];
-    expect(Math.abs(values.indexOf(value ?? "") - values.indexOf(start[param as keyof typeof start]))).toBe(2);
+    expect(Math.abs(values.indexOf(value ?? "") - values.indexOf(start[param as keyof typeof start]))).toBe(
+      2,
+    );
   });
 
   it("returns null once every config in a small space was tried", () => {
@@ -132,6 +176,15 @@ describe("nextSweepConfig", () => {
       { config: { A: "1" }, direction: null, verdict: "keep", valBpb: 1 },
       { config: { A: "2" }, direction: "A+", verdict: "discard", valBpb: 2 },
     ];
-    expect(nextSweepConfig({ space: tiny, incumbent: { A: "1" }, trials, deadEnds: [], plateau: false, random: seededRandom(4) })).toBeNull();
+    expect(
+      nextSweepConfig({
+        space: tiny,
+        incumbent: { A: "1" },
+        trials,
+        deadEnds: [],
+        plateau: false,
+        random: seededRandom(4),
+      }),
+    ).toBeNull();
   });
 });

@@ -1,0 +1,273 @@
+import { findLogError } from "./find-log-error.ts";
+import { linesContaining, logLineAt } from "./log-lines.ts";
+import { parseProgressLine } from "./parse-progress-line.ts";
+import { readLogNumber } from "./read-log-number.ts";
+import { UserError } from "./user-error.ts";
+
+/** What one training run's log says: its score, its size and how far it got. */
+export interface RunLogSummary {
+  /** "crash" when the log has no finite final metric, shows a traceback or error line, or the exit code
+   * was non-zero. A crash never carries a score: val_bpb, val_loss and metric are then null. */
+  status: "ok" | "crash";
+  val_bpb: number | null;
+  val_loss: number | null;
+  /** Key of the line the score came from, e.g. "final_int8_zlib_roundtrip_exact". */
+  metric: string | null;
+  /** From `Total submission size <qualifier>: N bytes`, never the unqualified line (raw fp32 model). */
+  artifact_bytes: number | null;
+  model_params: number | null;
+  /** The last step reached (from `stopping_early` or the last step line). */
+  steps: number | null;
+  train_time_ms: number | null;
+  peak_memory_mib: number | null;
+  /** True when the run hit its wall-clock cap (`stopping_early: wallclock_cap ...`). */
+  stopping_early: boolean;
+  /** Crash only: the error line (e.g. "ValueError: ...") or why the run counts as a crash. */
+  error: string | null;
+}
+
+export interface ParseRunLogOptions {
+  /** The process's exit status when known; any non-zero value makes the run a crash. */
+  exitCode?: number | null;
+  /** A regex (from config) overriding the final-metric rule: the last match wins, and its first
+   * capture group, or the group named `bpb`, is the value (a group named `loss` gives val_loss). */
+  metricPattern?: string | null;
+}
+
+/** The root script's score line (8 decimals); it goes into submission.json. */
+const ROOT_METRIC = "final_int8_zlib_roundtrip_exact";
+// Lines that carry val_bpb but are not a final score: the float model before quantization, and the
+// diagnostics record scripts print on the way to their real score.
+const NOT_FINAL_PREFIXES = ["pre-quant", "pre_quant", "prequant", "diagnostic"];
+// The artifact line; the qualifier (int8+zlib, quantized+brotli, ...) is what tells it from the
+// unqualified `Total submission size: N bytes`, which counts the raw fp32 model.
+const ARTIFACT_LINE = /^Total submission size\s+(\S[^:=]*?)\s*[:=]\s*(\d+)\s*bytes\b/;
+const PEAK_MEMORY_LINE = /^peak memory allocated\s*[:=]\s*(\d+(?:\.\d+)?)\s*(MiB|GiB)?/;
+const NUMBER_TOKEN = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
+const NON_FINITE_TOKEN = /^[-+]?(?:nan|inf|infinity)$/i;
+
+interface MetricLine {
+  key: string;
+  bpb: number;
+  /** As printed, for messages about non-finite values. */
+  bpbToken: string;
+  loss: number | null;
+}
+
+function finiteOrNull(value: number | null | undefined): number | null {
+  return value !== null && value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+/** `final_int8_zlib_roundtrip_exact val_loss:..` -> its first word; `val_bpb:1.2` -> "val_bpb". */
+function leadingKey(line: string): string {
+  const word = line.trimStart().split(/\s/, 1)[0] ?? "";
+  const sep = word.search(/[:=]/);
+  if (sep < 0) return word;
+  const rest = word.slice(sep + 1);
+  return rest === "" || /^[-+.\d]/.test(rest) ? word.slice(0, sep) : word;
+}
+
+function metricLine(line: string): MetricLine | null {
+  const bpb = readLogNumber(line, "val_bpb");
+  if (bpb === null) return null;
+  return {
+    key: leadingKey(line),
+    bpb: bpb.value,
+    bpbToken: bpb.token,
+    loss: finiteOrNull(readLogNumber(line, "val_loss")?.value),
+  };
+}
+
+function isFinalCandidate(line: string): boolean {
+  const key = leadingKey(line).toLowerCase();
+  if (NOT_FINAL_PREFIXES.some((p) => key.startsWith(p))) return false;
+  // Periodic `step:N/M val_loss..` and `N/M val_loss: ..` lines score the float model mid-training.
+  return parseProgressLine(line) === null;
+}
+
+function lastLineWithKey(text: string, key: string): MetricLine | null {
+  for (const line of linesContaining(text, key, "backward")) {
+    if (leadingKey(line.text) !== key) continue;
+    const found = metricLine(line.text);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The default rule: the root script's exact line, else the last line carrying a final val_bpb. */
+function findFinalMetric(text: string): MetricLine | null {
+  const root = lastLineWithKey(text, ROOT_METRIC);
+  if (root) return root;
+  for (const line of linesContaining(text, "val_bpb", "backward")) {
+    if (!isFinalCandidate(line.text)) continue;
+    const found = metricLine(line.text);
+    if (!found) continue;
+    // `quantized_ttt` after `quantized_ttt_exact`: same score, fewer digits; take the exact one.
+    if (!found.key.endsWith("_exact")) return lastLineWithKey(text, `${found.key}_exact`) ?? found;
+    return found;
+  }
+  return null;
+}
+
+function compileMetricPattern(pattern: string | null | undefined): RegExp | null {
+  if (pattern === null || pattern === undefined || pattern.trim() === "") return null;
+  let regex: RegExp;
+  let groups: number;
+  try {
+    regex = new RegExp(pattern, "gm");
+    // An alternation with the empty string always matches, which reveals the number of groups.
+    groups = (new RegExp(`${pattern}|`).exec("")?.length ?? 1) - 1;
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new UserError(
+      `metric_pattern ${JSON.stringify(pattern)} is not a valid regular expression (${why})`,
+    );
+  }
+  if (groups === 0) {
+    throw new UserError(
+      `metric_pattern ${JSON.stringify(pattern)} has no capture group: put ( ) or (?<bpb> ) around the number`,
+    );
+  }
+  return regex;
+}
+
+function tokenValue(token: string | undefined): number | null {
+  const t = token?.trim() ?? "";
+  if (NUMBER_TOKEN.test(t)) return Number(t);
+  if (NON_FINITE_TOKEN.test(t)) return Number.NaN;
+  return null;
+}
+
+/** The config's rule: the last match whose value group holds a number. */
+function findPatternMetric(text: string, regex: RegExp): MetricLine | null {
+  let last: { match: RegExpExecArray; value: number } | null = null;
+  for (const match of text.matchAll(regex)) {
+    const value = tokenValue(match.groups?.["bpb"] ?? match[1]);
+    if (value !== null) last = { match, value };
+  }
+  if (!last) return null;
+  const line = logLineAt(text, last.match.index).text;
+  const loss = last.match.groups?.["loss"];
+  return {
+    key: leadingKey(line),
+    bpb: last.value,
+    bpbToken: (last.match.groups?.["bpb"] ?? last.match[1] ?? "").trim(),
+    loss:
+      loss !== undefined
+        ? finiteOrNull(tokenValue(loss))
+        : finiteOrNull(readLogNumber(line, "val_loss")?.value),
+  };
+}
+
+function lastArtifactBytes(text: string): number | null {
+  for (const line of linesContaining(text, "Total submission size", "backward")) {
+    const match = ARTIFACT_LINE.exec(line.text.trimStart());
+    const bytes = Number(match?.[2]);
+    if (match && Number.isSafeInteger(bytes)) return bytes;
+  }
+  return null;
+}
+
+/** Printed once, near the top: a forward search finds it at once even in a 50 MB log. */
+function modelParams(text: string): number | null {
+  for (const line of linesContaining(text, "model_params")) {
+    const n = readLogNumber(line.text, "model_params")?.value;
+    if (n !== undefined && Number.isSafeInteger(n) && n >= 0) return n;
+  }
+  return null;
+}
+
+function lastPeakMemoryMib(text: string): number | null {
+  for (const line of linesContaining(text, "peak memory allocated", "backward")) {
+    const match = PEAK_MEMORY_LINE.exec(line.text.trimStart());
+    if (!match) continue;
+    const value = Number(match[1]) * (match[2] === "GiB" ? 1024 : 1);
+    if (Number.isFinite(value)) return value;
+  }
+  return null;
+}
+
+function hasStoppingEarly(text: string): boolean {
+  for (const line of linesContaining(text, "stopping_early", "backward")) {
+    if (line.text.trimStart().startsWith("stopping_early")) return true;
+  }
+  return false;
+}
+
+// Every line parseProgressLine accepts holds one of these: `step:..`, `stopping_early: .. step:..`, `N/M ..`.
+const PROGRESS_NEEDLES = ["step", "/"];
+
+/** The last step reached (last step or `stopping_early` line) and the last train_time such a line reports. */
+function lastProgress(text: string): { steps: number | null; trainTimeMs: number | null } {
+  let last: { start: number; step: number } | null = null;
+  let timed: { start: number; ms: number } | null = null;
+  for (const needle of PROGRESS_NEEDLES) {
+    for (const line of linesContaining(text, needle, "backward")) {
+      if (last && timed && line.start <= timed.start) break;
+      const progress = parseProgressLine(line.text);
+      if (progress === null) continue;
+      if (!last || line.start > last.start) last = { start: line.start, step: progress.step };
+      if (progress.trainTimeMs !== null && (!timed || line.start > timed.start)) {
+        timed = { start: line.start, ms: progress.trainTimeMs };
+      }
+    }
+  }
+  return { steps: last?.step ?? null, trainTimeMs: timed?.ms ?? null };
+}
+
+function crashReason(
+  text: string,
+  found: MetricLine | null,
+  options: ParseRunLogOptions,
+  steps: number | null,
+): string | null {
+  const logError = findLogError(text);
+  if (logError) return logError.line ?? "Python traceback in the log, with no exception line after it";
+  const exitCode = options.exitCode;
+  if (typeof exitCode === "number" && exitCode !== 0) {
+    return found && Number.isFinite(found.bpb)
+      ? `process exited with code ${exitCode} (after printing ${found.key} val_bpb ${found.bpbToken})`
+      : `process exited with code ${exitCode}`;
+  }
+  if (!found) {
+    const where = steps === null ? "" : ` (the last step reached was ${steps})`;
+    return options.metricPattern?.trim()
+      ? `metric_pattern matched no line with a number${where}`
+      : `no final val_bpb line in the log${where}`;
+  }
+  if (!Number.isFinite(found.bpb))
+    return `final metric ${found.key} is not a finite number (val_bpb ${found.bpbToken})`;
+  return null;
+}
+
+/**
+ * Reads a `train_gpt.py` log (root script or record scripts) into a summary. Pure and lenient:
+ * `key:value`, `key: value` and `key=value` all read, only finite numbers count, and any text parses
+ * (an unreadable log is a crash, not an exception). Throws UserError only for a bad metricPattern.
+ *
+ * The score is the root script's `final_int8_zlib_roundtrip_exact` line when present; otherwise the
+ * last line carrying val_bpb that is not periodic (`step:N/M val_loss..`, `N/M val_loss: ..`), not
+ * `pre-quantization ...` and not `diagnostic ...`. See ../shared/reference/parameter-golf.md 2.5, 2.9.
+ *
+ * @example parseRunLog(log, { exitCode: 0 }).val_bpb // 1.2243657 for the baseline record
+ */
+export function parseRunLog(text: string, options: ParseRunLogOptions = {}): RunLogSummary {
+  const pattern = compileMetricPattern(options.metricPattern);
+  const found = pattern ? findPatternMetric(text, pattern) : findFinalMetric(text);
+  const { steps, trainTimeMs } = lastProgress(text);
+  const error = crashReason(text, found, options, steps);
+  const score = error === null && found !== null ? found : null;
+  return {
+    status: error === null ? "ok" : "crash",
+    val_bpb: score?.bpb ?? null,
+    val_loss: score?.loss ?? null,
+    metric: score?.key ?? null,
+    artifact_bytes: lastArtifactBytes(text),
+    model_params: modelParams(text),
+    steps,
+    train_time_ms: trainTimeMs,
+    peak_memory_mib: lastPeakMemoryMib(text),
+    stopping_early: hasStoppingEarly(text),
+    error,
+  };
+}

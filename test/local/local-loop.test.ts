@@ -1,0 +1,239 @@
+/**
+ * The local loop end to end on the real golf_mini course: real git, real PyTorch training in child
+ * processes, our parser and gate, and (for Claude) the real SDK over HTTP to a local Messages API server.
+ * Runs are cut to a few seconds of training so the whole file stays around a minute or two.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { courseVariables } from "../../src/local/caddie-paths.ts";
+import { checkPython, createDemoCourse, ensureDemoData } from "../../src/local/demo-course.ts";
+import { loadConfig } from "../../src/local/load-config.ts";
+import { runLocalSession } from "../../src/local/local-session.ts";
+import { printSessionEnd } from "../../src/local/commands/session-output.ts";
+import type { CommandIO } from "../../src/local/commands/command.ts";
+import { Git } from "../../src/local/git.ts";
+import { parseNotes } from "../../src/core/notes.ts";
+import { startFakeAnthropic, type FakeReply } from "../fakes/anthropic.ts";
+
+const env = { ...process.env, CADDIE_TRAIN_SECONDS: "2", CADDIE_PROGRESS: "plain", ANTHROPIC_API_KEY: "" };
+const vars = courseVariables(env);
+const dirs: string[] = [];
+
+function io(signal = new AbortController().signal): CommandIO & { out: string[] } {
+  const out: string[] = [];
+  return { stdout: (t) => out.push(t), stderr: (t) => out.push(t), cwd: process.cwd(), env, signal, out };
+}
+
+async function course(): Promise<string> {
+  const dir = await createDemoCourse(undefined);
+  dirs.push(dir);
+  return dir;
+}
+
+beforeAll(async () => {
+  await checkPython(vars.PYTHON ?? "python3");
+  await ensureDemoData(vars.PYTHON ?? "python3", vars.CADDIE_DATA ?? "");
+}, 180_000);
+
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe("caddie run on golf_mini with the sweep proposer", () => {
+  it("measures a baseline, runs experiments, moves the line on keeps, and writes every state file", async () => {
+    const repo = await course();
+    const { config } = await loadConfig(repo);
+    const session = io();
+    const result = await runLocalSession({
+      repo,
+      tag: "t",
+      config,
+      agent: "sweep",
+      maxExperiments: 2,
+      maxHours: null,
+      seed: 1337,
+      io: session,
+      title: "test",
+    });
+    expect(result.summary.experiments).toBe(2);
+    expect(result.summary.stopReason).toBe("max-experiments");
+
+    const rows = await result.store.readLedger();
+    expect(rows.map((r) => r.experiment)).toEqual(["exp-000", "exp-001", "exp-002"]);
+    for (const row of rows) {
+      expect(row.status).not.toBe("crash");
+      expect(row.val_bpb).toBeGreaterThan(0);
+      expect(row.val_bpb).toBeLessThan(8.2);
+      expect(row.artifact_bytes).toBeLessThan(16_000_000);
+      expect(row.seconds).toBeGreaterThan(0);
+    }
+    expect(rows[0]?.status).toBe("keep");
+
+    // The forge agrees with the ledger: the line head is the best kept commit, discards are kept aside.
+    const git = new Git(repo);
+    const best = rows
+      .filter((r) => r.status === "keep")
+      .sort((a, b) => (a.val_bpb ?? 9) - (b.val_bpb ?? 9))[0];
+    expect(await git.run(["rev-parse", "autoresearch/t"])).toBe(best?.commit);
+    for (const r of rows.filter((r) => r.status === "discard"))
+      expect(await git.run(["rev-parse", `refs/caddie/discarded/t/${r.experiment}`])).toBe(r.commit);
+    // Each experiment commit changes exactly the target file.
+    for (const r of rows.slice(1))
+      expect(await git.run(["diff-tree", "--no-commit-id", "--name-only", "-r", r.commit])).toBe(
+        "train_gpt.py",
+      );
+    expect(await git.run(["status", "--porcelain"])).toBe("");
+
+    const notes = parseNotes(await readFile(result.store.notesFile, "utf8"));
+    expect(notes.log).toHaveLength(3);
+    expect(notes.bestKnown).toContain(String(best?.val_bpb?.toFixed(4)).slice(0, 5));
+    expect(existsSync(result.scorecard.chart)).toBe(true);
+    expect(await readFile(result.scorecard.markdown, "utf8")).toContain("chart.svg");
+    await printSessionEnd(result, session);
+    const text = session.out.join("");
+    expect(text).toMatch(/keep\s+exp-000/);
+    expect(text).toContain("runner duty cycle");
+
+    // Running again resumes: no second baseline, ids continue.
+    const again = await runLocalSession({
+      repo,
+      tag: "t",
+      config,
+      agent: "sweep",
+      maxExperiments: 1,
+      maxHours: null,
+      seed: 1337,
+      io: io(),
+      title: "test",
+    });
+    const after = await again.store.readLedger();
+    expect(after.map((r) => r.experiment)).toEqual(["exp-000", "exp-001", "exp-002", "exp-003"]);
+    const configs = after.slice(1).map((r) => r.description);
+    expect(new Set(configs).size).toBe(configs.length);
+  }, 240_000);
+
+  it("stops on Ctrl-C without recording the interrupted run", async () => {
+    const repo = await course();
+    const { config } = await loadConfig(repo);
+    const controller = new AbortController();
+    const session = io(controller.signal);
+    const result = runLocalSession({
+      repo,
+      tag: "t",
+      config,
+      agent: "sweep",
+      maxExperiments: 3,
+      maxHours: null,
+      seed: 1337,
+      io: session,
+      title: "test",
+    });
+    // Abort while the first experiment (after the baseline) is training.
+    const poll = setInterval(() => {
+      if (session.out.join("").includes("exp-001 training")) {
+        clearInterval(poll);
+        setTimeout(() => controller.abort(), 500);
+      }
+    }, 100);
+    const done = await result;
+    clearInterval(poll);
+    expect(done.summary.stopReason).toBe("interrupted");
+    const rows = await done.store.readLedger();
+    expect(rows.map((r) => r.experiment)).toEqual(["exp-000"]);
+    expect(JSON.parse(await readFile(path.join(done.stateDir, "state.json"), "utf8")).counter).toBe(0);
+  }, 240_000);
+});
+
+describe("caddie run on golf_mini with Claude (local Messages API server)", () => {
+  it("commits the model's tool edits, crashes on a broken change, applies one trivial fix, and records the analysis", async () => {
+    const repo = await course();
+    const { config } = await loadConfig(repo);
+    const submit = (description: string): FakeReply => ({
+      content: [
+        {
+          type: "tool_use",
+          name: "submit_experiment",
+          input: { description, direction: "lr", hypothesis: "h", evidence: "e", risk: "r" },
+        },
+      ],
+    });
+    const analysis: FakeReply = {
+      content: [
+        {
+          type: "tool_use",
+          name: "record_analysis",
+          input: { result: "r", vs_expected: "v", why: "w", lesson: "fake lesson" },
+        },
+      ],
+    };
+    let proposals = 0;
+    const fake = await startFakeAnthropic({
+      apiKey: "sk-fake",
+      respond: (request) => {
+        const tools = (request.tools ?? []).map((t) => t.name);
+        const last = JSON.stringify(request.messages.at(-1));
+        if (tools.includes("record_analysis")) return analysis;
+        if (tools.includes("no_trivial_fix")) {
+          // The fix turn: first an edit restoring the head count, then submit.
+          if (last.includes("tool_result")) return submit("restore NUM_HEADS");
+          return {
+            content: [
+              {
+                type: "tool_use",
+                name: "edit_file",
+                input: { path: "train_gpt.py", old_string: '"NUM_HEADS", 3)', new_string: '"NUM_HEADS", 4)' },
+              },
+            ],
+          };
+        }
+        if (last.includes("tool_result"))
+          return submit(proposals === 1 ? "higher matrix LR" : "3 heads (breaks the shape rule)");
+        proposals++;
+        const edit =
+          proposals === 1
+            ? { old_string: '"MATRIX_LR", 0.003)', new_string: '"MATRIX_LR", 0.005)' }
+            : { old_string: '"NUM_HEADS", 4)', new_string: '"NUM_HEADS", 3)' };
+        return {
+          content: [{ type: "tool_use", name: "edit_file", input: { path: "train_gpt.py", ...edit } }],
+        };
+      },
+    });
+    try {
+      const session = io();
+      session.env = { ...env, ANTHROPIC_API_KEY: "sk-fake", ANTHROPIC_BASE_URL: fake.url };
+      const result = await runLocalSession({
+        repo,
+        tag: "c",
+        config,
+        agent: "auto",
+        maxExperiments: 2,
+        maxHours: null,
+        seed: 1337,
+        io: session,
+        title: "test",
+      });
+      expect(result.proposer).toBe("claude");
+      expect(fake.violations).toEqual([]);
+      const rows = await result.store.readLedger();
+      expect(rows.map((r) => [r.experiment, r.status === "crash" ? "crash" : "ran"])).toEqual([
+        ["exp-000", "ran"],
+        ["exp-001", "ran"],
+        ["exp-002", "crash"],
+        ["exp-002-fix", "ran"],
+      ]);
+      expect(rows[1]?.description).toBe("higher matrix LR");
+      const git = new Git(repo);
+      expect(await git.run(["show", `${rows[1]?.commit}:train_gpt.py`])).toContain('"MATRIX_LR", 0.005)');
+      // The context the model saw holds program.md and, after the first run, the ledger.
+      const firstPrompt = JSON.stringify(fake.requests[0]?.messages);
+      expect(firstPrompt).toContain("golf_mini: a CPU-sized Parameter Golf course");
+      const notes = await readFile(result.store.notesFile, "utf8");
+      expect(notes).toContain("fake lesson");
+      expect(notes).toContain("=== REASONING ===");
+    } finally {
+      await fake.close();
+    }
+  }, 300_000);
+});
