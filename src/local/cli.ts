@@ -42,6 +42,14 @@ export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise
       full.stderr(`caddie ${name}: ${error.message}\n`);
       return error.exitCode;
     }
+    // node:util parseArgs reports bad flags as errors with ERR_PARSE_ARGS_* codes: usage errors, not bugs.
+    if (
+      error instanceof Error &&
+      String((error as NodeJS.ErrnoException).code).startsWith("ERR_PARSE_ARGS")
+    ) {
+      full.stderr(`caddie ${name}: ${error.message}\nusage: ${command.usage.split("\n")[0]}\n`);
+      return 2;
+    }
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     full.stderr(`caddie ${name}: internal error (please report it)\n${message}\n`);
     return 70;
