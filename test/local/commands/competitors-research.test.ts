@@ -6,7 +6,7 @@ import type { CommandIO } from "../../../src/local/commands/command.ts";
 import { competitorsCommand } from "../../../src/local/commands/competitors.ts";
 import { researchCommand } from "../../../src/local/commands/research.ts";
 import { UserError } from "../../../src/core/user-error.ts";
-import { fixture, hasShared } from "../../helpers/shared.ts";
+import { fixture, hasShared, sharedMissing } from "../../helpers/shared.ts";
 import { send, serve, type Served } from "../../research/serve.ts";
 
 function io(cwd: string, env: Record<string, string> = {}) {
@@ -31,7 +31,7 @@ afterEach(async () => {
   tmp = null;
 });
 
-describe.skipIf(!hasShared)("caddie competitors parse", () => {
+describe.skipIf(!hasShared)(hasShared ? "caddie competitors parse" : sharedMissing, () => {
   it("prints one JSON object for a record folder", async () => {
     const t = io(fixture("parameter-golf", "records"));
     const code = await competitorsCommand.run(

@@ -1,0 +1,196 @@
+/**
+ * A small, safe reader for Atom and RSS feeds (arXiv's export API answers in Atom). No XML library is
+ * installed and feeds need little: elements, attributes, text and CDATA. It never expands entities beyond the
+ * five XML ones and numeric character references, ignores DOCTYPEs (so no entity declarations, no external
+ * fetches), and bounds input size and nesting depth. Anything that is not an RSS or Atom document throws an
+ * Error saying why; callers record it as the source's failure.
+ */
+
+export interface FeedEntry {
+  id: string;
+  title: string;
+  url: string;
+  summary: string;
+  authors: string[];
+  published: string | null;
+}
+
+interface XmlElement {
+  name: string;
+  local: string;
+  attrs: Record<string, string>;
+  parts: (string | XmlElement)[];
+}
+
+const MAX_BYTES = 8_000_000;
+const MAX_DEPTH = 64;
+const NAME = /^<([A-Za-z_][\w.:-]*)/;
+const ATTR = /^\s+([A-Za-z_][\w.:-]*)\s*=\s*("([^"]*)"|'([^']*)')/;
+
+/** Decodes the five XML entities and numeric references; leaves any other `&name;` as written. */
+function decodeXmlText(text: string): string {
+  return text.replace(/&(lt|gt|amp|quot|apos|#\d{1,7}|#x[0-9a-fA-F]{1,6});/g, (_m, ref: string) => {
+    switch (ref) {
+      case "lt":
+        return "<";
+      case "gt":
+        return ">";
+      case "amp":
+        return "&";
+      case "quot":
+        return '"';
+      case "apos":
+        return "'";
+    }
+    const code = ref.startsWith("#x") ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+    const valid = code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
+    return valid ? String.fromCodePoint(code) : "\uFFFD";
+  });
+}
+
+function localName(name: string): string {
+  const i = name.indexOf(":");
+  return i >= 0 ? name.slice(i + 1) : name;
+}
+
+/** Parses XML into a tree of elements. Lenient about mismatched closing tags, strict about tag syntax. */
+function parseXml(input: string): XmlElement {
+  if (input.length > MAX_BYTES) throw new Error(`feed is larger than ${MAX_BYTES} characters`);
+  const text = input.replace(/^\uFEFF/, "");
+  if (!text.trimStart().startsWith("<")) throw new Error("not XML (the body does not start with '<')");
+  const root: XmlElement = { name: "#document", local: "#document", attrs: {}, parts: [] };
+  const stack: XmlElement[] = [root];
+  const top = () => stack[stack.length - 1] ?? root;
+  let pos = 0;
+  const skipTo = (marker: string, what: string) => {
+    const end = text.indexOf(marker, pos);
+    if (end < 0) throw new Error(`unterminated ${what} at offset ${pos}`);
+    const start = pos;
+    pos = end + marker.length;
+    return text.slice(start, end);
+  };
+  while (pos < text.length) {
+    const lt = text.indexOf("<", pos);
+    if (lt < 0 || lt > pos) {
+      const end = lt < 0 ? text.length : lt;
+      const chunk = text.slice(pos, end);
+      if (chunk.trim() !== "") top().parts.push(decodeXmlText(chunk));
+      pos = end;
+      continue;
+    }
+    if (text.startsWith("<!--", pos)) {
+      pos += 4;
+      skipTo("-->", "comment");
+    } else if (text.startsWith("<![CDATA[", pos)) {
+      pos += 9;
+      top().parts.push(skipTo("]]>", "CDATA section"));
+    } else if (text.startsWith("<?", pos)) {
+      pos += 2;
+      skipTo("?>", "processing instruction");
+    } else if (text.startsWith("<!", pos)) {
+      // DOCTYPE (with or without an internal subset) is skipped whole: its declarations are never used.
+      const bracket = text.indexOf("[", pos);
+      const close = text.indexOf(">", pos);
+      if (bracket >= 0 && close >= 0 && bracket < close) {
+        pos = bracket;
+        skipTo("]", "DOCTYPE");
+        skipTo(">", "DOCTYPE");
+      } else {
+        skipTo(">", "declaration");
+      }
+    } else if (text.startsWith("</", pos)) {
+      pos += 2;
+      const name = skipTo(">", "closing tag").trim();
+      const index = stack.map((e) => e.name).lastIndexOf(name);
+      if (index > 0) stack.length = index;
+    } else {
+      const head = NAME.exec(text.slice(pos, pos + 256));
+      if (!head) throw new Error(`malformed tag at offset ${pos}`);
+      const name = head[1] ?? "";
+      pos += head[0].length;
+      const attrs: Record<string, string> = {};
+      for (;;) {
+        const attr = ATTR.exec(text.slice(pos, pos + 4096));
+        if (!attr) break;
+        attrs[attr[1] ?? ""] = decodeXmlText(attr[3] ?? attr[4] ?? "");
+        pos += attr[0].length;
+      }
+      const end = /^\s*(\/?)>/.exec(text.slice(pos, pos + 64));
+      if (!end) throw new Error(`malformed tag <${name}> at offset ${pos}`);
+      pos += end[0].length;
+      const element: XmlElement = { name, local: localName(name), attrs, parts: [] };
+      top().parts.push(element);
+      if (end[1] !== "/") {
+        if (stack.length > MAX_DEPTH) throw new Error(`elements nested deeper than ${MAX_DEPTH}`);
+        stack.push(element);
+      }
+    }
+  }
+  return root;
+}
+
+function children(el: XmlElement, local?: string): XmlElement[] {
+  return el.parts.filter((p): p is XmlElement => typeof p !== "string" && (!local || p.local === local));
+}
+
+function child(el: XmlElement, local: string): XmlElement | null {
+  return children(el, local)[0] ?? null;
+}
+
+function textOf(el: XmlElement | null): string {
+  if (!el) return "";
+  return el.parts
+    .map((p) => (typeof p === "string" ? p : textOf(p)))
+    .join(" ")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+function atomEntry(entry: XmlElement): FeedEntry {
+  const links = children(entry, "link");
+  const link =
+    links.find((l) => (l.attrs.rel ?? "alternate") === "alternate" && !l.attrs.title) ??
+    links.find((l) => (l.attrs.rel ?? "alternate") === "alternate") ??
+    links[0];
+  const id = textOf(child(entry, "id"));
+  const url = link?.attrs.href ?? (/^https?:\/\//.test(id) ? id : "");
+  return {
+    id: id || url,
+    title: textOf(child(entry, "title")),
+    url,
+    summary: textOf(child(entry, "summary") ?? child(entry, "content")),
+    authors: children(entry, "author")
+      .map((a) => textOf(child(a, "name")) || textOf(a))
+      .filter((a) => a !== ""),
+    published: textOf(child(entry, "published") ?? child(entry, "updated")) || null,
+  };
+}
+
+function rssItem(item: XmlElement): FeedEntry {
+  const url = textOf(child(item, "link")) || (child(item, "link")?.attrs.href ?? "");
+  const guid = textOf(child(item, "guid"));
+  const authors = [...children(item, "creator"), ...children(item, "author")]
+    .map(textOf)
+    .filter((a) => a !== "");
+  return {
+    id: guid || url || (item.attrs["rdf:about"] ?? ""),
+    title: textOf(child(item, "title")),
+    url: url || (item.attrs["rdf:about"] ?? ""),
+    summary: textOf(child(item, "description") ?? child(item, "encoded") ?? child(item, "summary")),
+    authors,
+    published: textOf(child(item, "pubDate") ?? child(item, "date") ?? child(item, "published")) || null,
+  };
+}
+
+/** Reads the entries of an Atom, RSS 2.0 or RSS 1.0 (RDF) document; throws when it is none of them. */
+export function parseFeed(xml: string): FeedEntry[] {
+  const doc = parseXml(xml);
+  const root = children(doc)[0];
+  if (!root) throw new Error("not XML (no root element)");
+  let entries: FeedEntry[];
+  if (root.local === "feed") entries = children(root, "entry").map(atomEntry);
+  else if (root.local === "rss") entries = children(child(root, "channel") ?? root, "item").map(rssItem);
+  else if (root.local === "RDF") entries = children(root, "item").map(rssItem);
+  else throw new Error(`not an RSS or Atom feed (root element <${root.name}>)`);
+  return entries.filter((e) => e.title !== "");
+}

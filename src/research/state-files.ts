@@ -1,0 +1,101 @@
+/**
+ * The research state files in a state folder: `competitors.json`, `research.jsonl` and the GitHub ETag
+ * caches. Every write is whole-or-nothing (temp file, then rename), so an interrupted sync never leaves half
+ * a file; a reader skips a damaged research.jsonl line and says how many it skipped.
+ */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import { UserError } from "../core/user-error.ts";
+import type { EtagCache } from "./github-client.ts";
+import { emptyCompetitorsFile } from "./sync-competitors.ts";
+import type { CompetitorsFile, ResearchItem } from "./types.ts";
+
+export const COMPETITORS_FILE = "competitors.json";
+export const RESEARCH_FILE = "research.jsonl";
+
+/** Writes a file whole or not at all: a temp file beside it, then a rename (atomic on one filesystem). */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  await writeFile(temp, content);
+  await rename(temp, file);
+}
+
+async function readOptional(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}
+
+export async function readCompetitorsFile(dir: string): Promise<CompetitorsFile> {
+  const file = path.join(dir, COMPETITORS_FILE);
+  const text = await readOptional(file);
+  if (text === null) return emptyCompetitorsFile();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new UserError(`${file} is not valid JSON; delete it and run 'caddie competitors sync' again`);
+  }
+  const value = parsed as Partial<CompetitorsFile> | null;
+  if (!value || value.version !== 1 || !Array.isArray(value.competitors))
+    throw new UserError(`${file} is not a caddie competitors file (version 1); delete it and sync again`);
+  return { ...emptyCompetitorsFile(), ...value };
+}
+
+export async function writeCompetitorsFile(dir: string, content: CompetitorsFile): Promise<void> {
+  await writeFileAtomic(path.join(dir, COMPETITORS_FILE), `${JSON.stringify(content, null, 2)}\n`);
+}
+
+export async function readResearchItems(dir: string): Promise<{ items: ResearchItem[]; badLines: number }> {
+  const text = await readOptional(path.join(dir, RESEARCH_FILE));
+  if (text === null) return { items: [], badLines: 0 };
+  const items: ResearchItem[] = [];
+  let badLines = 0;
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      const item = JSON.parse(line) as Partial<ResearchItem> | null;
+      if (item && typeof item.id === "string" && typeof item.title === "string") {
+        items.push({
+          ...(item as ResearchItem),
+          duplicates: item.duplicates ?? [],
+          grade: item.grade ?? null,
+          verification: item.verification ?? null,
+          grade_error: item.grade_error ?? null,
+        });
+        continue;
+      }
+    } catch {
+      // counted below
+    }
+    badLines++;
+  }
+  return { items, badLines };
+}
+
+export async function writeResearchItems(dir: string, items: readonly ResearchItem[]): Promise<void> {
+  await writeFileAtomic(path.join(dir, RESEARCH_FILE), items.map((i) => `${JSON.stringify(i)}\n`).join(""));
+}
+
+export async function readEtagCache(dir: string, name: string): Promise<EtagCache> {
+  const text = await readOptional(path.join(dir, name));
+  if (text === null) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as EtagCache)
+      : {};
+  } catch {
+    // A damaged cache only costs full requests.
+    return {};
+  }
+}
+
+export async function writeEtagCache(dir: string, name: string, cache: EtagCache): Promise<void> {
+  await writeFileAtomic(path.join(dir, name), JSON.stringify(cache));
+}
