@@ -5,7 +5,12 @@
  * allow-list on whatever comes back.
  */
 import Anthropic from "@anthropic-ai/sdk";
-import type { MessageParam, Tool, ToolResultBlockParam, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
+import type {
+  MessageParam,
+  Tool,
+  ToolResultBlockParam,
+  ToolUseBlock,
+} from "@anthropic-ai/sdk/resources/messages";
 import { UserError } from "../core/user-error.ts";
 import type { AnalyseInput, Analysis, FixInput, Proposal, Proposer, ProposeInput } from "../engine/ports.ts";
 import { applyFileTool, FILE_TOOLS } from "./file-tools.ts";
@@ -27,7 +32,10 @@ const SUBMIT: Tool = {
     type: "object",
     properties: {
       description: { type: "string", description: "One line: what changes (goes in results.tsv)." },
-      direction: { type: "string", description: "A short tag for the direction, e.g. 'depth+', 'lr-', 'quantization'." },
+      direction: {
+        type: "string",
+        description: "A short tag for the direction, e.g. 'depth+', 'lr-', 'quantization'.",
+      },
       hypothesis: { type: "string", description: "What you expect to happen and why." },
       evidence: { type: "string", description: "Prior results, notes or theory supporting it." },
       risk: { type: "string", description: "What could go wrong: OOM, regression, artifact too large..." },
@@ -77,7 +85,10 @@ export class ClaudeProposer implements Proposer {
     this.client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 3 });
   }
 
-  private async create(params: { system: string; messages: MessageParam[]; tools: Tool[]; forceTool?: string }, signal?: AbortSignal) {
+  private async create(
+    params: { system: string; messages: MessageParam[]; tools: Tool[]; forceTool?: string },
+    signal?: AbortSignal,
+  ) {
     try {
       return await this.client.messages.create(
         {
@@ -94,7 +105,9 @@ export class ClaudeProposer implements Proposer {
       if (error instanceof Anthropic.AuthenticationError)
         throw new UserError("the Anthropic API rejected ANTHROPIC_API_KEY (401): check the key");
       if (error instanceof Anthropic.NotFoundError)
-        throw new UserError(`the Anthropic API does not know model '${this.options.model}': set agent.model in the config`);
+        throw new UserError(
+          `the Anthropic API does not know model '${this.options.model}': set agent.model in the config`,
+        );
       throw error;
     }
   }
@@ -119,7 +132,10 @@ export class ClaudeProposer implements Proposer {
       const done = calls.find((c) => finish.some((f) => f.name === c.name));
       if (done) return { files: working, call: done, reasoningText };
       if (calls.length === 0) {
-        messages.push({ role: "user", content: `Use the tools: edit files, then call ${finish.map((f) => f.name).join(" or ")}.` });
+        messages.push({
+          role: "user",
+          content: `Use the tools: edit files, then call ${finish.map((f) => f.name).join(" or ")}.`,
+        });
         continue;
       }
       const results: ToolResultBlockParam[] = calls.map((call) => {
@@ -170,10 +186,17 @@ export class ClaudeProposer implements Proposer {
       .filter(Boolean)
       .join("\n");
     const reply = await this.create(
-      { system: SYSTEM, messages: [{ role: "user", content: prompt }], tools: [ANALYSIS], forceTool: ANALYSIS.name },
+      {
+        system: SYSTEM,
+        messages: [{ role: "user", content: prompt }],
+        tools: [ANALYSIS],
+        forceTool: ANALYSIS.name,
+      },
       signal,
     );
-    const call = reply.content.find((b): b is ToolUseBlock => b.type === "tool_use" && b.name === ANALYSIS.name);
+    const call = reply.content.find(
+      (b): b is ToolUseBlock => b.type === "tool_use" && b.name === ANALYSIS.name,
+    );
     const a = (call?.input ?? {}) as Record<string, unknown>;
     return {
       result: text(a.result) || `val_bpb=${s.val_bpb ?? "none"} (${input.verdict})`,

@@ -43,11 +43,19 @@ function count(haystack: string, needle: string): number {
 }
 
 /** Applies one tool call to `files` (mutated in place); returns the tool_result text. */
-export function applyFileTool(files: Record<string, string>, name: string, input: unknown, allow: string[]): ToolOutcome {
+export function applyFileTool(
+  files: Record<string, string>,
+  name: string,
+  input: unknown,
+  allow: string[],
+): ToolOutcome {
   const args = (typeof input === "object" && input !== null ? input : {}) as Record<string, unknown>;
   const path = typeof args.path === "string" ? normalizeRepoPath(args.path) : "";
   if (!allow.map(normalizeRepoPath).includes(path))
-    return { ok: false, message: `refused: '${String(args.path)}' is not an allowed file (${allow.join(", ")})` };
+    return {
+      ok: false,
+      message: `refused: '${String(args.path)}' is not an allowed file (${allow.join(", ")})`,
+    };
   if (name === "write_file") {
     if (typeof args.content !== "string") return { ok: false, message: "write_file needs a string content" };
     files[path] = args.content;
@@ -55,11 +63,13 @@ export function applyFileTool(files: Record<string, string>, name: string, input
   }
   if (name === "edit_file") {
     const current = files[path];
-    if (current === undefined) return { ok: false, message: `${path} does not exist; use write_file to create it` };
+    if (current === undefined)
+      return { ok: false, message: `${path} does not exist; use write_file to create it` };
     if (typeof args.old_string !== "string" || typeof args.new_string !== "string" || args.old_string === "")
       return { ok: false, message: "edit_file needs non-empty old_string and a new_string" };
     const n = count(current, args.old_string);
-    if (n !== 1) return { ok: false, message: `old_string occurs ${n} times in ${path}; it must occur exactly once` };
+    if (n !== 1)
+      return { ok: false, message: `old_string occurs ${n} times in ${path}; it must occur exactly once` };
     files[path] = current.replace(args.old_string, () => args.new_string as string);
     return { ok: true, message: `edited ${path}` };
   }

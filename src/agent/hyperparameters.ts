@@ -40,16 +40,20 @@ export function readHyperparameters(source: string): Hyperparameter[] {
 
 function literalFor(type: HyperparameterType, name: string, value: string): string {
   if (type === "str") {
-    if (/["\\\n]/.test(value)) throw new UserError(`hyperparameter ${name}: value ${JSON.stringify(value)} cannot be written`);
+    if (/["\\\n]/.test(value))
+      throw new UserError(`hyperparameter ${name}: value ${JSON.stringify(value)} cannot be written`);
     return JSON.stringify(value);
   }
   if (type === "bool") {
-    if (!["0", "1", "True", "False"].includes(value)) throw new UserError(`hyperparameter ${name}: '${value}' is not a bool`);
+    if (!["0", "1", "True", "False"].includes(value))
+      throw new UserError(`hyperparameter ${name}: '${value}' is not a bool`);
     return value;
   }
   const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n)) throw new UserError(`hyperparameter ${name}: '${value}' is not a number`);
-  if (type === "int" && !Number.isInteger(n)) throw new UserError(`hyperparameter ${name}: '${value}' is not an integer`);
+  if (value.trim() === "" || !Number.isFinite(n))
+    throw new UserError(`hyperparameter ${name}: '${value}' is not a number`);
+  if (type === "int" && !Number.isInteger(n))
+    throw new UserError(`hyperparameter ${name}: '${value}' is not an integer`);
   return value;
 }
 
@@ -64,8 +68,13 @@ export function setHyperparameters(source: string, changes: Record<string, strin
     const literal = m.groups.literal ?? "";
     const start = line.indexOf(literal, line.indexOf("os.environ.get"));
     const value = changes[name] ?? "";
-    return line.slice(0, start) + literalFor(m.groups.type as HyperparameterType, name, value) + line.slice(start + literal.length);
+    return (
+      line.slice(0, start) +
+      literalFor(m.groups.type as HyperparameterType, name, value) +
+      line.slice(start + literal.length)
+    );
   });
-  if (pending.size > 0) throw new UserError(`hyperparameter(s) not found in the script: ${[...pending].join(", ")}`);
+  if (pending.size > 0)
+    throw new UserError(`hyperparameter(s) not found in the script: ${[...pending].join(", ")}`);
   return lines.join("\n");
 }

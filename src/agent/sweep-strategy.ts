@@ -92,7 +92,14 @@ export function nextSweepConfig(input: SweepInput): SweepStep | null {
         const { score, why } = directionScore(direction, trials);
         // Jitter breaks ties without overriding what was learned; wider steps rank first on a plateau.
         const bonus = input.plateau && size > 1 ? 0.5 : 0;
-        candidates.push({ param, step: sign * size, value, direction, score: score + bonus + input.random() * 0.1, why });
+        candidates.push({
+          param,
+          step: sign * size,
+          value,
+          direction,
+          score: score + bonus + input.random() * 0.1,
+          why,
+        });
       }
     }
   }
@@ -110,7 +117,9 @@ export function nextSweepConfig(input: SweepInput): SweepStep | null {
 }
 
 function combineNearMisses(input: SweepInput, tried: Set<string>): SweepStep | null {
-  const incumbentScore = Math.min(...input.trials.filter((t) => t.verdict === "keep").map((t) => t.valBpb ?? Infinity));
+  const incumbentScore = Math.min(
+    ...input.trials.filter((t) => t.verdict === "keep").map((t) => t.valBpb ?? Infinity),
+  );
   const misses = input.trials
     .filter((t) => t.verdict === "discard" && t.valBpb !== null && t.direction)
     .sort((a, b) => (a.valBpb ?? Infinity) - (b.valBpb ?? Infinity));
@@ -150,7 +159,12 @@ function randomUntried(input: SweepInput, tried: Set<string>): SweepStep | null 
     if (tried.has(configKey(config, input.space))) continue;
     const changes = Object.fromEntries(Object.entries(config).filter(([k, v]) => input.incumbent[k] !== v));
     if (Object.keys(changes).length === 0) continue;
-    return { config, changes, direction: "random", rationale: "no untried neighbour left: a random untried config" };
+    return {
+      config,
+      changes,
+      direction: "random",
+      rationale: "no untried neighbour left: a random untried config",
+    };
   }
   return null;
 }

@@ -5,7 +5,10 @@
 import { UserError } from "./user-error.ts";
 
 export function normalizeRepoPath(path: string): string {
-  return path.replace(/\\/g, "/").replace(/^\.\//, "").replace(/\/{2,}/g, "/");
+  return path
+    .replace(/\\/g, "/")
+    .replace(/^\.\//, "")
+    .replace(/\/{2,}/g, "/");
 }
 
 /** Throws UserError naming the first edit outside the allow-list (or escaping the repository). */

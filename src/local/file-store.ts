@@ -59,7 +59,9 @@ export class FileStore implements Store {
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new UserError(`${this.stateFile} is not valid JSON; restore it or remove the state folder to start over`);
+      throw new UserError(
+        `${this.stateFile} is not valid JSON; restore it or remove the state folder to start over`,
+      );
     }
     const s = parsed as Partial<LoopState>;
     if (typeof s.counter !== "number" || typeof s.experiments !== "object" || s.experiments === null)

@@ -31,7 +31,8 @@ export class GitForge implements Forge {
     const exists = await git.try(["rev-parse", "--verify", "--quiet", `${forge.line}^{commit}`]);
     if (exists.code !== 0) {
       const head = await git.try(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]);
-      if (head.code !== 0) throw new UserError(`${git.cwd} has no commits yet: commit the training script first`);
+      if (head.code !== 0)
+        throw new UserError(`${git.cwd} has no commits yet: commit the training script first`);
       await git.run(["update-ref", forge.line, head.stdout.trim()]);
     }
     const checkedOut = await git.try(["symbolic-ref", "--quiet", "HEAD"]);
@@ -73,16 +74,30 @@ export class GitForge implements Forge {
     }
   }
 
-  async createExperiment(input: { id: string; base: string; edits: FileEdit[]; message: string }): Promise<string> {
+  async createExperiment(input: {
+    id: string;
+    base: string;
+    edits: FileEdit[];
+    message: string;
+  }): Promise<string> {
     const tree = await this.treeWith(input.base, input.edits);
-    const commit = await this.git.run(["commit-tree", tree, "-p", input.base, "-F", "-"], { input: input.message });
+    const commit = await this.git.run(["commit-tree", tree, "-p", input.base, "-F", "-"], {
+      input: input.message,
+    });
     await this.git.run(["update-ref", this.experimentRef(input.id), commit]);
     return commit;
   }
 
-  async rebaseExperiment(input: { id: string; commit: string; onto: string; message: string }): Promise<string | null> {
+  async rebaseExperiment(input: {
+    id: string;
+    commit: string;
+    onto: string;
+    message: string;
+  }): Promise<string | null> {
     const parent = await this.git.run(["rev-parse", `${input.commit}^`]);
-    const changed = (await this.git.run(["diff-tree", "--no-commit-id", "--name-only", "-r", parent, input.commit]))
+    const changed = (
+      await this.git.run(["diff-tree", "--no-commit-id", "--name-only", "-r", parent, input.commit])
+    )
       .split("\n")
       .filter(Boolean);
     const edits: FileEdit[] = [];
@@ -96,9 +111,20 @@ export class GitForge implements Forge {
         ]);
         if (theirs === null || ours === null || base === null) return null;
         const paths = ["base", "ours", "theirs"].map((n) => path.join(dir, n));
-        await Promise.all([writeFile(paths[0] as string, base), writeFile(paths[1] as string, ours), writeFile(paths[2] as string, theirs)]);
+        await Promise.all([
+          writeFile(paths[0] as string, base),
+          writeFile(paths[1] as string, ours),
+          writeFile(paths[2] as string, theirs),
+        ]);
         // A three-way merge of the one file; any conflict means the change no longer applies.
-        const merged = await this.git.try(["merge-file", "-q", "-p", paths[1] as string, paths[0] as string, paths[2] as string]);
+        const merged = await this.git.try([
+          "merge-file",
+          "-q",
+          "-p",
+          paths[1] as string,
+          paths[0] as string,
+          paths[2] as string,
+        ]);
         if (merged.code !== 0) return null;
         edits.push({ path: file, content: merged.stdout });
       }
@@ -111,7 +137,8 @@ export class GitForge implements Forge {
   async keep(input: { id: string; commit: string }): Promise<void> {
     const head = await this.lineHead();
     const isDescendant = await this.git.try(["merge-base", "--is-ancestor", head, input.commit]);
-    if (isDescendant.code !== 0) throw new Error(`${input.id} is not based on the line head; rebase it before keeping`);
+    if (isDescendant.code !== 0)
+      throw new Error(`${input.id} is not based on the line head; rebase it before keeping`);
     // Compare-and-swap: fails if the line moved since we read it.
     await this.git.run(["update-ref", "-m", `caddie keep ${input.id}`, this.line, input.commit, head]);
     await this.git.try(["update-ref", "-d", this.experimentRef(input.id)]);
@@ -125,7 +152,11 @@ export class GitForge implements Forge {
   async backtrack(input: { toCommit: string }): Promise<void> {
     const head = await this.lineHead();
     const stamp = (await this.git.run(["rev-list", "--count", head])).trim();
-    await this.git.run(["update-ref", `refs/caddie/backtracked/${this.tag}/${stamp}-${head.slice(0, 7)}`, head]);
+    await this.git.run([
+      "update-ref",
+      `refs/caddie/backtracked/${this.tag}/${stamp}-${head.slice(0, 7)}`,
+      head,
+    ]);
     await this.git.run(["update-ref", "-m", "caddie backtrack", this.line, input.toCommit, head]);
   }
 

@@ -46,7 +46,8 @@ export class Git {
   /** Runs git and returns trimmed stdout; throws with git's own message on failure. */
   async run(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<string> {
     const r = await this.try(args, options);
-    if (r.code !== 0) throw new Error(`git ${args.join(" ")} failed (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    if (r.code !== 0)
+      throw new Error(`git ${args.join(" ")} failed (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
     return r.stdout.replace(/\n$/, "");
   }
 
@@ -59,7 +60,8 @@ export class Git {
     } catch {
       throw new UserError(`cannot run git in ${dir}: is git installed and does the folder exist?`);
     }
-    if (r.code !== 0) throw new UserError(`${dir} is not a git repository (run 'git init' there, or pass --repo)`);
+    if (r.code !== 0)
+      throw new UserError(`${dir} is not a git repository (run 'git init' there, or pass --repo)`);
     return new Git(r.stdout.trim(), env);
   }
 }

@@ -5,13 +5,17 @@ import { parse } from "yaml";
 import { parseConfig, type CaddieConfig } from "../core/config.ts";
 import { UserError } from "../core/user-error.ts";
 
-export async function loadConfig(repo: string, explicit?: string): Promise<{ config: CaddieConfig; source: string }> {
+export async function loadConfig(
+  repo: string,
+  explicit?: string,
+): Promise<{ config: CaddieConfig; source: string }> {
   const file = explicit ? path.resolve(explicit) : path.join(repo, ".github", "caddie.yml");
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" && !explicit) return { config: parseConfig(null), source: "defaults" };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT" && !explicit)
+      return { config: parseConfig(null), source: "defaults" };
     throw new UserError(`cannot read config ${file}: ${(error as Error).message}`);
   }
   let doc: unknown;

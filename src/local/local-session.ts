@@ -44,7 +44,11 @@ export interface LocalSessionResult {
 }
 
 /** Claude when asked for, or when a key is set and no agent was named; otherwise the sweep. */
-export function chooseProposer(choice: AgentChoice, config: CaddieConfig, env: Record<string, string | undefined>): Proposer {
+export function chooseProposer(
+  choice: AgentChoice,
+  config: CaddieConfig,
+  env: Record<string, string | undefined>,
+): Proposer {
   const key = env.ANTHROPIC_API_KEY;
   if (choice === "claude" || (choice === "auto" && key)) {
     if (!key) throw new UserError("--agent claude needs ANTHROPIC_API_KEY in the environment");
@@ -83,16 +87,27 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     codeFiles: [config.target],
     modelFile: config.model,
   });
-  const capValue = Number(expandVariables(config.tiers.proxy.env.MAX_WALLCLOCK_SECONDS ?? "", { ...io.env, ...variables }));
+  const capValue = Number(
+    expandVariables(config.tiers.proxy.env.MAX_WALLCLOCK_SECONDS ?? "", { ...io.env, ...variables }),
+  );
   const view = progressView({
     write: io.stdout,
-    isTTY: io.env.CADDIE_PROGRESS === "tty" || (io.env.CADDIE_PROGRESS !== "plain" && process.stdout.isTTY === true),
+    isTTY:
+      io.env.CADDIE_PROGRESS === "tty" ||
+      (io.env.CADDIE_PROGRESS !== "plain" && process.stdout.isTTY === true),
     capSeconds: Number.isFinite(capValue) && capValue > 0 ? capValue : null,
   });
-  io.stdout(`research line autoresearch/${options.tag} in ${root}\nproposer: ${proposer.name}; state: ${stateDir}\n`);
+  io.stdout(
+    `research line autoresearch/${options.tag} in ${root}\nproposer: ${proposer.name}; state: ${stateDir}\n`,
+  );
   const summary = await runResearchLoop(
     { forge, runner, store, proposer, clock: { now: () => Date.now() }, config, program, events: view },
-    { maxExperiments: options.maxExperiments, maxHours: options.maxHours, signal: io.signal, seed: options.seed },
+    {
+      maxExperiments: options.maxExperiments,
+      maxHours: options.maxHours,
+      signal: io.signal,
+      seed: options.seed,
+    },
   );
   const scorecard = await writeScorecard(store, {
     title: options.title,
@@ -100,5 +115,12 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     wallSeconds: summary.wallSeconds,
     trainSeconds: summary.trainSeconds,
   });
-  return { summary, stateDir, store, scorecard, proposer: proposer.name, lineBranch: `autoresearch/${options.tag}` };
+  return {
+    summary,
+    stateDir,
+    store,
+    scorecard,
+    proposer: proposer.name,
+    lineBranch: `autoresearch/${options.tag}`,
+  };
 }

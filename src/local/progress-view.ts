@@ -14,7 +14,12 @@ export interface ProgressViewOptions {
   now?: () => number;
 }
 
-const VERDICT_MARK: Record<string, string> = { keep: "keep   ", discard: "discard", crash: "crash  ", backtrack: "back   " };
+const VERDICT_MARK: Record<string, string> = {
+  keep: "keep   ",
+  discard: "discard",
+  crash: "crash  ",
+  backtrack: "back   ",
+};
 
 function bar(fraction: number, width = 20): string {
   const filled = Math.max(0, Math.min(width, Math.round(fraction * width)));
@@ -28,7 +33,15 @@ function clock(seconds: number): string {
 
 export function progressView(options: ProgressViewOptions): LoopEvents & { best(): number | null } {
   const now = options.now ?? (() => Date.now());
-  let current: { id: string; description: string; started: number; step: number; total: number | null; trainMs: number; valBpb: number | null } | null = null;
+  let current: {
+    id: string;
+    description: string;
+    started: number;
+    step: number;
+    total: number | null;
+    trainMs: number;
+    valBpb: number | null;
+  } | null = null;
   let lastDraw = 0;
   let best: number | null = null;
 
@@ -51,7 +64,15 @@ export function progressView(options: ProgressViewOptions): LoopEvents & { best(
   return {
     best: () => best,
     runStarted(run) {
-      current = { id: run.id, description: run.description, started: now(), step: 0, total: null, trainMs: 0, valBpb: null };
+      current = {
+        id: run.id,
+        description: run.description,
+        started: now(),
+        step: 0,
+        total: null,
+        trainMs: 0,
+        valBpb: null,
+      };
       if (options.isTTY) draw(true);
       else options.write(`${run.id} training: ${run.description}\n`);
     },
@@ -69,8 +90,10 @@ export function progressView(options: ProgressViewOptions): LoopEvents & { best(
       if (options.isTTY) options.write("\r\x1b[2K");
       current = null;
       const score = row.val_bpb === null ? "no score      " : `val_bpb ${row.val_bpb.toFixed(4)}`;
-      const delta = decision.delta === null ? "" : ` (${decision.delta >= 0 ? "+" : ""}${decision.delta.toFixed(4)})`;
-      if (row.status === "keep" && row.val_bpb !== null && (best === null || row.val_bpb < best)) best = row.val_bpb;
+      const delta =
+        decision.delta === null ? "" : ` (${decision.delta >= 0 ? "+" : ""}${decision.delta.toFixed(4)})`;
+      if (row.status === "keep" && row.val_bpb !== null && (best === null || row.val_bpb < best))
+        best = row.val_bpb;
       options.write(
         `${VERDICT_MARK[row.status] ?? row.status} ${id.padEnd(8)} ${score}${delta.padEnd(10)} ${String(row.seconds ?? "?").padStart(5)} s  ${row.description}\n` +
           (row.status === "keep" ? "" : `         ${decision.reason}\n`),

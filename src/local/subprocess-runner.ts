@@ -43,7 +43,10 @@ export class SubprocessRunner implements Runner {
   constructor(private readonly options: SubprocessRunnerOptions) {}
 
   async run(request: RunRequest): Promise<RunOutcome> {
-    const dir = path.join(this.options.runsDir, request.seed === null ? request.id : `${request.id}-s${request.seed}`);
+    const dir = path.join(
+      this.options.runsDir,
+      request.seed === null ? request.id : `${request.id}-s${request.seed}`,
+    );
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     await this.options.exportTree(request.commit, dir);
@@ -88,7 +91,12 @@ export class SubprocessRunner implements Runner {
       const log = createWriteStream(logPath);
       let timedOut = false;
       let settled = false;
-      const child = spawn(command ?? "", args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(command ?? "", args, {
+        cwd,
+        env,
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
 
       const killGroup = (sig: NodeJS.Signals) => {
         if (child.pid === undefined) return;
@@ -131,8 +139,9 @@ export class SubprocessRunner implements Runner {
         log.end(() => resolve({ exitCode, timedOut, spawnError }));
       };
       child.on("error", (error) => finish(null, `could not start ${command}: ${error.message}`));
-      child.on("close", (code, sig) => finish(code ?? (sig ? 128 + (constants.signals[sig] ?? 9) : null), null));
+      child.on("close", (code, sig) =>
+        finish(code ?? (sig ? 128 + (constants.signals[sig] ?? 9) : null), null),
+      );
     });
   }
 }
-

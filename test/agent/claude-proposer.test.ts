@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ClaudeProposer } from "../../src/agent/claude-proposer.ts";
 import { UserError } from "../../src/core/user-error.ts";
 import type { ProposeInput } from "../../src/engine/ports.ts";
-import { startFakeAnthropic, type FakeAnthropic, type FakeReply, type MessagesRequest } from "../fakes/anthropic.ts";
+import {
+  startFakeAnthropic,
+  type FakeAnthropic,
+  type FakeReply,
+  type MessagesRequest,
+} from "../fakes/anthropic.ts";
 
 let fake: FakeAnthropic | null = null;
 afterEach(async () => {
@@ -21,7 +26,14 @@ const input: ProposeInput = {
 };
 
 function proposer(url: string) {
-  return new ClaudeProposer({ apiKey: "sk-test", baseURL: url, model: "claude-test", maxTokens: 2000, allow: ["train_gpt.py"], maxTurns: 4 });
+  return new ClaudeProposer({
+    apiKey: "sk-test",
+    baseURL: url,
+    model: "claude-test",
+    maxTokens: 2000,
+    allow: ["train_gpt.py"],
+    maxTurns: 4,
+  });
 }
 
 const submit: FakeReply = {
@@ -30,7 +42,13 @@ const submit: FakeReply = {
     {
       type: "tool_use",
       name: "submit_experiment",
-      input: { description: "6 layers", direction: "depth+", hypothesis: "More depth lowers bpb", evidence: "notes", risk: "slower steps" },
+      input: {
+        description: "6 layers",
+        direction: "depth+",
+        hypothesis: "More depth lowers bpb",
+        evidence: "notes",
+        risk: "slower steps",
+      },
     },
   ],
 };
@@ -38,7 +56,15 @@ const submit: FakeReply = {
 describe("ClaudeProposer", () => {
   it("edits through tools over real HTTP and returns the changed file with its reasoning", async () => {
     const replies: FakeReply[] = [
-      { content: [{ type: "tool_use", name: "edit_file", input: { path: "train_gpt.py", old_string: "NUM_LAYERS = 4", new_string: "NUM_LAYERS = 6" } }] },
+      {
+        content: [
+          {
+            type: "tool_use",
+            name: "edit_file",
+            input: { path: "train_gpt.py", old_string: "NUM_LAYERS = 4", new_string: "NUM_LAYERS = 6" },
+          },
+        ],
+      },
       submit,
     ];
     fake = await startFakeAnthropic({ apiKey: "sk-test", respond: (_r, i) => replies[i] ?? submit });
@@ -46,7 +72,11 @@ describe("ClaudeProposer", () => {
     expect(proposal.edits).toEqual([{ path: "train_gpt.py", content: "MODEL_DIM = 128\nNUM_LAYERS = 6\n" }]);
     expect(proposal.description).toBe("6 layers");
     expect(proposal.direction).toBe("depth+");
-    expect(proposal.reasoning).toEqual({ hypothesis: "More depth lowers bpb", evidence: "notes", risk: "slower steps" });
+    expect(proposal.reasoning).toEqual({
+      hypothesis: "More depth lowers bpb",
+      evidence: "notes",
+      risk: "slower steps",
+    });
     expect(fake.violations).toEqual([]);
     // The second request carries the tool result of the edit back to the model.
     const second = fake.requests[1] as MessagesRequest;
@@ -57,8 +87,24 @@ describe("ClaudeProposer", () => {
 
   it("answers a refused path with an error the model sees, and never returns that edit", async () => {
     const replies: FakeReply[] = [
-      { content: [{ type: "tool_use", name: "write_file", input: { path: ".github/workflows/ci.yml", content: "evil" } }] },
-      { content: [{ type: "tool_use", name: "edit_file", input: { path: "train_gpt.py", old_string: "128", new_string: "192" } }] },
+      {
+        content: [
+          {
+            type: "tool_use",
+            name: "write_file",
+            input: { path: ".github/workflows/ci.yml", content: "evil" },
+          },
+        ],
+      },
+      {
+        content: [
+          {
+            type: "tool_use",
+            name: "edit_file",
+            input: { path: "train_gpt.py", old_string: "128", new_string: "192" },
+          },
+        ],
+      },
       submit,
     ];
     fake = await startFakeAnthropic({ respond: (_r, i) => replies[i] ?? submit });
@@ -73,7 +119,9 @@ describe("ClaudeProposer", () => {
     fake = await startFakeAnthropic({ respond: () => submit });
     await expect(proposer(fake.url).propose(input)).rejects.toThrow(/without changing any file/);
     await fake.close();
-    fake = await startFakeAnthropic({ respond: () => ({ content: [{ type: "text", text: "thinking..." }] }) });
+    fake = await startFakeAnthropic({
+      respond: () => ({ content: [{ type: "text", text: "thinking..." }] }),
+    });
     await expect(proposer(fake.url).propose(input)).rejects.toThrow(/did not finish/);
   });
 
@@ -85,23 +133,67 @@ describe("ClaudeProposer", () => {
   it("writes the ANALYSIS through a forced tool call", async () => {
     fake = await startFakeAnthropic({
       respond: () => ({
-        content: [{ type: "tool_use", name: "record_analysis", input: { result: "val_bpb=3.1 (keep)", vs_expected: "better", why: "depth", lesson: "go deeper" } }],
+        content: [
+          {
+            type: "tool_use",
+            name: "record_analysis",
+            input: { result: "val_bpb=3.1 (keep)", vs_expected: "better", why: "depth", lesson: "go deeper" },
+          },
+        ],
       }),
     });
     const analysis = await proposer(fake.url).analyse({
-      proposal: { description: "6 layers", direction: "depth+", edits: [], reasoning: { hypothesis: "h", evidence: "e", risk: "r" } },
-      summary: { status: "ok", val_bpb: 3.1, val_loss: 2, metric: "final_int8_zlib_roundtrip_exact", artifact_bytes: 100, model_params: 10, steps: 5, train_time_ms: 1, peak_memory_mib: null, stopping_early: false, error: null },
+      proposal: {
+        description: "6 layers",
+        direction: "depth+",
+        edits: [],
+        reasoning: { hypothesis: "h", evidence: "e", risk: "r" },
+      },
+      summary: {
+        status: "ok",
+        val_bpb: 3.1,
+        val_loss: 2,
+        metric: "final_int8_zlib_roundtrip_exact",
+        artifact_bytes: 100,
+        model_params: 10,
+        steps: 5,
+        train_time_ms: 1,
+        peak_memory_mib: null,
+        stopping_early: false,
+        error: null,
+      },
       verdict: "keep",
       reason: "better",
       incumbent: 3.2,
     });
-    expect(analysis).toEqual({ result: "val_bpb=3.1 (keep)", vsExpected: "better", why: "depth", lesson: "go deeper" });
+    expect(analysis).toEqual({
+      result: "val_bpb=3.1 (keep)",
+      vsExpected: "better",
+      why: "depth",
+      lesson: "go deeper",
+    });
     expect(fake.requests[0]?.tool_choice).toEqual({ type: "tool", name: "record_analysis" });
   });
 
   it("offers one trivial fix after a crash, or declines", async () => {
-    fake = await startFakeAnthropic({ respond: () => ({ content: [{ type: "tool_use", name: "no_trivial_fix", input: { reason: "design flaw" } }] }) });
-    const crashed = { description: "bad", direction: "x", edits: [], reasoning: { hypothesis: "h", evidence: "e", risk: "r" } };
-    expect(await proposer(fake.url).fix({ proposal: crashed, files: input.files, error: "NameError: x", logTail: "..." })).toBeNull();
+    fake = await startFakeAnthropic({
+      respond: () => ({
+        content: [{ type: "tool_use", name: "no_trivial_fix", input: { reason: "design flaw" } }],
+      }),
+    });
+    const crashed = {
+      description: "bad",
+      direction: "x",
+      edits: [],
+      reasoning: { hypothesis: "h", evidence: "e", risk: "r" },
+    };
+    expect(
+      await proposer(fake.url).fix({
+        proposal: crashed,
+        files: input.files,
+        error: "NameError: x",
+        logTail: "...",
+      }),
+    ).toBeNull();
   });
 });

@@ -6,14 +6,26 @@ describe("applyFileTool", () => {
 
   it("applies an edit that matches exactly once", () => {
     const files = { "train_gpt.py": "a = 1\nb = 2\n" };
-    expect(applyFileTool(files, "edit_file", { path: "train_gpt.py", old_string: "b = 2", new_string: "b = 3" }, allow)).toEqual({ ok: true, message: "edited train_gpt.py" });
+    expect(
+      applyFileTool(
+        files,
+        "edit_file",
+        { path: "train_gpt.py", old_string: "b = 2", new_string: "b = 3" },
+        allow,
+      ),
+    ).toEqual({ ok: true, message: "edited train_gpt.py" });
     expect(files["train_gpt.py"]).toBe("a = 1\nb = 3\n");
   });
 
   it("refuses ambiguous or missing matches without changing the file", () => {
     const files = { "train_gpt.py": "x\nx\n" };
-    expect(applyFileTool(files, "edit_file", { path: "train_gpt.py", old_string: "x", new_string: "y" }, allow).ok).toBe(false);
-    expect(applyFileTool(files, "edit_file", { path: "train_gpt.py", old_string: "z", new_string: "y" }, allow).message).toMatch(/0 times/);
+    expect(
+      applyFileTool(files, "edit_file", { path: "train_gpt.py", old_string: "x", new_string: "y" }, allow).ok,
+    ).toBe(false);
+    expect(
+      applyFileTool(files, "edit_file", { path: "train_gpt.py", old_string: "z", new_string: "y" }, allow)
+        .message,
+    ).toMatch(/0 times/);
     expect(files["train_gpt.py"]).toBe("x\nx\n");
   });
 
@@ -29,7 +41,12 @@ describe("applyFileTool", () => {
 
   it("keeps $ patterns in replacements literally", () => {
     const files = { "train_gpt.py": "s = 'a'\n" };
-    applyFileTool(files, "edit_file", { path: "train_gpt.py", old_string: "'a'", new_string: "'$&$1'" }, allow);
+    applyFileTool(
+      files,
+      "edit_file",
+      { path: "train_gpt.py", old_string: "'a'", new_string: "'$&$1'" },
+      allow,
+    );
     expect(files["train_gpt.py"]).toBe("s = '$&$1'\n");
   });
 });

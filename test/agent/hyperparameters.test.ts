@@ -14,7 +14,7 @@ x = MODEL_DIM * 2
 `;
 
 describe("readHyperparameters", () => {
-  it("finds every NAME = type(os.environ.get(\"NAME\", default)) line with its default", () => {
+  it('finds every NAME = type(os.environ.get("NAME", default)) line with its default', () => {
     expect(readHyperparameters(source)).toEqual([
       { name: "MODEL_DIM", type: "int", value: "128" },
       { name: "MATRIX_LR", type: "float", value: "0.003" },

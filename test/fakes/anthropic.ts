@@ -40,15 +40,19 @@ function checkRequest(body: unknown): string | null {
   if (!Array.isArray(b.messages) || b.messages.length === 0) return "messages: required non-empty array";
   for (const [i, m] of b.messages.entries()) {
     const msg = m as Record<string, unknown>;
-    if (msg.role !== "user" && msg.role !== "assistant") return `messages.${i}.role: must be user or assistant`;
-    if (typeof msg.content !== "string" && !Array.isArray(msg.content)) return `messages.${i}.content: string or array`;
+    if (msg.role !== "user" && msg.role !== "assistant")
+      return `messages.${i}.role: must be user or assistant`;
+    if (typeof msg.content !== "string" && !Array.isArray(msg.content))
+      return `messages.${i}.content: string or array`;
   }
-  if ((b.messages[0] as Record<string, unknown>).role !== "user") return "messages: first message must use the user role";
+  if ((b.messages[0] as Record<string, unknown>).role !== "user")
+    return "messages: first message must use the user role";
   if (b.tools !== undefined) {
     if (!Array.isArray(b.tools)) return "tools: must be an array";
     for (const [i, t] of b.tools.entries()) {
       const tool = t as Record<string, unknown>;
-      if (typeof tool.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) return `tools.${i}.name: invalid`;
+      if (typeof tool.name !== "string" || !/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name))
+        return `tools.${i}.name: invalid`;
       const schema = tool.input_schema as Record<string, unknown> | undefined;
       if (!schema || schema.type !== "object") return `tools.${i}.input_schema: type must be object`;
     }
@@ -99,7 +103,8 @@ export async function startFakeAnthropic(options: {
         // SDK 1.x sends the key as a bearer token; older clients use x-api-key. Accept either.
         const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
         const key = req.headers["x-api-key"] ?? bearer;
-        if (options.apiKey && key !== options.apiKey) return error(res, 401, "authentication_error", "invalid API key");
+        if (options.apiKey && key !== options.apiKey)
+          return error(res, 401, "authentication_error", "invalid API key");
         if (typeof req.headers["anthropic-version"] !== "string") {
           violations.push("missing anthropic-version header");
           return error(res, 400, "invalid_request_error", "anthropic-version header is required");

@@ -4,7 +4,9 @@ import path from "node:path";
 import { Git } from "../../src/local/git.ts";
 
 /** A fresh git repository with the given files committed on main; removed by the returned cleanup. */
-export async function tempRepo(files: Record<string, string>): Promise<{ dir: string; git: Git; cleanup: () => Promise<void> }> {
+export async function tempRepo(
+  files: Record<string, string>,
+): Promise<{ dir: string; git: Git; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), "caddie-test-"));
   const git = new Git(dir);
   await git.run(["init", "-q", "-b", "main"]);

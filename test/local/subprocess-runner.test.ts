@@ -96,7 +96,15 @@ describe("SubprocessRunner", () => {
     const forge = await GitForge.open(repo.dir, "t");
     const runs = await mkdtemp(path.join(tmpdir(), "caddie-runs-"));
     cleanups.push(() => rm(runs, { recursive: true, force: true }));
-    const runner = new SubprocessRunner({ runsDir: runs, exportTree: (c, d) => forge.exportTree(c, d), command: ["/nonexistent/python"], env: {}, timeoutMs: 5000, codeFiles: ["x.py"], modelFile: "m" });
+    const runner = new SubprocessRunner({
+      runsDir: runs,
+      exportTree: (c, d) => forge.exportTree(c, d),
+      command: ["/nonexistent/python"],
+      env: {},
+      timeoutMs: 5000,
+      codeFiles: ["x.py"],
+      modelFile: "m",
+    });
     const out = await runner.run({ id: "e", commit: await forge.lineHead(), seed: null });
     expect(out.exitCode).toBeNull();
     expect(out.logText).toMatch(/could not start/);

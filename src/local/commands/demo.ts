@@ -29,7 +29,10 @@ export const demoCommand: Command = {
     });
     const agent = values.agent as AgentChoice;
     if (agent !== "sweep" && agent !== "claude") throw new UserError("--agent must be sweep or claude");
-    const experiments = positiveNumber(values.experiments, "--experiments", { integer: true, allowZero: true });
+    const experiments = positiveNumber(values.experiments, "--experiments", {
+      integer: true,
+      allowZero: true,
+    });
     const trainSeconds = positiveNumber(values["train-seconds"], "--train-seconds");
     const env = { ...io.env, CADDIE_TRAIN_SECONDS: String(trainSeconds) };
     const vars = courseVariables(env);

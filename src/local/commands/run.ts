@@ -31,10 +31,12 @@ export const runCommand: Command = {
       },
       strict: true,
     });
-    if (!values.repo) throw new UserError("--repo PATH is required (the git repository holding train_gpt.py)");
+    if (!values.repo)
+      throw new UserError("--repo PATH is required (the git repository holding train_gpt.py)");
     if (!values.tag) throw new UserError("--tag TAG is required (e.g. --tag nov22)");
     const agent = values.agent as AgentChoice;
-    if (!["auto", "sweep", "claude"].includes(agent)) throw new UserError("--agent must be auto, sweep or claude");
+    if (!["auto", "sweep", "claude"].includes(agent))
+      throw new UserError("--agent must be auto, sweep or claude");
     const repo = path.resolve(io.cwd, values.repo);
     const { config } = await loadConfig(repo, values.config);
     const result = await runLocalSession({
@@ -42,9 +44,15 @@ export const runCommand: Command = {
       tag: values.tag,
       config,
       agent,
-      maxExperiments: positiveNumber(values["max-experiments"], "--max-experiments", { integer: true, allowZero: true }),
+      maxExperiments: positiveNumber(values["max-experiments"], "--max-experiments", {
+        integer: true,
+        allowZero: true,
+      }),
       maxHours: values["max-hours"] === undefined ? null : positiveNumber(values["max-hours"], "--max-hours"),
-      timeoutMinutes: values["timeout-minutes"] === undefined ? undefined : positiveNumber(values["timeout-minutes"], "--timeout-minutes"),
+      timeoutMinutes:
+        values["timeout-minutes"] === undefined
+          ? undefined
+          : positiveNumber(values["timeout-minutes"], "--timeout-minutes"),
       seed: positiveNumber(values.seed, "--seed", { integer: true, allowZero: true }),
       io,
       title: `caddie run ${values.tag}`,

@@ -10,9 +10,12 @@ export function positiveNumber(
   options: { integer?: boolean; allowZero?: boolean } = {},
 ): number {
   const n = Number(value);
-  const ok = value !== undefined && value.trim() !== "" && Number.isFinite(n) && (options.allowZero ? n >= 0 : n > 0);
+  const ok =
+    value !== undefined && value.trim() !== "" && Number.isFinite(n) && (options.allowZero ? n >= 0 : n > 0);
   if (!ok || (options.integer && !Number.isInteger(n)))
-    throw new UserError(`${flag} must be a ${options.allowZero ? "non-negative" : "positive"} ${options.integer ? "whole number" : "number"} (got '${value}')`);
+    throw new UserError(
+      `${flag} must be a ${options.allowZero ? "non-negative" : "positive"} ${options.integer ? "whole number" : "number"} (got '${value}')`,
+    );
   return n;
 }
 
