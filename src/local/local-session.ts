@@ -13,6 +13,7 @@ import { runResearchLoop, type LoopSummary } from "../engine/research-loop.ts";
 import { courseVariables, expandVariables } from "./caddie-paths.ts";
 import { FileStore } from "./file-store.ts";
 import { GitForge } from "./git-forge.ts";
+import { outsideContext } from "./outside-context.ts";
 import { progressView } from "./progress-view.ts";
 import { SubprocessRunner } from "./subprocess-runner.ts";
 import { writeScorecard, type ScorecardFiles } from "./write-scorecard.ts";
@@ -101,7 +102,18 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     `research line autoresearch/${options.tag} in ${root}\nproposer: ${proposer.name}; state: ${stateDir}\n`,
   );
   const summary = await runResearchLoop(
-    { forge, runner, store, proposer, clock: { now: () => Date.now() }, config, program, events: view },
+    {
+      forge,
+      runner,
+      store,
+      proposer,
+      clock: { now: () => Date.now() },
+      config,
+      program,
+      events: view,
+      // The sweep reads none of it; Claude reads competitor scores and graded research when synced.
+      extraContext: proposer.name === "sweep" ? [] : await outsideContext(path.join(root, ".caddie")),
+    },
     {
       maxExperiments: options.maxExperiments,
       maxHours: options.maxHours,
