@@ -1,5 +1,5 @@
 import { UserError } from "../core/user-error.ts";
-import type { Command, CommandIO } from "./commands/command.ts";
+import type { CommandIO } from "./commands/command.ts";
 import { commands } from "./commands/index.ts";
 
 function usage(): string {
@@ -25,11 +25,12 @@ export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise
     full.stdout(usage());
     return name ? 0 : 2;
   }
-  const command: Command | undefined = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     full.stderr(`caddie: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
+  const command = await entry.load();
   if (rest.includes("--help") || rest.includes("-h")) {
     full.stdout(`usage: ${command.usage}\n`);
     return 0;

@@ -11,7 +11,8 @@ export interface CommandIO {
 /** A CLI sub-command: parses its own arguments, returns the process exit code. */
 export interface Command {
   name: string;
-  summary: string;
+  /** Optional here: the one-line summary `caddie --help` shows lives in commands/index.ts. */
+  summary?: string;
   usage: string;
   run(args: string[], io: CommandIO): Promise<number>;
 }

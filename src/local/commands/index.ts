@@ -1,10 +1,42 @@
 import type { Command } from "./command.ts";
-import { competitorsCommand } from "./competitors.ts";
-import { demoCommand } from "./demo.ts";
-import { measureCommand } from "./measure.ts";
-import { parseLogCommand } from "./parse-log.ts";
-import { researchCommand } from "./research.ts";
-import { runCommand } from "./run.ts";
+
+/** A command as `caddie --help` lists it; its module is loaded only when it runs, so start-up stays fast. */
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
 
 /** Every CLI command, in the order `caddie --help` lists them. */
-export const commands: Command[] = [demoCommand, runCommand, parseLogCommand, measureCommand, competitorsCommand, researchCommand];
+export const commands: CommandEntry[] = [
+  {
+    name: "demo",
+    summary: "run the whole loop on a CPU-sized course (no accounts, no GPU, about 5 minutes)",
+    load: async () => (await import("./demo.ts")).demoCommand,
+  },
+  {
+    name: "run",
+    summary: "run the research loop on a local git repository",
+    load: async () => (await import("./run.ts")).runCommand,
+  },
+  {
+    name: "parse-log",
+    summary: "read a train_gpt.py log: final val_bpb, artifact size, steps, crash or not",
+    load: async () => (await import("./parse-log.ts")).parseLogCommand,
+  },
+  {
+    name: "measure",
+    summary: "count an artifact's bytes (code + compressed model) against the 16,000,000-byte cap",
+    load: async () => (await import("./measure.ts")).measureCommand,
+  },
+  {
+    name: "competitors",
+    summary: "parse a record folder, or sync competitor scores from openai/parameter-golf",
+    load: async () => (await import("./competitors.ts")).competitorsCommand,
+  },
+  {
+    name: "research",
+    summary: "fetch, grade and show research items the agent reads",
+    load: async () => (await import("./research.ts")).researchCommand,
+  },
+];
