@@ -40,6 +40,8 @@ export async function buildProposeInput(deps: LoopDeps, base: string): Promise<P
         title: "results.tsv (latest rows last)",
         body: formatLedger(tierRows(rows, tier).slice(-40)),
         budget: 3000,
+        // Cut from the top when too long: the newest rows matter most.
+        keep: "tail",
       },
       ...(deps.extraContext ?? []),
     ],

@@ -55,6 +55,8 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
         error: input.summary.error,
         incumbent: incumbent?.valBpb ?? null,
         threshold,
+        artifactBytes: input.gate?.artifact_bytes ?? null,
+        limitBytes: input.gate?.limit ?? deps.config.limitBytes,
       });
   // The baseline needs no model call: there is no hypothesis to judge yet.
   const analysis: Analysis = input.baseline
@@ -118,6 +120,7 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
     direction: input.proposal.direction,
     verdict: decision.verdict,
     valBpb: input.summary.val_bpb,
+    delta: decision.delta,
     artifactBytes: row.artifact_bytes,
     reasoning: formatReasoning(input.proposal.reasoning),
     analysis: formatAnalysis(analysis),

@@ -1,0 +1,175 @@
+/**
+ * results.tsv: one row per run, the loop's scoreboard and audit trail. Written and read only here, so the
+ * writer and the reader cannot drift. The file is plain TSV without quoting (karpathy/autoresearch's form):
+ * `cut`, `grep` and spreadsheets read it as is, which is why every cell is folded to one line without tabs.
+ */
+import { parse } from "csv-parse/sync";
+import { stringify } from "csv-stringify/sync";
+import { UserError } from "./user-error.ts";
+
+export type RunStatus = "keep" | "discard" | "crash" | "backtrack";
+
+export interface LedgerRow {
+  /** Experiment id (e.g. "exp-0007"); with tier and seed it forms the row's key. */
+  experiment: string;
+  commit: string;
+  /** "proxy", "full", ... */
+  tier: string;
+  seed: number | null;
+  val_bpb: number | null;
+  artifact_bytes: number | null;
+  memory_gb: number | null;
+  seconds: number | null;
+  status: RunStatus;
+  promoted: boolean;
+  cost_usd: number | null;
+  description: string;
+}
+
+/** The header row, in file order. */
+export const LEDGER_COLUMNS = [
+  "experiment",
+  "commit",
+  "tier",
+  "seed",
+  "val_bpb",
+  "artifact_bytes",
+  "memory_gb",
+  "seconds",
+  "status",
+  "promoted",
+  "cost_usd",
+  "description",
+] as const satisfies readonly (keyof LedgerRow)[];
+
+const STATUSES: readonly RunStatus[] = ["keep", "discard", "crash", "backtrack"];
+const INTEGER_COLUMNS = new Set<string>(["seed", "artifact_bytes"]);
+// Plain decimal or exponent notation only: Number() alone would also accept "0x1f", " " and "Infinity".
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The idempotency key of a row: one row per experiment, tier and seed. */
+export function ledgerKey(row: Pick<LedgerRow, "experiment" | "tier" | "seed">): string {
+  // JSON keeps the key unambiguous whatever characters the parts hold.
+  return JSON.stringify([row.experiment, row.tier, row.seed]);
+}
+
+/** Folds a cell to one line: tabs and line breaks would split the row or the cell. */
+export function foldCell(text: string): string {
+  return text.replace(/[\t\r\n\v\f]+/g, " ").trim();
+}
+
+/** Parses results.tsv. Blank lines are skipped; a bad header or row throws a UserError naming its line. */
+export function parseLedger(text: string): LedgerRow[] {
+  // One record per line (no quoting), so record i is line i + 1; CRLF is normalized first because the
+  // parser picks one line ending for the whole file.
+  const records = parse(text.replace(/\r\n?/g, "\n"), {
+    delimiter: "\t",
+    quote: false,
+    relax_column_count: true,
+    skip_empty_lines: false,
+  });
+  const rows: LedgerRow[] = [];
+  let headerSeen = false;
+  records.forEach((cells, index) => {
+    const line = index + 1;
+    if (cells.every((cell) => cell.trim() === "")) return;
+    if (!headerSeen) {
+      checkHeader(cells, line);
+      headerSeen = true;
+      return;
+    }
+    rows.push(parseRow(cells, line));
+  });
+  return rows;
+}
+
+/** Renders rows as results.tsv with its header; cells are folded to one line. */
+export function formatLedger(rows: LedgerRow[]): string {
+  const records = rows.map((row) => LEDGER_COLUMNS.map((column) => formatCell(row, column)));
+  return stringify([[...LEDGER_COLUMNS], ...records], {
+    delimiter: "\t",
+    quote: false,
+    record_delimiter: "\n",
+  });
+}
+
+/** Replaces the row with the same key in place, or appends it; never mutates `rows`. */
+export function upsertLedgerRow(rows: LedgerRow[], row: LedgerRow): LedgerRow[] {
+  const key = ledgerKey(row);
+  const at = rows.findIndex((existing) => ledgerKey(existing) === key);
+  if (at === -1) return [...rows, row];
+  return rows.map((existing, index) => (index === at ? row : existing));
+}
+
+function checkHeader(cells: string[], line: number): void {
+  const got = cells.map((cell) => cell.trim());
+  if (got.length === LEDGER_COLUMNS.length && got.every((cell, i) => cell === LEDGER_COLUMNS[i])) return;
+  throw new UserError(
+    `results.tsv line ${line}: expected the header "${LEDGER_COLUMNS.join("\\t")}", got "${got.join("\\t")}"`,
+  );
+}
+
+function parseRow(cells: string[], line: number): LedgerRow {
+  if (cells.length !== LEDGER_COLUMNS.length) {
+    throw new UserError(
+      `results.tsv line ${line}: expected ${LEDGER_COLUMNS.length} tab-separated cells, got ${cells.length}`,
+    );
+  }
+  const cell = (column: (typeof LEDGER_COLUMNS)[number]): string =>
+    (cells[LEDGER_COLUMNS.indexOf(column)] ?? "").trim();
+  const number = (column: (typeof LEDGER_COLUMNS)[number]): number | null => {
+    const text = cell(column);
+    if (text === "") return null;
+    const value = Number(text);
+    if (
+      !NUMBER.test(text) ||
+      !Number.isFinite(value) ||
+      (INTEGER_COLUMNS.has(column) && !Number.isInteger(value))
+    ) {
+      const kind = INTEGER_COLUMNS.has(column) ? "an integer" : "a number";
+      throw new UserError(`results.tsv line ${line}: ${column} must be ${kind} or empty, got "${text}"`);
+    }
+    return value;
+  };
+  const status = cell("status");
+  if (!isRunStatus(status)) {
+    throw new UserError(
+      `results.tsv line ${line}: status must be one of ${STATUSES.join(", ")}, got "${status}"`,
+    );
+  }
+  const promoted = cell("promoted");
+  // An empty cell reads as false: a hand-added row need not fill it in.
+  if (promoted !== "true" && promoted !== "false" && promoted !== "") {
+    throw new UserError(`results.tsv line ${line}: promoted must be true or false, got "${promoted}"`);
+  }
+  return {
+    experiment: cell("experiment"),
+    commit: cell("commit"),
+    tier: cell("tier"),
+    seed: number("seed"),
+    val_bpb: number("val_bpb"),
+    artifact_bytes: number("artifact_bytes"),
+    memory_gb: number("memory_gb"),
+    seconds: number("seconds"),
+    status,
+    promoted: promoted === "true",
+    cost_usd: number("cost_usd"),
+    description: cell("description"),
+  };
+}
+
+function formatCell(row: LedgerRow, column: (typeof LEDGER_COLUMNS)[number]): string {
+  const value = row[column];
+  if (value === null) return "";
+  if (typeof value === "boolean") return String(value);
+  if (typeof value === "number") {
+    // A NaN would be written and then refused on the next read: fail at the writer, where the bug is.
+    if (!Number.isFinite(value)) throw new RangeError(`ledger row ${row.experiment}: ${column} is ${value}`);
+    return String(value);
+  }
+  return foldCell(value);
+}
+
+function isRunStatus(text: string): text is RunStatus {
+  return (STATUSES as readonly string[]).includes(text);
+}

@@ -1,0 +1,117 @@
+/**
+ * The demo's scorecard: a markdown page (and the chart it embeds) that says what the research loop did in
+ * one glance: how many runs, how many kept, the baseline, the best and by how much, and what got there.
+ */
+import type { RunStatus } from "./ledger.ts";
+import type { ScorecardPoint } from "./scorecard-chart.ts";
+
+export { renderChartSvg, type ScorecardPoint, type ChartOptions } from "./scorecard-chart.ts";
+
+export interface ScorecardInput {
+  title: string;
+  points: ScorecardPoint[];
+  /** Path of the chart SVG, relative to the markdown file. */
+  chartFile: string;
+  baseline: number | null;
+  best: { valBpb: number; experiment: string; commit: string } | null;
+  notesFile: string;
+  resultsFile: string;
+  /** Whole session, start to finish. */
+  wallSeconds: number | null;
+  /** Sum of the training runs' seconds. */
+  trainSeconds: number | null;
+}
+
+export function renderScorecardMarkdown(input: ScorecardInput): string {
+  const { points, baseline, best } = input;
+  const count = (status: RunStatus): number => points.filter((p) => p.status === status).length;
+  const runs = points.length - count("backtrack");
+  const rows: [string, string][] = [
+    ["Runs", `${runs} (${count("keep")} kept, ${count("discard")} discarded, ${count("crash")} crashed)`],
+  ];
+  if (count("backtrack") > 0) rows.push(["Backtracks", String(count("backtrack"))]);
+  rows.push(["Baseline val_bpb", baseline === null ? "not measured" : baseline.toFixed(4)]);
+  rows.push([
+    "Best val_bpb",
+    best === null
+      ? "none yet"
+      : `${best.valBpb.toFixed(4)} (${cell(best.experiment)}, \`${cell(best.commit)}\`)`,
+  ]);
+  if (baseline !== null && best !== null) {
+    const gain = baseline - best.valBpb;
+    const percent = baseline === 0 ? "" : ` (${((gain / baseline) * 100).toFixed(2)}%)`;
+    rows.push(["Gain over baseline", `${gain.toFixed(4)}${percent}`]);
+  }
+  if (input.trainSeconds !== null) rows.push(["Training time", duration(input.trainSeconds)]);
+  if (input.wallSeconds !== null) rows.push(["Wall time", duration(input.wallSeconds)]);
+
+  const lines = [
+    `# ${oneLine(input.title)}`,
+    "",
+    `![val_bpb per experiment, lower is better](${linkTarget(input.chartFile)})`,
+    "",
+    "| | |",
+    "|---|---|",
+    ...rows.map(([name, value]) => `| ${name} | ${value} |`),
+    "",
+    ...keptTable(points),
+    `Memory: [${cell(fileName(input.notesFile))}](${linkTarget(input.notesFile)}) (the agent's notes: best config, dead ends, ` +
+      `what works, the experiment log). Every run: [${cell(fileName(input.resultsFile))}](${linkTarget(input.resultsFile)}).`,
+  ];
+  return lines.join("\n") + "\n";
+}
+
+/** Kept runs in order, each with its gain over the best kept before it: the path the loop took. */
+function keptTable(points: ScorecardPoint[]): string[] {
+  const kept = [...points]
+    .sort((a, b) => a.index - b.index)
+    .filter((p) => p.status === "keep" && p.valBpb !== null && Number.isFinite(p.valBpb));
+  if (kept.length === 0) return [];
+  let best: number | null = null;
+  const rows = kept.map((p) => {
+    const value = p.valBpb ?? 0;
+    const change = best === null ? "baseline" : signed(value - best);
+    best = best === null ? value : Math.min(best, value);
+    return `| ${p.index} | ${cell(p.experiment)} | ${value.toFixed(4)} | ${change} | ${cell(p.description)} |`;
+  });
+  return [
+    "## Kept experiments",
+    "",
+    "| # | Experiment | val_bpb | Change | Description |",
+    "|---:|---|---:|---:|---|",
+    ...rows,
+    "",
+  ];
+}
+
+/** "1h 02m", "4m 05s", "42s". */
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const [h, m, rest] = [Math.floor(s / 3600), Math.floor((s % 3600) / 60), s % 60];
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  if (h > 0) return `${h}h ${pad(m)}m`;
+  if (m > 0) return `${m}m ${pad(rest)}s`;
+  return `${rest}s`;
+}
+
+function signed(value: number): string {
+  return `${value > 0 ? "+" : ""}${value.toFixed(4)}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/** Table cells: one line, no pipes, no raw HTML or link syntax from untrusted descriptions. */
+function cell(text: string): string {
+  return oneLine(text).replace(/[\\|<[\]]/g, (char) => `\\${char}`);
+}
+
+function fileName(path: string): string {
+  return path.split("/").filter(Boolean).at(-1) ?? path;
+}
+
+/** Markdown link targets cannot hold spaces or parentheses raw. */
+function linkTarget(path: string): string {
+  return encodeURI(path).replace(/\(/g, "%28").replace(/\)/g, "%29");
+}
