@@ -6,10 +6,12 @@ import type { BenchResult } from "./bench-result.ts";
 import { benchParseLog } from "./parse-log.bench.ts";
 import { benchSweep } from "./sweep.bench.ts";
 import { benchDutyCycle } from "./duty-cycle.bench.ts";
+import { benchAction } from "./action.bench.ts";
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["parse-log", benchParseLog],
   ["sweep", benchSweep],
+  ["action", benchAction],
   ["duty-cycle", benchDutyCycle],
 ];
 

@@ -39,4 +39,14 @@ export const commands: CommandEntry[] = [
     summary: "fetch, grade and show research items the agent reads",
     load: async () => (await import("./research.ts")).researchCommand,
   },
+  {
+    name: "package",
+    summary: "write a records/track_10min_16mb/ submission folder from seed logs",
+    load: async () => (await import("./package.ts")).packageCommand,
+  },
+  {
+    name: "budget",
+    summary: "show the Modal spend ledger, reservations and the tier correlation",
+    load: async () => (await import("./budget.ts")).budgetCommand,
+  },
 ];

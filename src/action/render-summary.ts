@@ -1,0 +1,60 @@
+/**
+ * The job summary of the action: one markdown table of what was measured, then what went wrong. Pure; the
+ * entry writes it once to $GITHUB_STEP_SUMMARY.
+ */
+import type { ActionResult } from "./measure-run.ts";
+
+const TITLES = { ok: "ok", over_limit: "over the limit", crash: "crash" } as const;
+
+export function renderActionSummary(r: ActionResult): string {
+  const a = r.artifact;
+  const dash = "-";
+  const rows: [string, string][] = [
+    ["val_bpb", r.val_bpb === null ? dash : `${r.val_bpb}${r.metric ? ` (\`${r.metric}\`)` : ""}`],
+    ["val_loss", r.val_loss === null ? dash : String(r.val_loss)],
+    ["Code", a === null ? dash : `${n(a.code_bytes)} bytes`],
+    ["Model", a === null ? dash : `${n(a.model_bytes)} bytes`],
+    [
+      "Total vs cap",
+      a === null
+        ? dash
+        : `${n(a.artifact_bytes)} / ${n(a.limit)} bytes (${a.ok ? `${n(a.limit - a.artifact_bytes)} to spare` : `${n(a.artifact_bytes - a.limit)} over`})`,
+    ],
+    [
+      "Steps",
+      r.steps === null ? dash : `${n(r.steps)}${r.stopping_early ? " (stopped at the wall-clock cap)" : ""}`,
+    ],
+    ["Train time", r.train_time_ms === null ? dash : `${(r.train_time_ms / 1000).toFixed(1)} s`],
+    ["Peak memory", r.peak_memory_mib === null ? dash : `${n(r.peak_memory_mib)} MiB`],
+  ];
+  const lines = [
+    `### caddie: ${r.tier} tier, ${TITLES[r.status]}`,
+    "",
+    "| Measure | Value |",
+    "|---|---|",
+    ...rows.map(([k, v]) => `| ${k} | ${escapeCell(v)} |`),
+    "",
+  ];
+  if (r.error !== null)
+    lines.push(`**${r.status === "crash" ? "Crash" : "Gate"}:** ${escapeText(r.error)}`, "");
+  if (a?.mismatch) {
+    lines.push(
+      `**Note:** the log claims ${n(a.log_artifact_bytes ?? 0)} bytes; the gate uses the ${n(a.artifact_bytes)} bytes counted on disk.`,
+      "",
+    );
+  }
+  return lines.join("\n");
+}
+
+function n(x: number): string {
+  return x.toLocaleString("en-US");
+}
+
+// The error text comes from the training log, which the experiment controls: no markup, no table breaks.
+function escapeText(text: string): string {
+  return text.replace(/[\r\n]+/g, " ").replace(/[<>&`|*_[\]]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, "\\|");
+}
