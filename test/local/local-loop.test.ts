@@ -193,7 +193,7 @@ describe("caddie run on golf_mini with Claude (local Messages API server)", () =
         proposals++;
         const edit =
           proposals === 1
-            ? { old_string: '"MATRIX_LR", 0.003)', new_string: '"MATRIX_LR", 0.005)' }
+            ? { old_string: '"MATRIX_LR", 0.006)', new_string: '"MATRIX_LR", 0.009)' }
             : { old_string: '"NUM_HEADS", 4)', new_string: '"NUM_HEADS", 3)' };
         return {
           content: [{ type: "tool_use", name: "edit_file", input: { path: "train_gpt.py", ...edit } }],
@@ -225,7 +225,7 @@ describe("caddie run on golf_mini with Claude (local Messages API server)", () =
       ]);
       expect(rows[1]?.description).toBe("higher matrix LR");
       const git = new Git(repo);
-      expect(await git.run(["show", `${rows[1]?.commit}:train_gpt.py`])).toContain('"MATRIX_LR", 0.005)');
+      expect(await git.run(["show", `${rows[1]?.commit}:train_gpt.py`])).toContain('"MATRIX_LR", 0.009)');
       // The context the model saw holds program.md and, after the first run, the ledger.
       const firstPrompt = JSON.stringify(fake.requests[0]?.messages);
       expect(firstPrompt).toContain("golf_mini: a CPU-sized Parameter Golf course");
