@@ -26,13 +26,29 @@ export async function benchDutyCycle(): Promise<BenchResult[]> {
       maxExperiments: 3,
       maxHours: null,
       seed: 1337,
-      io: { stdout: () => undefined, stderr: () => undefined, cwd: repo, env, signal: new AbortController().signal },
+      io: {
+        stdout: () => undefined,
+        stderr: () => undefined,
+        cwd: repo,
+        env,
+        signal: new AbortController().signal,
+      },
       title: "bench",
     });
     const { trainSeconds, wallSeconds } = result.summary;
     return [
-      { name: "runner duty cycle of a demo session (4 runs x 10 s)", value: trainSeconds / wallSeconds, unit: "ratio", goal: ">= 0.9" },
-      { name: "caddie's own time between runs", value: (wallSeconds - trainSeconds) / 4, unit: "s per run", goal: "small" },
+      {
+        name: "runner duty cycle of a demo session (4 runs x 10 s)",
+        value: trainSeconds / wallSeconds,
+        unit: "ratio",
+        goal: ">= 0.9",
+      },
+      {
+        name: "caddie's own time between runs",
+        value: (wallSeconds - trainSeconds) / 4,
+        unit: "s per run",
+        goal: "small",
+      },
     ];
   } finally {
     await rm(repo, { recursive: true, force: true });

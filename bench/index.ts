@@ -7,11 +7,13 @@ import { benchParseLog } from "./parse-log.bench.ts";
 import { benchSweep } from "./sweep.bench.ts";
 import { benchDutyCycle } from "./duty-cycle.bench.ts";
 import { benchAction } from "./action.bench.ts";
+import { benchGithub } from "./github.bench.ts";
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["parse-log", benchParseLog],
   ["sweep", benchSweep],
   ["action", benchAction],
+  ["github", benchGithub],
   ["duty-cycle", benchDutyCycle],
 ];
 

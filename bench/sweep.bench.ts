@@ -14,9 +14,19 @@ const space: Record<string, string[]> = {
   TRAIN_SEQ_LEN: ["64", "128", "256"],
   TRAIN_BATCH_TOKENS: ["1024", "2048", "4096", "8192"],
 };
-const start: Record<string, string> = { MATRIX_LR: "3", EMBED_LR: "3", MODEL_DIM: "128", NUM_LAYERS: "4", TRAIN_SEQ_LEN: "128", TRAIN_BATCH_TOKENS: "2048" };
+const start: Record<string, string> = {
+  MATRIX_LR: "3",
+  EMBED_LR: "3",
+  MODEL_DIM: "128",
+  NUM_LAYERS: "4",
+  TRAIN_SEQ_LEN: "128",
+  TRAIN_BATCH_TOKENS: "2048",
+};
 
-type Pick = (incumbent: Record<string, string>, trials: SweepTrial[]) => { config: Record<string, string>; direction: string } | null;
+type Pick = (
+  incumbent: Record<string, string>,
+  trials: SweepTrial[],
+) => { config: Record<string, string>; direction: string } | null;
 
 function run(pick: Pick, f: (c: Record<string, string>) => number, budget: number): number {
   let incumbent = { ...start };
@@ -27,7 +37,12 @@ function run(pick: Pick, f: (c: Record<string, string>) => number, budget: numbe
     if (!step) break;
     const score = f(step.config);
     const keep = score < best - 0.01;
-    trials.push({ config: step.config, direction: step.direction, verdict: keep ? "keep" : "discard", valBpb: score });
+    trials.push({
+      config: step.config,
+      direction: step.direction,
+      verdict: keep ? "keep" : "discard",
+      valBpb: score,
+    });
     if (keep) [incumbent, best] = [step.config, score];
   }
   return best;
@@ -45,26 +60,53 @@ export async function benchSweep(): Promise<BenchResult[]> {
     const f = (c: Record<string, string>) => {
       const noise = seededRandom(seed * 7919 + configKey(c, space).length)() - 0.5;
       let loss = 3;
-      for (const [k, values] of Object.entries(space)) loss += (weights[k] ?? 0) * (values.indexOf(c[k] ?? "") - (optimum[k] ?? 0)) ** 2;
+      for (const [k, values] of Object.entries(space))
+        loss += (weights[k] ?? 0) * (values.indexOf(c[k] ?? "") - (optimum[k] ?? 0)) ** 2;
       return loss + noise * 0.02;
     };
     const sr = seededRandom(seed + 1);
-    const sweep = run((incumbent, trials) => nextSweepConfig({ space, incumbent, trials, deadEnds: [], plateau: false, random: sr }), f, 8);
+    const sweep = run(
+      (incumbent, trials) =>
+        nextSweepConfig({ space, incumbent, trials, deadEnds: [], plateau: false, random: sr }),
+      f,
+      8,
+    );
     const rr = seededRandom(seed + 2);
-    const random = run((_incumbent, trials) => {
-      const tried = new Set(trials.map((t) => configKey(t.config, space)));
-      for (;;) {
-        const config = Object.fromEntries(Object.entries(space).map(([k, v]) => [k, v[Math.floor(rr() * v.length)] ?? ""]));
-        if (!tried.has(configKey(config, space))) return { config, direction: "random" };
-      }
-    }, f, 8);
+    const random = run(
+      (_incumbent, trials) => {
+        const tried = new Set(trials.map((t) => configKey(t.config, space)));
+        for (;;) {
+          const config = Object.fromEntries(
+            Object.entries(space).map(([k, v]) => [k, v[Math.floor(rr() * v.length)] ?? ""]),
+          );
+          if (!tried.has(configKey(config, space))) return { config, direction: "random" };
+        }
+      },
+      f,
+      8,
+    );
     sweepSum += sweep;
     randomSum += random;
     if (sweep < random) wins++;
   }
   return [
-    { name: "sweep: mean best score after 8 experiments (synthetic bowls)", value: sweepSum / cases, unit: "", goal: "below random search" },
-    { name: "random search: mean best score after 8 experiments", value: randomSum / cases, unit: "", goal: "reference" },
-    { name: "sweep beats random search", value: (100 * wins) / cases, unit: "% of objectives", goal: "> 50%" },
+    {
+      name: "sweep: mean best score after 8 experiments (synthetic bowls)",
+      value: sweepSum / cases,
+      unit: "",
+      goal: "below random search",
+    },
+    {
+      name: "random search: mean best score after 8 experiments",
+      value: randomSum / cases,
+      unit: "",
+      goal: "reference",
+    },
+    {
+      name: "sweep beats random search",
+      value: (100 * wins) / cases,
+      unit: "% of objectives",
+      goal: "> 50%",
+    },
   ];
 }

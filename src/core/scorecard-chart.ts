@@ -2,6 +2,7 @@
  * The scorecard's chart: val_bpb per experiment as a standalone SVG (karpathy/autoresearch's progress plot:
  * every run a dot, kept runs labelled, the running best as a step line). Pure string rendering with
  * fixed-precision coordinates, so the same runs always give the same bytes and golden tests hold.
+ * With thousands of runs the markers are thinned (see `thinned`) and the subtitle says how many are shown.
  */
 import { escapeXml } from "./escape-xml.ts";
 import type { RunStatus } from "./ledger.ts";
@@ -35,6 +36,15 @@ const MARGIN = { left: 76, right: 28, top: 56, bottom: 92 };
 // Crashes have no score: they sit in a band along the top edge (the "worse" end), above the scored area.
 const CRASH_BAND = 22;
 const LABEL_CHARS = 32;
+/**
+ * The most markers drawn per status (keep, discard, crash) besides the new bests, which are always drawn,
+ * as are backtracks. Past it that status is sampled (see `thinned`); the axes and the best-so-far line still
+ * come from every run. A marker is about 230 bytes with its tooltip: 10,000 of them made a 2.4 MB file that
+ * took longer to build than the rest of the scorecard, and no viewer tells apart 10,000 dots in 800 px.
+ */
+export const MAX_MARKERS_PER_STATUS = 400;
+// One formatter for every tooltip: what toLocaleString("en-US") gives, without building one per call.
+const BYTES = new Intl.NumberFormat("en-US");
 
 /**
  * Renders the chart. Lower val_bpb is better and sits lower. Markers carry `class="marker <status>"` and a
@@ -52,23 +62,36 @@ export function renderChartSvg(unordered: ScorecardPoint[], options: ChartOption
     bottom: height - MARGIN.bottom,
   };
   const scored = points.filter((p) => p.status !== "crash" && p.valBpb !== null && Number.isFinite(p.valBpb));
-  const values = scored.map((p) => p.valBpb ?? 0);
-  const yTicks = niceTicks(Math.min(...values, Infinity), Math.max(...values, -Infinity), 5);
+  const [vLo, vHi] = extent(scored.map((p) => p.valBpb ?? 0));
+  const yTicks = niceTicks(vLo, vHi, 5);
   const [yLo, yHi] = [yTicks.lo, yTicks.hi];
   const scoredTop = plot.top + CRASH_BAND + 8;
   const y = (v: number): number => plot.bottom - ((v - yLo) / (yHi - yLo)) * (plot.bottom - scoredTop);
-  const indices = points.map((p) => p.index);
-  const [iLo, iHi] = indices.length === 0 ? [0, 1] : [Math.min(...indices), Math.max(...indices)];
+  const [iLo, iHi] = points.length === 0 ? [0, 1] : extent(points.map((p) => p.index));
   const span = Math.max(iHi - iLo, 1);
   const pad = 18;
   const x = (i: number): number => plot.left + pad + ((i - iLo) / span) * (plot.right - plot.left - 2 * pad);
 
+  // Best so far: a step line over kept runs, running on to the last experiment. Only the runs that set a
+  // new best get a label: they are the story, and labelling every keep would not stay readable.
+  const steps: string[] = [];
+  const records: ScorecardPoint[] = [];
+  let best = Infinity;
+  for (const p of scored) {
+    if (p.status !== "keep" || (p.valBpb ?? Infinity) >= best) continue;
+    best = p.valBpb ?? best;
+    records.push(p);
+    steps.push(
+      steps.length === 0 ? `M${num(x(p.index))} ${num(y(best))}` : `H${num(x(p.index))}V${num(y(best))}`,
+    );
+  }
+  const shown = thinned(points, records);
   const out: string[] = [];
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     text(plot.left, 26, title, { size: 17, weight: "600", fill: "#1b1f24" }),
-    text(plot.left, 44, subtitle(points, scored), { size: 12, fill: "#57606a" }),
+    text(plot.left, 44, subtitle(points, scored, shown), { size: 12, fill: "#57606a" }),
   );
   // Grid and y axis.
   // Without a scored run the y scale would be made up: draw no ticks then.
@@ -121,26 +144,13 @@ export function renderChartSvg(unordered: ScorecardPoint[], options: ChartOption
       }),
     );
   }
-  // Best so far: a step line over kept runs, running on to the last experiment. Only the runs that set a
-  // new best get a label: they are the story, and labelling every keep would not stay readable.
-  const steps: string[] = [];
-  const records: ScorecardPoint[] = [];
-  let best = Infinity;
-  for (const p of scored) {
-    if (p.status !== "keep" || (p.valBpb ?? Infinity) >= best) continue;
-    best = p.valBpb ?? best;
-    records.push(p);
-    steps.push(
-      steps.length === 0 ? `M${num(x(p.index))} ${num(y(best))}` : `H${num(x(p.index))}V${num(y(best))}`,
-    );
-  }
   if (steps.length > 0) {
     steps.push(`H${num(x(iHi))}`);
     out.push(
       `<path class="best-so-far" d="${steps.join("")}" fill="none" stroke="${COLORS.best}" stroke-width="2" stroke-opacity="0.55"/>`,
     );
   }
-  for (const p of points)
+  for (const p of shown)
     out.push(marker(p, x(p.index), p.status === "crash" || p.valBpb === null ? crashY : y(p.valBpb), plot));
   const labelTop = plot.top + CRASH_BAND + 2;
   for (const p of labelled(records, x, y, width))
@@ -234,17 +244,68 @@ function legend(plot: { left: number; right: number; bottom: number }, withBackt
   return `<g class="legend">${parts.join("")}</g>`;
 }
 
-function subtitle(points: ScorecardPoint[], scored: ScorecardPoint[]): string {
+function subtitle(points: ScorecardPoint[], scored: ScorecardPoint[], shown: ScorecardPoint[]): string {
   const count = (status: RunStatus): number => points.filter((p) => p.status === status).length;
   const kept = scored.filter((p) => p.status === "keep").map((p) => p.valBpb ?? Infinity);
-  const best = kept.length > 0 ? `, best ${Math.min(...kept).toFixed(4)}` : "";
+  const best = kept.length > 0 ? `, best ${extent(kept)[0].toFixed(4)}` : "";
   const runs = points.length - count("backtrack");
-  return `${runs} run${runs === 1 ? "" : "s"}: ${count("keep")} kept, ${count("discard")} discarded, ${count("crash")} crashed${best}`;
+  const drawn = shown.filter((p) => p.status !== "backtrack").length;
+  const sample = drawn < runs ? ` (showing ${drawn} of ${runs} runs)` : "";
+  return `${runs} run${runs === 1 ? "" : "s"}: ${count("keep")} kept, ${count("discard")} discarded, ${count("crash")} crashed${best}${sample}`;
+}
+
+/**
+ * The points to draw, in order. A status with at most MAX_MARKERS_PER_STATUS runs is drawn whole. A larger
+ * one is cut into MAX_MARKERS_PER_STATUS / 2 stretches of consecutive runs and each stretch drawn by its
+ * lowest and highest val_bpb (unscored runs count as highest: they sit in the crash band; ties go to the
+ * earlier run, so a stretch of crashes is drawn by its first): the cloud keeps its shape, its spread and
+ * its outliers. New bests (`records`) and backtracks are always drawn.
+ */
+function thinned(points: ScorecardPoint[], records: ScorecardPoint[]): ScorecardPoint[] {
+  const chosen = new Set<ScorecardPoint>(records);
+  let thin = false;
+  for (const status of ["keep", "discard", "crash"] as const) {
+    const runs = points.filter((p) => p.status === status);
+    if (runs.length <= MAX_MARKERS_PER_STATUS) {
+      for (const p of runs) chosen.add(p);
+      continue;
+    }
+    thin = true;
+    const stretches = MAX_MARKERS_PER_STATUS / 2;
+    for (let s = 0; s < stretches; s++) {
+      const stretch = runs.slice(
+        Math.floor((s * runs.length) / stretches),
+        Math.floor(((s + 1) * runs.length) / stretches),
+      );
+      let [lo, hi] = [stretch[0], stretch[0]];
+      for (const p of stretch) {
+        if (lo === undefined || rank(p) < rank(lo)) lo = p;
+        if (hi === undefined || rank(p) > rank(hi)) hi = p;
+      }
+      if (lo) chosen.add(lo);
+      if (hi) chosen.add(hi);
+    }
+  }
+  return thin ? points.filter((p) => p.status === "backtrack" || chosen.has(p)) : points;
+}
+
+function rank(p: ScorecardPoint): number {
+  return p.valBpb !== null && Number.isFinite(p.valBpb) ? p.valBpb : Infinity;
+}
+
+/** Smallest and largest value, [Infinity, -Infinity] for none; a loop, as spreading 100,000 values overflows the stack. */
+function extent(values: number[]): [number, number] {
+  let [lo, hi] = [Infinity, -Infinity];
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return [lo, hi];
 }
 
 function tooltip(p: ScorecardPoint): string {
   const score = p.valBpb === null ? "no score" : `val_bpb ${p.valBpb.toFixed(4)}`;
-  const size = p.artifactBytes === null ? "" : `, ${p.artifactBytes.toLocaleString("en-US")} bytes`;
+  const size = p.artifactBytes === null ? "" : `, ${BYTES.format(p.artifactBytes)} bytes`;
   const time = p.seconds === null ? "" : `, ${Math.round(p.seconds)} s`;
   return `#${p.index} ${p.experiment} (${p.status}): ${p.description} — ${score}${size}${time}`;
 }

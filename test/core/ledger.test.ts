@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { stringify } from "csv-stringify/sync";
 import {
   LEDGER_COLUMNS,
   foldCell,
@@ -177,7 +178,7 @@ describe("ledgerKey", () => {
 const text = fc.string({ unit: fc.constantFrom("a", "Z", "7", " ", "\t", "\n", "\r", '"', "é", "-", ":") });
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true }).map((n) => (Object.is(n, -0) ? 0 : n));
 const nullable = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(arb, { nil: null });
-const rowArb: fc.Arbitrary<LedgerRow> = fc.record({
+const rowFields = {
   experiment: fc.constantFrom("exp-0001", "exp-0002", "exp-0003"),
   commit: text,
   tier: fc.constantFrom("proxy", "full"),
@@ -190,7 +191,8 @@ const rowArb: fc.Arbitrary<LedgerRow> = fc.record({
   promoted: fc.boolean(),
   cost_usd: nullable(finite),
   description: text,
-});
+};
+const rowArb: fc.Arbitrary<LedgerRow> = fc.record(rowFields);
 const normalized = (r: LedgerRow): LedgerRow => ({
   ...r,
   experiment: foldCell(r.experiment),
@@ -199,7 +201,38 @@ const normalized = (r: LedgerRow): LedgerRow => ({
   description: foldCell(r.description),
 });
 
+/** The cells formatLedger writes for a row, independently of it: empty for null, String() else, text folded. */
+const cellsOf = (r: LedgerRow): string[] =>
+  LEDGER_COLUMNS.map((column) => {
+    const value = r[column];
+    if (value === null) return "";
+    return typeof value === "string" ? foldCell(value) : String(value);
+  });
+// Any text at all, besides the ledger-ish characters above: quotes, separators, controls, astral characters.
+const anyText = fc.oneof(text, fc.string({ unit: "binary" }), fc.string({ unit: "grapheme" }));
+const anyRowArb: fc.Arbitrary<LedgerRow> = fc.record({
+  ...rowFields,
+  experiment: anyText,
+  commit: anyText,
+  tier: anyText,
+  description: anyText,
+});
+
 describe("ledger properties", () => {
+  it("writes byte for byte what csv-stringify writes for the same cells", () => {
+    fc.assert(
+      fc.property(fc.array(anyRowArb, { maxLength: 8 }), (rows) => {
+        const expected = stringify([[...LEDGER_COLUMNS], ...rows.map(cellsOf)], {
+          delimiter: "\t",
+          quote: false,
+          record_delimiter: "\n",
+        });
+        expect(formatLedger(rows)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("parses what it formats back to the same rows, text folded to one line", () => {
     fc.assert(
       fc.property(fc.array(rowArb, { maxLength: 8 }), (rows) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { renderChartSvg, renderScorecardMarkdown, type ScorecardPoint } from "../../src/core/scorecard.ts";
+import { MAX_MARKERS_PER_STATUS } from "../../src/core/scorecard-chart.ts";
 import { duration } from "../../src/core/scorecard.ts";
 import type { RunStatus } from "../../src/core/ledger.ts";
 
@@ -221,6 +222,74 @@ describe("renderChartSvg", () => {
           );
       }),
     );
+  });
+});
+
+describe("renderChartSvg with many runs", () => {
+  // A long session: a keep every 4th run, crashes, and a slowly falling score with noise, so there are
+  // hundreds of new bests among thousands of keeps and discards.
+  const statuses: RunStatus[] = ["keep", "discard", "discard", "crash", "discard", "keep", "discard"];
+  const many: ScorecardPoint[] = Array.from({ length: 10_000 }, (_, i) => {
+    const status = statuses[i % statuses.length] ?? "discard";
+    return point(i, status, status === "crash" ? null : 1.3 - i / 100_000 + ((i * 37) % 11) / 1000);
+  });
+  const svg = renderChartSvg(many, { title: "long session" });
+  const drawn = (p: ScorecardPoint): boolean =>
+    svg.includes(`<title>#${p.index} exp-${p.index} (${p.status})`);
+  let lowest = Infinity;
+  const newBests = many.filter((p) => {
+    if (p.status !== "keep" || (p.valBpb ?? Infinity) >= lowest) return false;
+    lowest = p.valBpb ?? lowest;
+    return true;
+  });
+
+  it("draws at most a bounded number of each status, and says how many of how many runs it shows", () => {
+    const counts = (["keep", "discard", "crash"] as const).map((status) => markers(svg, status));
+    expect(counts[0]).toBeLessThanOrEqual(MAX_MARKERS_PER_STATUS + newBests.length);
+    expect(counts[1]).toBeLessThanOrEqual(MAX_MARKERS_PER_STATUS);
+    expect(counts[2]).toBeLessThanOrEqual(MAX_MARKERS_PER_STATUS);
+    const shown = counts.reduce((a, b) => a + b, 0);
+    expect(shown).toBeLessThan(many.length);
+    expect(svg).toContain(`(showing ${shown} of ${many.length} runs)</text>`);
+    expect(checkXml(svg).root).toBe("svg");
+    expect(svg).not.toMatch(/NaN|Infinity|undefined/);
+  });
+
+  it("still draws every new best and an exact best-so-far line through all of them", () => {
+    expect(newBests.length).toBeGreaterThan(100);
+    expect(newBests.filter((p) => !drawn(p))).toEqual([]);
+    const d = /class="best-so-far" d="([^"]+)"/.exec(svg)?.[1] ?? "";
+    expect(stepCoordinates(d).ys).toHaveLength(newBests.length);
+  });
+
+  it("keeps the spread of the discards: the lowest and the highest are drawn", () => {
+    const discards = many.filter((p) => p.status === "discard");
+    const byScore = [...discards].sort((a, b) => (a.valBpb ?? 0) - (b.valBpb ?? 0));
+    const [lowestDiscard, highestDiscard] = [byScore[0], byScore.at(-1)];
+    expect(lowestDiscard && drawn(lowestDiscard)).toBe(true);
+    expect(highestDiscard && drawn(highestDiscard)).toBe(true);
+  });
+
+  it("counts every run in the subtitle and scales the axes to every run, drawn or not", () => {
+    const kept = many.filter((p) => p.status === "keep").length;
+    const crashed = many.filter((p) => p.status === "crash").length;
+    expect(svg).toContain(
+      `10000 runs: ${kept} kept, ${many.length - kept - crashed} discarded, ${crashed} crashed`,
+    );
+    expect(svg).toContain(">9000</text>"); // the x axis runs to the last experiment
+  });
+
+  it("is deterministic and independent of the order the runs come in", () => {
+    expect(renderChartSvg([...many].reverse(), { title: "long session" })).toBe(svg);
+  });
+
+  it("draws every run and says nothing of sampling up to the bound", () => {
+    const atBound = Array.from({ length: MAX_MARKERS_PER_STATUS }, (_, i) =>
+      point(i, "discard", 1.2 + i / 1e4),
+    );
+    const out = renderChartSvg([...atBound, point(MAX_MARKERS_PER_STATUS, "keep", 1.1)]);
+    expect(markers(out, "discard")).toBe(MAX_MARKERS_PER_STATUS);
+    expect(out).not.toContain("showing");
   });
 });
 

@@ -40,6 +40,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./research.ts")).researchCommand,
   },
   {
+    name: "init",
+    summary: "set up a parameter-golf fork for the caddie GitHub App (config, program.md, workflows)",
+    load: async () => (await import("./init.ts")).initCommand,
+  },
+  {
     name: "package",
     summary: "write a records/track_10min_16mb/ submission folder from seed logs",
     load: async () => (await import("./package.ts")).packageCommand,

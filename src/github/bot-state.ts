@@ -1,0 +1,73 @@
+/**
+ * bot.json on `caddie/state`: what only the GitHub App needs besides the loop's own state: the pause
+ * switch, the results issue, the last config error reported, the handled idempotency keys, and the
+ * experiments in flight (their pull request, base and proposal) so a restart loses nothing.
+ */
+import type { Reasoning } from "../engine/ports.ts";
+import type { ReportRun } from "./render-report.ts";
+
+export interface PendingExperiment {
+  index: number;
+  pr: number;
+  branch: string;
+  /** The research-line commit the experiment was built on. */
+  base: string;
+  commit: string;
+  description: string;
+  direction: string | null;
+  reasoning: Reasoning;
+  config: Record<string, string> | null;
+  baseline: boolean;
+  /** The crashed experiment this one tries to fix. */
+  fixOf: string | null;
+  /** Where the experiment stands: open until a decision (or a human) closes it. */
+  status: "open" | "settled" | "closed";
+  /** Workflow run attempts ("run:attempt") already acted on, so a redelivery changes nothing. */
+  runs: string[];
+  /** What each run showed, oldest first: the sticky report is rendered from it. */
+  history: ReportRun[];
+}
+
+export interface Promotion {
+  experiment: string;
+  pr: number;
+  sha: string;
+  seeds: number;
+  requestedBy: string;
+  at: string;
+  estimateUsd: number;
+}
+
+export interface BotState {
+  paused: boolean;
+  resultsIssue: number | null;
+  /** The config error last reported on the results issue (reported once). */
+  configError: string | null;
+  /** Idempotency keys already acted on, newest last (bounded). */
+  handled: string[];
+  experiments: Record<string, PendingExperiment>;
+  promotions: Promotion[];
+}
+
+export const MAX_HANDLED_KEYS = 1000;
+
+export function emptyBotState(): BotState {
+  return {
+    paused: false,
+    resultsIssue: null,
+    configError: null,
+    handled: [],
+    experiments: {},
+    promotions: [],
+  };
+}
+
+export function parseBotState(text: string | undefined): BotState {
+  if (text === undefined) return emptyBotState();
+  const parsed = JSON.parse(text) as Partial<BotState>;
+  return { ...emptyBotState(), ...parsed };
+}
+
+export function formatBotState(state: BotState): string {
+  return `${JSON.stringify({ ...state, handled: state.handled.slice(-MAX_HANDLED_KEYS) }, null, 2)}\n`;
+}

@@ -1,0 +1,65 @@
+/**
+ * The `caddie / proxy` check run on the measured commit: success when the run produced a score and the
+ * artifact is within the cap, failure otherwise. Never neutral or skipped: both count as passing for a
+ * required check, and a gate that was not evaluated must not pass.
+ */
+import type { ArtifactGateResult } from "../core/artifact-gate.ts";
+import type { RunLogSummary } from "../core/parse-run-log.ts";
+import { bpb, bytes } from "./markdown.ts";
+import type { RepoSession } from "./repo-session.ts";
+
+export const CHECK_NAME = "caddie / proxy";
+
+export interface CheckInput {
+  sha: string;
+  experiment: string;
+  summary: RunLogSummary | null;
+  gate: ArtifactGateResult | null;
+  /** Why the result could not be used at all (a rejected artifact). */
+  rejected: string | null;
+  verdict: string | null;
+  reason: string;
+  detailsUrl: string | null;
+}
+
+export function checkOutput(input: CheckInput): { ok: boolean; title: string; summary: string } {
+  if (input.rejected !== null)
+    return {
+      ok: false,
+      title: "result rejected",
+      summary: `The run's result artifact was refused: ${input.rejected}`,
+    };
+  const s = input.summary;
+  const scored = s !== null && s.status === "ok" && s.val_bpb !== null;
+  const within = input.gate?.ok === true;
+  const title = scored
+    ? `val_bpb ${bpb(s.val_bpb)} · ${input.gate ? `${bytes(input.gate.artifact_bytes)} bytes ${within ? "≤" : ">"} ${bytes(input.gate.limit)}` : "no model file"}`
+    : `no score: ${s?.error ?? "the log has no final val_bpb"}`.slice(0, 200);
+  const lines = [
+    `**${input.verdict ?? "measured"}**: ${input.reason}`,
+    "",
+    `- val_bpb (parsed by caddie from the log): ${bpb(s?.val_bpb ?? null)}`,
+    input.gate
+      ? `- artifact: ${bytes(input.gate.code_bytes)} code + ${bytes(input.gate.model_bytes)} model = ${bytes(input.gate.artifact_bytes)} bytes (cap ${bytes(input.gate.limit)})`
+      : "- artifact: no model file",
+  ];
+  if (input.gate?.mismatch)
+    lines.push(
+      `- ⚠️ the log claims ${bytes(input.gate.log_artifact_bytes ?? 0)} bytes; caddie's count is the one that counts`,
+    );
+  return { ok: scored && within, title, summary: lines.join("\n") };
+}
+
+export async function publishCheck(session: RepoSession, input: CheckInput): Promise<void> {
+  const out = checkOutput(input);
+  await session.gh.rest.checks.create({
+    ...session.repo,
+    name: CHECK_NAME,
+    head_sha: input.sha,
+    status: "completed",
+    conclusion: out.ok ? "success" : "failure",
+    external_id: input.experiment,
+    ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
+    output: { title: out.title, summary: out.summary },
+  });
+}

@@ -1,0 +1,130 @@
+/**
+ * A tick (cron dispatch, or right after a decision): when fewer experiments are open than the configured
+ * concurrency and the loop is not paused, open the next one: the baseline first, then whatever the
+ * proposer suggests. Cron ticks also run the reconciler first, so missed webhooks are caught up.
+ */
+import { experimentId } from "../engine/experiment-id.ts";
+import type { Proposal } from "../engine/ports.ts";
+import { proposeNext } from "../engine/propose-next.ts";
+import { UserError } from "../core/user-error.ts";
+import { openExperiment } from "./open-experiment.ts";
+import { reconcile } from "./reconcile.ts";
+import type { ReadySession } from "./repo-session.ts";
+import { refreshResultsIssue } from "./results-issue.ts";
+
+export const BASELINE: Proposal = {
+  description: "baseline: the training script as it is",
+  direction: null,
+  edits: [],
+  reasoning: {
+    hypothesis: "The unchanged script sets the score every experiment must beat.",
+    evidence: "Every autoresearch loop starts by measuring the baseline.",
+    risk: "None; a crash here means the course itself is broken.",
+  },
+};
+
+export type TickOutcome =
+  "paused" | "dry-run" | "full" | "opened" | "waiting-for-baseline" | "exhausted" | "duplicate" | "refused";
+
+export async function tick(
+  session: ReadySession,
+  options: { reconcile: boolean; signal?: AbortSignal },
+): Promise<TickOutcome> {
+  const { store, config } = session;
+  if (options.reconcile && !config.dryRun) await reconcile(session);
+  // Fill every free slot (at most `concurrency` experiments open at once).
+  const outcome: TickOutcome = await openNext(session, options.signal);
+  for (let i = 1; outcome === "opened" && i < config.concurrency; i++) {
+    const next = await openNext(session, options.signal);
+    if (next !== "opened") break;
+  }
+  const bot = store.bot();
+  await refreshResultsIssue(
+    session,
+    store,
+    config.dryRun ? { kind: "dry-run" } : bot.paused ? { kind: "paused" } : { kind: "running" },
+    config,
+  );
+  await store.flush(`tick: ${outcome}`);
+  return outcome;
+}
+
+async function openNext(session: ReadySession, signal?: AbortSignal): Promise<TickOutcome> {
+  const { store, config, forge, log } = session;
+  const bot = store.bot();
+  if (bot.paused) return "paused";
+  if (config.dryRun) {
+    log.info("DRY-RUN: would open the next experiment");
+    return "dry-run";
+  }
+  const open = Object.values(bot.experiments).filter((e) => e.status === "open");
+  if (open.length >= config.concurrency) return "full";
+  const head = await forge.ensureLine();
+  const rows = await store.readLedger();
+  const baselineId = experimentId(0);
+  const baselineRow = rows.find((r) => r.experiment === baselineId && r.tier === "proxy");
+  const baseline = bot.experiments[baselineId];
+  if (!baselineRow || baselineRow.status !== "keep") {
+    // A crashed baseline is retried only once the research line has changed (someone fixed the course).
+    if (baseline && (baseline.status === "open" || baseline.base === head)) return "waiting-for-baseline";
+    await openExperiment(session, {
+      id: baselineId,
+      index: 0,
+      base: head,
+      proposal: BASELINE,
+      baseline: true,
+      fixOf: null,
+    });
+    return "opened";
+  }
+  const state = await store.readState();
+  const index = Math.max(state.counter, ...Object.values(bot.experiments).map((e) => e.index)) + 1;
+  let proposal: Proposal;
+  const inFlight = open.map((e) => `- ${e.description}`).join("\n");
+  const deps = inFlight
+    ? {
+        ...session.deps,
+        extraContext: [
+          ...(session.deps.extraContext ?? []),
+          { title: "In flight now (do not propose these again)", body: inFlight },
+        ],
+      }
+    : session.deps;
+  try {
+    proposal = await proposeNext(deps, head, signal);
+  } catch (error) {
+    if (error instanceof Error && /exhausted/.test(error.message)) {
+      log.info(error.message);
+      return "exhausted";
+    }
+    // A proposal touching paths outside the allow-list (or otherwise invalid) is refused, not retried blindly.
+    if (error instanceof UserError) {
+      log.warn({ error: error.message }, "proposal refused");
+      return "refused";
+    }
+    throw error;
+  }
+  // Proposers see only settled results; with several experiments in flight they can repeat one.
+  if (
+    open.some(
+      (e) =>
+        e.description === proposal.description &&
+        JSON.stringify(e.config) === JSON.stringify(proposal.config ?? null),
+    )
+  ) {
+    log.info(
+      { description: proposal.description },
+      "the proposal repeats an experiment in flight; waiting for results",
+    );
+    return "duplicate";
+  }
+  await openExperiment(session, {
+    id: experimentId(index),
+    index,
+    base: head,
+    proposal,
+    baseline: false,
+    fixOf: null,
+  });
+  return "opened";
+}

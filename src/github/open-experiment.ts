@@ -1,0 +1,81 @@
+/**
+ * Opens one experiment: commits the proposal on top of the research line (the forge refuses paths
+ * outside the allow-list), opens a pull request whose body is the REASONING block, labels it, and records
+ * it in bot.json so the training result can be matched to it after a restart.
+ */
+import { formatReasoning } from "../core/notes.ts";
+import type { Proposal } from "../engine/ports.ts";
+import type { PendingExperiment } from "./bot-state.ts";
+import { experimentBranch } from "./github-forge.ts";
+import { inline } from "./markdown.ts";
+import { marker } from "./markers.ts";
+import type { ReadySession } from "./repo-session.ts";
+
+export function commitMessage(id: string, proposal: Proposal): string {
+  const r = proposal.reasoning;
+  return `${id}: ${proposal.description}\n\nHypothesis: ${r.hypothesis}\nEvidence: ${r.evidence}\nRisk: ${r.risk}\n`;
+}
+
+export function renderPullBody(id: string, proposal: Proposal): string {
+  return [
+    marker("experiment", id),
+    formatReasoning(proposal.reasoning),
+    "",
+    `Direction: ${inline(proposal.direction ?? "—", 80)}`,
+    "",
+    "The training workflow measures this pull request; the results land in the report comment below.",
+    "Commands (write access): `/promote [seeds=N]`, `/rerun`, `/discard`, `/keep`.",
+  ].join("\n");
+}
+
+export async function openExperiment(
+  session: ReadySession,
+  input: {
+    id: string;
+    index: number;
+    base: string;
+    proposal: Proposal;
+    baseline: boolean;
+    fixOf: string | null;
+  },
+): Promise<PendingExperiment> {
+  const { id, proposal } = input;
+  const commit = await session.forge.createExperiment({
+    id,
+    base: input.base,
+    edits: proposal.edits,
+    message: commitMessage(id, proposal),
+  });
+  const branch = experimentBranch(id);
+  const pr = await session.gh.rest.pulls.create({
+    ...session.repo,
+    title: `${id}: ${proposal.description}`.slice(0, 250),
+    head: branch,
+    base: session.config.researchLine,
+    body: renderPullBody(id, proposal),
+  });
+  await session.gh.rest.issues.addLabels({
+    ...session.repo,
+    issue_number: pr.data.number,
+    labels: [session.app.label.experiment],
+  });
+  const pending: PendingExperiment = {
+    index: input.index,
+    pr: pr.data.number,
+    branch,
+    base: input.base,
+    commit,
+    description: proposal.description,
+    direction: proposal.direction,
+    reasoning: proposal.reasoning,
+    config: proposal.config ?? null,
+    baseline: input.baseline,
+    fixOf: input.fixOf,
+    status: "open",
+    runs: [],
+    history: [],
+  };
+  const bot = session.store.bot();
+  session.store.setBot({ ...bot, experiments: { ...bot.experiments, [id]: pending } });
+  return pending;
+}

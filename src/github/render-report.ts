@@ -1,0 +1,89 @@
+/**
+ * The sticky report comment of an experiment pull request, rendered whole from state: the newest run on
+ * top as a table against the incumbent and the competitor SOTA, older runs folded in <details>.
+ */
+import { duration } from "../core/scorecard.ts";
+import { bpb, bytes, inline, short, signed } from "./markdown.ts";
+import { marker, REPORT_MARKER } from "./markers.ts";
+
+export interface ReportRun {
+  runId: number;
+  commit: string;
+  tier: string;
+  valBpb: number | null;
+  artifactBytes: number | null;
+  seconds: number | null;
+  /** keep / discard / crash, or what happened instead of a decision. */
+  outcome: "keep" | "discard" | "crash" | "rerun" | "rejected";
+  reason: string;
+  runUrl: string | null;
+}
+
+export interface ReportInput {
+  experiment: string;
+  description: string;
+  /** Oldest first, as recorded. */
+  runs: ReportRun[];
+  incumbent: { valBpb: number; experiment: string } | null;
+  sota: { valBpb: number; label: string } | null;
+  limitBytes: number;
+}
+
+const OUTCOME: Record<ReportRun["outcome"], string> = {
+  keep: "✅ keep",
+  discard: "❌ discard",
+  crash: "💥 crash",
+  rerun: "🔁 re-run on the new base",
+  rejected: "⚠️ result rejected",
+};
+
+function link(run: ReportRun): string {
+  return run.runUrl ? `[${short(run.commit)}](${run.runUrl})` : `\`${short(run.commit)}\``;
+}
+
+function gate(run: ReportRun, limit: number): string {
+  if (run.artifactBytes === null) return "—";
+  return `${bytes(run.artifactBytes)} ${run.artifactBytes <= limit ? "✅" : "❌ over the cap"}`;
+}
+
+export function renderReport(input: ReportInput): string {
+  const lines = [
+    marker(REPORT_MARKER, input.experiment),
+    `### caddie · ${input.experiment}: ${inline(input.description, 200)}`,
+    "",
+  ];
+  const runs = [...input.runs].reverse();
+  const latest = runs[0];
+  if (!latest) return [...lines, "Waiting for the training run."].join("\n");
+  lines.push(`**${OUTCOME[latest.outcome]}** — ${inline(latest.reason, 500)}`, "");
+  const vs = (reference: number | null) =>
+    latest.valBpb === null || reference === null ? "—" : signed(latest.valBpb - reference);
+  lines.push(
+    `| | val_bpb | Δ vs incumbent | Δ vs SOTA | artifact bytes (cap ${bytes(input.limitBytes)}) | train time |`,
+    "|---|---:|---:|---:|---:|---:|",
+    `| this run (${link(latest)}, ${inline(latest.tier, 20)}) | ${bpb(latest.valBpb)} | ${vs(input.incumbent?.valBpb ?? null)} | ${vs(input.sota?.valBpb ?? null)} | ${gate(latest, input.limitBytes)} | ${latest.seconds === null ? "—" : duration(latest.seconds)} |`,
+  );
+  if (input.incumbent)
+    lines.push(
+      `| incumbent (${inline(input.incumbent.experiment, 40)}) | ${bpb(input.incumbent.valBpb)} | | | | |`,
+    );
+  if (input.sota)
+    lines.push(`| competitor SOTA (${inline(input.sota.label, 80)}) | ${bpb(input.sota.valBpb)} | | | | |`);
+  const older = runs.slice(1);
+  if (older.length > 0) {
+    lines.push(
+      "",
+      `<details><summary>Earlier runs (${older.length})</summary>`,
+      "",
+      "| run | tier | val_bpb | artifact bytes | outcome | reason |",
+      "|---|---|---:|---:|---|---|",
+      ...older.map(
+        (r) =>
+          `| ${link(r)} | ${inline(r.tier, 20)} | ${bpb(r.valBpb)} | ${gate(r, input.limitBytes)} | ${OUTCOME[r.outcome]} | ${inline(r.reason, 200)} |`,
+      ),
+      "",
+      "</details>",
+    );
+  }
+  return lines.join("\n");
+}

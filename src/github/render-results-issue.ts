@@ -1,0 +1,208 @@
+/**
+ * The results issue, rendered whole from state (renovate's dashboard habit): loop status, best results,
+ * competitor SOTA, budget, a mermaid xychart of val_bpb, the experiments table linking each pull request,
+ * promotions, tier correlation, dead ends and what works. Pure; the body stays under a size budget by
+ * folding the oldest experiment rows into a count.
+ */
+import type { LedgerRow } from "../core/ledger.ts";
+import { pearson } from "../core/statistics.ts";
+import { bpb, bytes, inline, short } from "./markdown.ts";
+import { marker, RESULTS_MARKER } from "./markers.ts";
+
+export const RESULTS_TITLE = "caddie results";
+/** GitHub's limit is 65,536; stay well under it (renovate uses 60,000 too). */
+export const RESULTS_BUDGET = 60_000;
+
+export type LoopStatus =
+  { kind: "running" } | { kind: "paused" } | { kind: "config-error"; error: string } | { kind: "dry-run" };
+
+export interface ResultsModel {
+  status: LoopStatus;
+  rows: LedgerRow[];
+  /** Experiment id -> pull request number. */
+  pulls: Record<string, number>;
+  /** Open experiments, id -> pull request. */
+  open: { id: string; pr: number; description: string }[];
+  sota: { valBpb: number; label: string; url: string | null } | null;
+  /** Rendered budget lines (Markdown), or null when no budget is set. */
+  budget: string | null;
+  promotions: {
+    experiment: string;
+    pr: number;
+    sha: string;
+    seeds: number;
+    requestedBy: string;
+    estimateUsd: number;
+  }[];
+  deadEnds: string[];
+  whatWorks: string[];
+  limitBytes: number;
+  /** The state branch, linked for the full ledger. */
+  stateUrl: string;
+}
+
+function statusLine(status: LoopStatus): string {
+  switch (status.kind) {
+    case "running":
+      return "🟢 **running** — comment `/pause` here to stop new experiments.";
+    case "paused":
+      return "⏸️ **paused** — comment `/resume` here to continue.";
+    case "dry-run":
+      return "🧪 **dry run** — `dry_run: true` in `.github/caddie.yml`: nothing is written or spent.";
+    case "config-error":
+      return `🔴 **config error** — the bot does nothing until \`.github/caddie.yml\` is fixed:\n\n> ${inline(status.error, 1000)}`;
+  }
+}
+
+function best(rows: LedgerRow[], tier: string): LedgerRow | null {
+  let found: LedgerRow | null = null;
+  for (const r of rows) {
+    if (r.tier !== tier || r.status !== "keep" || r.val_bpb === null) continue;
+    if (!found || (found.val_bpb !== null && r.val_bpb < found.val_bpb)) found = r;
+  }
+  return found;
+}
+
+function prLink(id: string, pulls: Record<string, number>): string {
+  const pr = pulls[id];
+  return pr === undefined ? inline(id, 40) : `[${inline(id, 40)}](../pull/${pr})`;
+}
+
+/** A mermaid xychart of proxy val_bpb per scored run and the running best (the last 100 runs). */
+export function renderChart(rows: LedgerRow[], tier = "proxy"): string {
+  const scored = rows.filter((r) => r.tier === tier && r.val_bpb !== null).slice(-100);
+  if (scored.length < 2) return "";
+  const values = scored.map((r) => r.val_bpb ?? 0);
+  let running = Infinity;
+  const bestSoFar = scored.map((r) => {
+    if (r.status === "keep") running = Math.min(running, r.val_bpb ?? Infinity);
+    return Number.isFinite(running) ? running : (r.val_bpb ?? 0);
+  });
+  const lo = Math.min(...values, ...bestSoFar);
+  const hi = Math.max(...values, ...bestSoFar);
+  const pad = Math.max((hi - lo) * 0.1, 0.001);
+  const fmt = (v: number) => v.toFixed(4);
+  return [
+    "```mermaid",
+    "xychart-beta",
+    `    title "val_bpb per ${tier} run (lower is better)"`,
+    `    x-axis "run" [${scored.map((_, i) => i + 1).join(", ")}]`,
+    `    y-axis "val_bpb" ${fmt(lo - pad)} --> ${fmt(hi + pad)}`,
+    `    bar [${values.map(fmt).join(", ")}]`,
+    `    line [${bestSoFar.map(fmt).join(", ")}]`,
+    "```",
+  ].join("\n");
+}
+
+function correlation(rows: LedgerRow[]): string {
+  const proxy = new Map<string, number>();
+  const full = new Map<string, number>();
+  for (const r of rows) {
+    if (r.val_bpb === null) continue;
+    if (r.tier === "proxy") proxy.set(r.commit, r.val_bpb);
+    if (r.tier === "full") full.set(r.commit, r.val_bpb);
+  }
+  const pairs = [...full.entries()]
+    .filter(([commit]) => proxy.has(commit))
+    .map(([commit, f]) => [proxy.get(commit) ?? 0, f] as const);
+  const r =
+    pairs.length >= 3
+      ? pearson(
+          pairs.map((p) => p[0]),
+          pairs.map((p) => p[1]),
+        )
+      : null;
+  if (r === null) return `${pairs.length} paired proxy/full result(s); the correlation needs at least 3.`;
+  return `Pearson r = ${r.toFixed(3)} over ${pairs.length} paired proxy/full results.`;
+}
+
+function experimentRows(rows: LedgerRow[], pulls: Record<string, number>, limit: number): string[] {
+  return [...rows].reverse().map((r) => {
+    const gate =
+      r.artifact_bytes === null ? "—" : `${bytes(r.artifact_bytes)}${r.artifact_bytes > limit ? " ❌" : ""}`;
+    return `| ${prLink(r.experiment, pulls)} | ${inline(r.tier, 12)} | \`${short(r.commit)}\` | ${bpb(r.val_bpb)} | ${gate} | ${r.status}${r.promoted ? " 🚀" : ""} | ${inline(r.description, 120)} |`;
+  });
+}
+
+function list(items: string[], empty: string): string {
+  return items.length === 0 ? `_${empty}_` : items.map((i) => `- ${inline(i, 300)}`).join("\n");
+}
+
+export function renderResultsIssue(model: ResultsModel): string {
+  const proxy = best(model.rows, "proxy");
+  const full = best(model.rows, "full");
+  const head = [
+    marker(RESULTS_MARKER),
+    `## ${RESULTS_TITLE}`,
+    "",
+    statusLine(model.status),
+    "",
+    "| | val_bpb | experiment | artifact bytes |",
+    "|---|---:|---|---:|",
+    `| best proxy | ${bpb(proxy?.val_bpb ?? null)} | ${proxy ? prLink(proxy.experiment, model.pulls) : "—"} | ${proxy?.artifact_bytes ? bytes(proxy.artifact_bytes) : "—"} |`,
+    `| best full (8xH100) | ${bpb(full?.val_bpb ?? null)} | ${full ? prLink(full.experiment, model.pulls) : "—"} | ${full?.artifact_bytes ? bytes(full.artifact_bytes) : "—"} |`,
+    `| competitor SOTA | ${bpb(model.sota?.valBpb ?? null)} | ${model.sota ? (model.sota.url ? `[${inline(model.sota.label, 80)}](${model.sota.url})` : inline(model.sota.label, 80)) : "—"} | |`,
+    "",
+    "### Budget",
+    "",
+    model.budget ??
+      "_No budget set (`budget.total_usd` in `.github/caddie.yml`): promotions to 8xH100 are refused._",
+    "",
+  ];
+  const chart = renderChart(model.rows);
+  if (chart) head.push("### val_bpb over experiments", "", chart, "");
+  if (model.open.length > 0) {
+    head.push(
+      "### In flight",
+      "",
+      ...model.open.map((o) => `- [${inline(o.id, 40)}](../pull/${o.pr}) ${inline(o.description, 200)}`),
+      "",
+    );
+  }
+  const tail = [
+    "### Promotions",
+    "",
+    model.promotions.length === 0
+      ? "_None yet. Comment `/promote` on an experiment pull request._"
+      : model.promotions
+          .map(
+            (p) =>
+              `- [${inline(p.experiment, 40)}](../pull/${p.pr}) \`${short(p.sha)}\`, ${p.seeds} seed(s), est. $${p.estimateUsd.toFixed(2)}, by ${inline(p.requestedBy, 40)}`,
+          )
+          .join("\n"),
+    "",
+    "### Tier correlation",
+    "",
+    correlation(model.rows),
+    "",
+    "### What works",
+    "",
+    list(model.whatWorks, "Nothing kept yet."),
+    "",
+    "### Dead ends",
+    "",
+    list(model.deadEnds, "None yet."),
+    "",
+    "---",
+    `Full ledger: [results.tsv on caddie/state](${model.stateUrl}). Rendered by caddie from state; edits here are overwritten.`,
+  ];
+  const tableHead = [
+    "### Experiments",
+    "",
+    "| experiment | tier | commit | val_bpb | artifact bytes | status | description |",
+    "|---|---|---|---:|---:|---|---|",
+  ];
+  const rows = experimentRows(model.rows, model.pulls, model.limitBytes);
+  const fixed = [...head, ...tableHead, ...tail].join("\n").length + 200;
+  // Newest rows first; the oldest are folded into a count when the body would pass the budget.
+  let kept = rows.length;
+  let size = fixed + rows.reduce((n, r) => n + r.length + 1, 0);
+  while (kept > 0 && size > RESULTS_BUDGET) {
+    kept--;
+    size -= (rows[kept]?.length ?? 0) + 1;
+  }
+  const folded = rows.length - kept;
+  const table = rows.length === 0 ? ["_No runs yet._"] : [...tableHead.slice(2), ...rows.slice(0, kept)];
+  if (folded > 0) table.push("", `_${folded} older run(s) folded: see results.tsv._`);
+  return [...head, ...tableHead.slice(0, 2), ...table, "", ...tail].join("\n");
+}

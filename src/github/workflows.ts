@@ -1,0 +1,16 @@
+/**
+ * Names shared by the bot and the workflows `caddie init` writes into a user's repository: the bot
+ * recognises its training runs by the caller workflow's file, and ticks by the dispatch event type.
+ */
+export const EXPERIMENT_WORKFLOW_FILE = ".github/workflows/caddie-experiment.yml";
+export const EXPERIMENT_WORKFLOW_NAME = "caddie experiment";
+export const PROMOTE_WORKFLOW_FILE = "caddie-promote.yml";
+export const TICK_WORKFLOW_FILE = ".github/workflows/caddie-tick.yml";
+export const TICK_EVENT = "caddie-tick";
+
+/** True for a run of the experiment workflow (by file when the payload has it, else by name). */
+export function isExperimentRun(run: { path?: string | null; name?: string | null }): boolean {
+  if (run.path)
+    return run.path === EXPERIMENT_WORKFLOW_FILE || run.path.startsWith(`${EXPERIMENT_WORKFLOW_FILE}@`);
+  return run.name === EXPERIMENT_WORKFLOW_NAME;
+}

@@ -1,0 +1,238 @@
+/**
+ * The whole offline rig for the GitHub App: a fake GitHub on 127.0.0.1, the real probot app behind
+ * createNodeMiddleware on its own HTTP server, a real App key pair (JWT + installation tokens), signed
+ * deliveries of real example payloads, and a stand-in for the user's CI that "trains" a pull request by
+ * recording a finished workflow run with a result artifact.
+ */
+import http from "node:http";
+import { generateKeyPairSync } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { createCaddieApp, type CaddieAppOptions } from "../../../src/github/app.ts";
+import {
+  EXPERIMENT_WORKFLOW_FILE,
+  EXPERIMENT_WORKFLOW_NAME,
+  TICK_EVENT,
+} from "../../../src/github/workflows.ts";
+import { FakeGitHub } from "./server.ts";
+import type { Actor, WorkflowRun } from "./state.ts";
+import { commentPayload, deliver, dispatchPayload, workflowRunPayload, type Delivery } from "./webhooks.ts";
+import { zip } from "./zip.ts";
+
+export const TRAIN_GPT = [
+  "import os",
+  'MODEL_DIM = int(os.environ.get("MODEL_DIM", 512))  # residual width',
+  'NUM_LAYERS = int(os.environ.get("NUM_LAYERS", 9))  # depth',
+  'MATRIX_LR = float(os.environ.get("MATRIX_LR", 0.04))  # Muon learning rate',
+  'print("training...")',
+  "",
+].join("\n");
+
+export const CONFIG_YML = [
+  "target: train_gpt.py",
+  "research_line: autoresearch/main",
+  "concurrency: 1",
+  "search_space:",
+  '  MATRIX_LR: ["0.02", "0.06"]',
+  '  NUM_LAYERS: ["8", "10"]',
+  "budget:",
+  "  total_usd: 100",
+  "  reserve_usd: 10",
+  "  max_full_runs_per_hour: 4",
+  "",
+].join("\n");
+
+export interface TrainResult {
+  log: string;
+  modelBytes?: number | null;
+  exitCode?: number | null;
+  seconds?: number;
+  timedOut?: boolean;
+  /** Replace the artifact's files wholesale (malformed-artifact tests). */
+  files?: Record<string, string | Buffer>;
+}
+
+export interface HarnessOptions {
+  /** Text of .github/caddie.yml on the default branch; null for none. */
+  config?: string | null;
+  files?: Record<string, string>;
+  app?: CaddieAppOptions;
+  /** Keep probot's retry and rate-limit handling on (with millisecond waits) instead of disabling it. */
+  retries?: boolean;
+  collaborators?: Record<string, string>;
+}
+
+const SECRET = "webhook-secret";
+// One App key pair per worker: generating RSA keys is the slowest part of starting a harness.
+let keys: { privateKey: string; publicKey: string } | null = null;
+function appKeys(): { privateKey: string; publicKey: string } {
+  if (!keys) {
+    const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    keys = {
+      privateKey: pair.privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+      publicKey: pair.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    };
+  }
+  return keys;
+}
+const passthrough = {
+  key: () => ({
+    schedule: (_options: unknown, fn: (...args: unknown[]) => unknown, ...args: unknown[]) =>
+      Promise.resolve().then(() => fn(...args)),
+  }),
+};
+
+/**
+ * Probot's Octokit for tests, via the function form of defaults (the object form does not turn throttling
+ * off in probot 14). With `retries`, probot's own retry and rate-limit handling stays on, with waits in
+ * milliseconds and no write spacing.
+ */
+export function testOctokit(retries: boolean): typeof ProbotOctokit {
+  return ProbotOctokit.defaults((o: Record<string, unknown>) => {
+    const throttle = (o.throttle ?? {}) as Record<string, unknown>;
+    return retries
+      ? {
+          ...o,
+          throttle: {
+            ...throttle,
+            retryAfterBaseValue: 1,
+            global: passthrough,
+            auth: passthrough,
+            write: passthrough,
+            search: passthrough,
+            notifications: passthrough,
+          },
+          retry: { retryAfterBaseValue: 1 },
+        }
+      : { ...o, throttle: { ...throttle, enabled: false }, retry: { enabled: false } };
+  });
+}
+
+export class Harness {
+  readonly outcomes: { event: string; outcome: string }[] = [];
+  webhookUrl = "";
+  private server: http.Server | null = null;
+  private runs = 0;
+
+  private probot: Probot | null = null;
+
+  private constructor(readonly fake: FakeGitHub) {}
+
+  /** An installation client like the app's, for tests that drive modules directly. */
+  client(): ReturnType<Probot["auth"]> {
+    if (!this.probot) throw new Error("harness not started");
+    return this.probot.auth(this.fake.installationId);
+  }
+
+  /** The App key pair and Octokit class the harness uses, for running other entries against the fake. */
+  static keys(): { privateKey: string; publicKey: string } {
+    return appKeys();
+  }
+
+  static async start(options: HarnessOptions = {}): Promise<Harness> {
+    const { privateKey, publicKey } = appKeys();
+    const fake = await new FakeGitHub({ appId: 123, publicKey }).start();
+    const files: Record<string, string | null> = {
+      "train_gpt.py": TRAIN_GPT,
+      "program.md": "# Program\nMake val_bpb lower.\n",
+      ...options.files,
+    };
+    if (options.config !== null) files[".github/caddie.yml"] = options.config ?? CONFIG_YML;
+    fake.state.commitFiles("main", files, "initial");
+    for (const [login, permission] of Object.entries(
+      options.collaborators ?? { octocat: "admin", reader: "read" },
+    ))
+      fake.state.collaborators.set(login, permission);
+
+    const harness = new Harness(fake);
+    const Octokit = testOctokit(options.retries ?? false);
+    const probot = new Probot({
+      appId: 123,
+      privateKey,
+      secret: SECRET,
+      baseUrl: fake.url,
+      Octokit,
+      logLevel: "fatal",
+    });
+    const app = createCaddieApp({
+      ...options.app,
+      onOutcome: (event, outcome) => {
+        harness.outcomes.push({ event, outcome });
+        options.app?.onOutcome?.(event, outcome);
+      },
+    });
+    harness.probot = probot;
+    const middleware = await createNodeMiddleware(app, { probot });
+    harness.server = http.createServer((req, res) => {
+      void middleware(req, res, () => res.writeHead(404).end());
+    });
+    await new Promise<void>((resolve) => harness.server?.listen(0, "127.0.0.1", resolve));
+    harness.webhookUrl = `http://127.0.0.1:${(harness.server.address() as AddressInfo).port}/api/github/webhooks`;
+    return harness;
+  }
+
+  send(event: string, payload: unknown, id?: string): Promise<Delivery> {
+    return deliver(this.webhookUrl, SECRET, event, payload, id);
+  }
+
+  tick(): Promise<Delivery> {
+    return this.send("repository_dispatch", dispatchPayload(this.fake, TICK_EVENT));
+  }
+
+  comment(issue: number, body: string, user: Actor = { login: "octocat", type: "User" }): Promise<Delivery> {
+    return this.send("issue_comment", commentPayload(this.fake, { issue, body, user }));
+  }
+
+  /** The open experiment pull request, newest first. */
+  openPulls(): number[] {
+    return [...this.fake.state.pulls.values()]
+      .filter((p) => p.state === "open")
+      .map((p) => p.number)
+      .sort((a, b) => b - a);
+  }
+
+  /** Records a finished training run of the pull request's head, with its result artifact. */
+  train(pr: number, result: TrainResult): WorkflowRun {
+    const pull = this.fake.state.pulls.get(pr);
+    if (!pull) throw new Error(`no pull request #${pr}`);
+    const headSha = this.fake.state.refs.get(`heads/${pull.headRef}`) ?? pull.headSha;
+    const files = result.files ?? {
+      "train.log": result.log,
+      "run.json": JSON.stringify({
+        exit_code: result.exitCode ?? 0,
+        timed_out: result.timedOut ?? false,
+        seconds: result.seconds ?? 300,
+        model_bytes: result.modelBytes === undefined ? 8_000_000 : result.modelBytes,
+      }),
+    };
+    const run: WorkflowRun = {
+      id: 5_000_000 + ++this.runs,
+      name: EXPERIMENT_WORKFLOW_NAME,
+      path: EXPERIMENT_WORKFLOW_FILE,
+      headBranch: pull.headRef,
+      headSha,
+      event: "pull_request",
+      status: "completed",
+      conclusion: (result.exitCode ?? 0) === 0 ? "success" : "failure",
+      artifacts: [{ id: 7_000_000 + this.runs, name: "caddie-result", zip: zip(files), expired: false }],
+      pullNumbers: [pr],
+    };
+    this.fake.state.workflowRuns.set(run.id, run);
+    return run;
+  }
+
+  /** Trains the pull request and delivers `workflow_run.completed`. */
+  finish(pr: number, result: TrainResult): Promise<Delivery> {
+    return this.send("workflow_run", workflowRunPayload(this.fake, this.train(pr, result)));
+  }
+
+  /** A file on the state branch, or null. */
+  stateFile(path: string): string | null {
+    return this.fake.state.file("caddie/state", path);
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await this.fake.close();
+  }
+}

@@ -1,0 +1,294 @@
+/**
+ * A fake GitHub REST API on 127.0.0.1 for tests that drive the real app over real HTTP.
+ * Every request is matched against GitHub's OpenAPI description; bodies are checked with Ajv and for
+ * unknown fields; `apps/*` calls need an RS256 App JWT, everything else an installation token this fake
+ * issued; responses are re-checked against the response schema. Calls and violations are recorded;
+ * every test asserts `violations` is empty.
+ */
+import http from "node:http";
+import { createVerify, randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { loadSpec, type Operation, type Spec } from "./spec.ts";
+import { RepoState, type Actor } from "./state.ts";
+import { handlers, type Handler, type Reply } from "./handlers/index.ts";
+
+export interface FakeCall {
+  operationId: string;
+  method: string;
+  path: string;
+  status: number;
+  auth: "jwt" | "token" | "none";
+  body: unknown;
+}
+
+export interface Violation {
+  kind:
+    "unknown-route" | "unauthorized" | "request-body" | "unknown-field" | "unimplemented" | "response-shape";
+  operationId?: string;
+  detail: string;
+}
+
+/** A scripted failure: the next `times` matching calls answer with it instead of the handler. */
+export interface Fault {
+  operationId: string;
+  kind: "502" | "rate-limit" | "secondary-rate-limit" | "500";
+  times: number;
+}
+
+export interface FakeGitHubOptions {
+  appId: number;
+  publicKey: string;
+  repo?: string;
+  installationId?: number;
+  appSlug?: string;
+}
+
+export class FakeGitHub {
+  readonly state: RepoState;
+  readonly calls: FakeCall[] = [];
+  readonly violations: Violation[] = [];
+  readonly appSlug: string;
+  readonly installationId: number;
+  readonly appId: number;
+  url = "";
+  /** Per-request delay in ms, to make latency measurements resemble a network. */
+  latencyMs = 0;
+  /** Milliseconds spent inside the fake (routing, validation, handlers), for benchmarks to subtract. */
+  busyMs = 0;
+  private readonly publicKey: string;
+  private readonly tokens = new Map<string, number>();
+  private readonly faults: Fault[] = [];
+  private server: http.Server | null = null;
+  private readonly spec: Spec;
+
+  constructor(options: FakeGitHubOptions) {
+    this.appId = options.appId;
+    this.publicKey = options.publicKey;
+    this.installationId = options.installationId ?? 1;
+    this.appSlug = options.appSlug ?? "caddie-test";
+    this.state = new RepoState(options.repo ?? "octo-org/octo-repo");
+    this.spec = loadSpec();
+  }
+
+  /** The actor the App's installation token writes as. */
+  get bot(): Actor {
+    return { login: `${this.appSlug}[bot]`, type: "Bot" };
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => {
+      void this.handle(req, res);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    const { port } = this.server.address() as AddressInfo;
+    this.url = `http://127.0.0.1:${port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  fail(fault: Fault): void {
+    this.faults.push({ ...fault });
+  }
+
+  /** Operation ids of recorded calls, in order (token requests included). */
+  ops(): string[] {
+    return this.calls.map((c) => c.operationId);
+  }
+
+  private verifyJwt(token: string): boolean {
+    const [h, p, s] = token.split(".");
+    if (!h || !p || !s) return false;
+    const ok = createVerify("RSA-SHA256")
+      .update(`${h}.${p}`)
+      .verify(this.publicKey, Buffer.from(s, "base64url"));
+    if (!ok) return false;
+    const claims = JSON.parse(Buffer.from(p, "base64url").toString("utf8")) as Record<string, unknown>;
+    const now = Math.floor(Date.now() / 1000);
+    const iat = Number(claims.iat);
+    const exp = Number(claims.exp);
+    return String(claims.iss) === String(this.appId) && exp > now && iat <= now + 60 && exp - iat <= 660;
+  }
+
+  private auth(req: http.IncomingMessage, operation: Operation): "jwt" | "token" | null {
+    const header = req.headers.authorization ?? "";
+    const [scheme, value] = header.split(" ");
+    if (!value) return null;
+    if (operation.operationId.startsWith("apps/")) {
+      return scheme?.toLowerCase() === "bearer" && this.verifyJwt(value) ? "jwt" : null;
+    }
+    return this.tokens.has(value) ? "token" : null;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const began = performance.now();
+    res.on("finish", () => (this.busyMs += performance.now() - began));
+    const url = new URL(req.url ?? "/", this.url);
+    const path = url.pathname.replace(/^\/api\/v3/, "");
+    const method = (req.method ?? "GET").toUpperCase();
+    const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+      if (body === undefined) {
+        res.writeHead(status, headers).end();
+        return;
+      }
+      if (Buffer.isBuffer(body)) {
+        res.writeHead(status, { "content-type": "application/zip", ...headers }).end(body);
+        return;
+      }
+      res
+        .writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers })
+        .end(JSON.stringify(body));
+    };
+
+    // Artifact storage: where download-artifact redirects (a blob host in real GitHub).
+    const blob = /^\/_blobs\/artifacts\/(\d+)\.zip$/.exec(path);
+    if (blob && method === "GET") {
+      const artifact = [...this.state.workflowRuns.values()]
+        .flatMap((r) => r.artifacts)
+        .find((a) => a.id === Number(blob[1]));
+      send(artifact ? 200 : 404, artifact ? artifact.zip : { message: "Not Found" });
+      return;
+    }
+
+    const found = this.spec.match(method, path);
+    if (!found) {
+      this.violations.push({ kind: "unknown-route", detail: `${method} ${path}` });
+      send(404, { message: "Not Found" });
+      return;
+    }
+    const { operation, params } = found;
+    const raw = Buffer.concat(chunks).toString("utf8");
+    let body: unknown;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      this.violations.push({
+        kind: "request-body",
+        operationId: operation.operationId,
+        detail: "invalid JSON",
+      });
+      send(400, { message: "Problems parsing JSON" });
+      return;
+    }
+    const call: FakeCall = {
+      operationId: operation.operationId,
+      method,
+      path,
+      status: 0,
+      auth: "none",
+      body,
+    };
+    this.calls.push(call);
+    const auth = this.auth(req, operation);
+    if (!auth) {
+      call.status = 401;
+      this.violations.push({
+        kind: "unauthorized",
+        operationId: operation.operationId,
+        detail: `${method} ${path}`,
+      });
+      send(401, { message: "Bad credentials" });
+      return;
+    }
+    call.auth = auth;
+    if (
+      params.owner !== undefined &&
+      (params.owner !== this.state.owner || params.repo !== this.state.name)
+    ) {
+      call.status = 404;
+      send(404, { message: "Not Found" });
+      return;
+    }
+    if (body !== undefined) {
+      const { errors, unknownFields } = this.spec.validateRequest(operation, body);
+      for (const field of unknownFields)
+        this.violations.push({ kind: "unknown-field", operationId: operation.operationId, detail: field });
+      if (errors.length > 0) {
+        call.status = 422;
+        this.violations.push({
+          kind: "request-body",
+          operationId: operation.operationId,
+          detail: errors.join("; "),
+        });
+        send(422, { message: "Validation Failed", errors });
+        return;
+      }
+    }
+    const fault = this.faults.find((f) => f.operationId === operation.operationId && f.times > 0);
+    if (fault) {
+      fault.times--;
+      call.status = this.sendFault(fault, send);
+      return;
+    }
+    const handler: Handler | undefined = handlers[operation.operationId];
+    if (!handler) {
+      call.status = 501;
+      this.violations.push({
+        kind: "unimplemented",
+        operationId: operation.operationId,
+        detail: `${method} ${path}`,
+      });
+      send(501, { message: `fake GitHub does not implement ${operation.operationId}` });
+      return;
+    }
+    let reply: Reply;
+    try {
+      reply = handler({
+        fake: this,
+        state: this.state,
+        params,
+        query: url.searchParams,
+        body: (body ?? {}) as Record<string, unknown>,
+        example: (status) => this.spec.example(operation, status),
+      });
+    } catch (error) {
+      call.status = 500;
+      send(500, { message: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    call.status = reply.status;
+    if (reply.body !== undefined && !Buffer.isBuffer(reply.body)) {
+      for (const problem of this.spec.validateResponse(operation, reply.status, reply.body))
+        this.violations.push({ kind: "response-shape", operationId: operation.operationId, detail: problem });
+    }
+    send(reply.status, reply.body, reply.headers);
+  }
+
+  private sendFault(
+    fault: Fault,
+    send: (status: number, body?: unknown, headers?: Record<string, string>) => void,
+  ): number {
+    const reset = String(Math.floor(Date.now() / 1000));
+    if (fault.kind === "rate-limit") {
+      send(
+        403,
+        { message: "API rate limit exceeded for installation ID 1." },
+        { "x-ratelimit-remaining": "0", "x-ratelimit-limit": "5000", "x-ratelimit-reset": reset },
+      );
+      return 403;
+    }
+    if (fault.kind === "secondary-rate-limit") {
+      send(
+        403,
+        { message: "You have exceeded a secondary rate limit. Please wait a few minutes." },
+        { "retry-after": "1" },
+      );
+      return 403;
+    }
+    const status = Number(fault.kind);
+    send(status, status === 502 ? undefined : { message: "Server Error" });
+    return status;
+  }
+
+  /** Issues an installation token (called by the apps handler). */
+  issueToken(installationId: number): string {
+    const token = `ghs_${randomBytes(18).toString("base64url")}`;
+    this.tokens.set(token, installationId);
+    return token;
+  }
+}

@@ -1,0 +1,126 @@
+import { readFileSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Harness } from "../fakes/github/harness.ts";
+import { commentPayload, workflowRunPayload } from "../fakes/github/webhooks.ts";
+import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
+import { parseLedger } from "../../src/core/ledger.ts";
+
+const log = (name: string) => readFileSync(fixture("parameter-golf", "logs", name), "utf8");
+
+describe.skipIf(!hasShared)(`commands on GitHub (${hasShared ? "fixtures" : sharedMissing})`, () => {
+  let h: Harness;
+  let measuredPr: number;
+
+  beforeEach(async () => {
+    h = await Harness.start();
+    await h.tick();
+    await h.finish(h.openPulls()[0] ?? 0, { log: log("h100x1_baseline_90s__stdout.log") });
+    measuredPr = h.openPulls()[0] ?? 0;
+    await h.finish(measuredPr, { log: log("2026-03-17_NaiveBaseline__train.log") });
+  });
+  afterEach(async () => {
+    expect(h.fake.violations).toEqual([]);
+    await h.close();
+  });
+
+  const replies = (issue: number) =>
+    [...h.fake.state.comments.values()].filter(
+      (c) => c.issueNumber === issue && c.user.type === "Bot" && c.body.startsWith("@"),
+    );
+
+  it("refuses /promote from a read-only user and dispatches nothing", async () => {
+    await h.comment(measuredPr, "/promote", { login: "reader", type: "User" });
+    expect(h.fake.state.workflowDispatches).toEqual([]);
+    expect(replies(measuredPr).at(-1)?.body).toContain("needs write access");
+    expect(h.fake.state.reactions.map((r) => r.content)).toEqual(["eyes"]);
+    expect(h.fake.ops()).toContain("repos/get-collaborator-permission-level");
+  });
+
+  it("promotes the measured head SHA once, even when the delivery or the command repeats", async () => {
+    const payload = commentPayload(h.fake, {
+      issue: measuredPr,
+      body: "Looks good.\n/promote seeds=2",
+      user: { login: "octocat", type: "User" },
+    });
+    await h.send("issue_comment", payload, "delivery-1");
+    const sha = h.fake.state.pulls.get(measuredPr)?.headSha;
+    expect(h.fake.state.workflowDispatches).toEqual([
+      { workflowId: "caddie-promote.yml", ref: "main", inputs: { pr: String(measuredPr), sha, seeds: "2" } },
+    ]);
+    expect(replies(measuredPr).at(-1)?.body).toMatch(
+      /promoting `[0-9a-f]{7}` .* 2 seed\(s\); estimate \$15\.80/,
+    );
+
+    await h.send("issue_comment", payload, "delivery-1");
+    await h.comment(measuredPr, "/promote seeds=2");
+    expect(h.fake.state.workflowDispatches).toHaveLength(1);
+    expect(replies(measuredPr).at(-1)?.body).toContain("already handled");
+    expect(h.outcomes.filter((o) => o.event === "comment").map((o) => o.outcome)).toEqual([
+      "promoted",
+      "duplicate delivery",
+      "duplicate command",
+    ]);
+  });
+
+  it("ignores comments from bots, our own App included", async () => {
+    await h.comment(measuredPr, "/promote", { login: "caddie-test[bot]", type: "Bot" });
+    await h.comment(measuredPr, "/promote", { login: "dependabot[bot]", type: "Bot" });
+    expect(h.fake.state.reactions).toEqual([]);
+    expect(h.fake.state.workflowDispatches).toEqual([]);
+  });
+
+  it("answers unknown commands and bad arguments with a reply, never a crash", async () => {
+    expect((await h.comment(measuredPr, "/frobnicate now")).status).toBe(200);
+    expect(replies(measuredPr).at(-1)?.body).toContain("unknown command `/frobnicate`");
+    await h.comment(measuredPr, "/promote seeds=99");
+    expect(replies(measuredPr).at(-1)?.body).toContain("seeds must be from 1 to 5");
+    await h.comment(measuredPr, "x".repeat(30_000) + "\n/promote");
+    expect(h.fake.state.workflowDispatches).toEqual([]);
+  });
+
+  it("refuses pull request commands on pull requests the bot did not open", async () => {
+    const state = h.fake.state;
+    state.commitFiles("feature", { "README.md": "hi\n" });
+    const number = state.number_();
+    state.pulls.set(number, {
+      number,
+      title: "human change",
+      body: null,
+      state: "open",
+      merged: false,
+      mergeCommitSha: null,
+      headRef: "feature",
+      headSha: state.refs.get("heads/feature") ?? "",
+      baseRef: "main",
+      user: { login: "octocat", type: "User" },
+      labels: [],
+      createdAt: "2026-01-01T00:00:00Z",
+    });
+    await h.comment(number, "/promote");
+    expect(replies(number).at(-1)?.body).toContain("not one");
+    expect(state.workflowDispatches).toEqual([]);
+  });
+
+  it("pauses and resumes the loop from the results issue", async () => {
+    const issue = [...h.fake.state.issues.values()].find((i) => i.body?.includes("caddie:results-issue"));
+    expect(issue).toBeDefined();
+    await h.comment(issue?.number ?? 0, "/pause");
+    expect(JSON.parse(h.stateFile("bot.json") ?? "{}").paused).toBe(true);
+    expect(h.fake.state.issues.get(issue?.number ?? 0)?.body).toContain("paused");
+    const open = h.openPulls();
+    await h.finish(open[0] ?? 0, { log: log("h100x1_baseline_90s__stdout.log") });
+    expect(h.openPulls()).toEqual([]);
+    await h.comment(issue?.number ?? 0, "/resume");
+    expect(h.openPulls()).toHaveLength(1);
+  });
+
+  it("ignores a redelivered training result: one ledger row per run", async () => {
+    const pr = h.openPulls()[0] ?? 0;
+    const run = h.train(pr, { log: log("h100x1_baseline_90s__stdout.log") });
+    const payload = workflowRunPayload(h.fake, run);
+    await h.send("workflow_run", payload, "run-delivery");
+    await h.send("workflow_run", payload, "run-delivery");
+    const rows = parseLedger(h.stateFile("results.tsv") ?? "");
+    expect(rows.map((r) => r.experiment)).toEqual(["exp-000", "exp-001", "exp-002"]);
+  });
+});
