@@ -168,8 +168,9 @@ async function benchLedger(): Promise<BenchResult[]> {
     for (let i = 0; i < RUNS; i++) {
       await writeFile(store.ledgerFile, text);
       const t0 = performance.now();
-      await store.writeLedger(upsertLedgerRow(await store.readLedger(), extra));
-      await writeScorecard(store, { title: "bench", tier: "proxy", wallSeconds: 1, trainSeconds: 1 });
+      const ledger = upsertLedgerRow(await store.readLedger(), extra);
+      await store.writeLedger(ledger);
+      await writeScorecard(store, { title: "bench", tier: "proxy", wallSeconds: 1, trainSeconds: 1, ledger });
       onDisk.push(performance.now() - t0);
     }
   } finally {

@@ -179,7 +179,7 @@ export class ClaudeProposer implements Proposer {
       `Experiment: ${input.proposal.description}`,
       `Hypothesis: ${input.proposal.reasoning.hypothesis}`,
       `Outcome: ${input.verdict} (${input.reason})`,
-      `val_bpb: ${s.val_bpb ?? "none"}; incumbent: ${input.incumbent ?? "none"}; artifact bytes: ${s.artifact_bytes ?? "?"}; steps: ${s.steps ?? "?"}`,
+      `val_bpb: ${s.val_bpb ?? "none"}; incumbent: ${input.incumbent ?? "none"}; artifact bytes (our count): ${input.artifactBytes ?? "?"}; steps: ${s.steps ?? "?"}`,
       s.error ? `Error: ${s.error}` : "",
       "Write the ANALYSIS with record_analysis.",
     ]

@@ -94,7 +94,7 @@ export class SweepProposer implements Proposer {
     const score = summary.val_bpb === null ? "no score" : `val_bpb=${summary.val_bpb.toFixed(4)}`;
     const delta = summary.val_bpb !== null && incumbent !== null ? summary.val_bpb - incumbent : null;
     return {
-      result: `${score} artifact=${summary.artifact_bytes ?? "?"} bytes (${verdict})`,
+      result: `${score} artifact=${input.artifactBytes ?? "?"} bytes (${verdict})`,
       vsExpected:
         delta === null
           ? "not comparable"

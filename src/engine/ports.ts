@@ -68,6 +68,8 @@ export interface AnalyseInput {
   verdict: "keep" | "discard" | "crash";
   reason: string;
   incumbent: number | null;
+  /** Artifact bytes as our gate counted them (never the log's own claim); null when unmeasured. */
+  artifactBytes: number | null;
 }
 
 export interface FixInput {

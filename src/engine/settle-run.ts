@@ -73,6 +73,7 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
           verdict: decision.verdict,
           reason: decision.reason,
           incumbent: incumbent?.valBpb ?? null,
+          artifactBytes: input.gate?.artifact_bytes ?? null,
         },
         signal,
       );

@@ -1,6 +1,7 @@
 /** Writes the scorecard of a local run (markdown + SVG chart) beside results.tsv and notes.md. */
 import path from "node:path";
 import { renderChartSvg, renderScorecardMarkdown, type ScorecardPoint } from "../core/scorecard.ts";
+import type { LedgerRow } from "../core/ledger.ts";
 import { bestKept } from "../engine/history.ts";
 import { atomicWrite } from "./atomic-write.ts";
 import type { FileStore } from "./file-store.ts";
@@ -12,9 +13,17 @@ export interface ScorecardFiles {
 
 export async function writeScorecard(
   store: FileStore,
-  input: { title: string; tier: string; wallSeconds: number | null; trainSeconds: number | null },
+  input: {
+    title: string;
+    tier: string;
+    wallSeconds: number | null;
+    trainSeconds: number | null;
+    /** The ledger when the caller already holds it, to skip reading results.tsv again. */
+    ledger?: LedgerRow[];
+  },
 ): Promise<ScorecardFiles> {
-  const rows = (await store.readLedger()).filter((r) => r.tier === input.tier && r.status !== "backtrack");
+  const all = input.ledger ?? (await store.readLedger());
+  const rows = all.filter((r) => r.tier === input.tier && r.status !== "backtrack");
   const points: ScorecardPoint[] = rows.map((r, index) => ({
     index,
     experiment: r.experiment,

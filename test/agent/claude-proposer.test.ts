@@ -165,6 +165,7 @@ describe("ClaudeProposer", () => {
       verdict: "keep",
       reason: "better",
       incumbent: 3.2,
+      artifactBytes: 100,
     });
     expect(analysis).toEqual({
       result: "val_bpb=3.1 (keep)",
