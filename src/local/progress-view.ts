@@ -31,7 +31,7 @@ function clock(seconds: number): string {
   return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
 }
 
-export function progressView(options: ProgressViewOptions): LoopEvents & { best(): number | null } {
+export function progressView(options: ProgressViewOptions): LoopEvents {
   const now = options.now ?? (() => Date.now());
   let current: {
     id: string;
@@ -40,10 +40,10 @@ export function progressView(options: ProgressViewOptions): LoopEvents & { best(
     step: number;
     total: number | null;
     trainMs: number;
+    trainLoss: number | null;
     valBpb: number | null;
   } | null = null;
   let lastDraw = 0;
-  let best: number | null = null;
 
   const draw = (force = false) => {
     if (!options.isTTY || !current) return;
@@ -56,13 +56,14 @@ export function progressView(options: ProgressViewOptions): LoopEvents & { best(
         : current.total
           ? current.step / current.total
           : 0;
+    // Periodic evals are sparse (step 0 first), so the train loss is the live number.
+    const loss = current.trainLoss === null ? "" : ` loss ${current.trainLoss.toFixed(3)}`;
     const val = current.valBpb === null ? "" : ` val_bpb ${current.valBpb.toFixed(3)}`;
-    const text = `${current.id} ${bar(fraction)} step ${current.step}${val} ${clock((t - current.started) / 1000)}  ${current.description}`;
+    const text = `${current.id} ${bar(fraction)} step ${current.step}${loss}${val} ${clock((t - current.started) / 1000)}  ${current.description}`;
     options.write(`\r\x1b[2K${text.slice(0, 118)}`);
   };
 
   return {
-    best: () => best,
     runStarted(run) {
       current = {
         id: run.id,
@@ -71,6 +72,7 @@ export function progressView(options: ProgressViewOptions): LoopEvents & { best(
         step: 0,
         total: null,
         trainMs: 0,
+        trainLoss: null,
         valBpb: null,
       };
       if (options.isTTY) draw(true);
@@ -84,6 +86,7 @@ export function progressView(options: ProgressViewOptions): LoopEvents & { best(
       current.total = p.totalSteps ?? current.total;
       if (p.trainTimeMs !== null) current.trainMs = p.trainTimeMs;
       if (p.valBpb !== null) current.valBpb = p.valBpb;
+      if (p.trainLoss !== null) current.trainLoss = p.trainLoss;
       draw();
     },
     runFinished({ id, row, decision }) {
@@ -92,8 +95,6 @@ export function progressView(options: ProgressViewOptions): LoopEvents & { best(
       const score = row.val_bpb === null ? "no score      " : `val_bpb ${row.val_bpb.toFixed(4)}`;
       const delta =
         decision.delta === null ? "" : ` (${decision.delta >= 0 ? "+" : ""}${decision.delta.toFixed(4)})`;
-      if (row.status === "keep" && row.val_bpb !== null && (best === null || row.val_bpb < best))
-        best = row.val_bpb;
       options.write(
         `${VERDICT_MARK[row.status] ?? row.status} ${id.padEnd(8)} ${score}${delta.padEnd(10)} ${String(row.seconds ?? "?").padStart(5)} s  ${row.description}\n` +
           (row.status === "keep" ? "" : `         ${decision.reason}\n`),
