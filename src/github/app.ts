@@ -24,7 +24,8 @@ import {
   type RepoSession,
 } from "./repo-session.ts";
 import { refreshResultsIssue } from "./results-issue.ts";
-import { isExperimentRun, TICK_EVENT } from "./workflows.ts";
+import { onPromotionFinished } from "./on-promotion-finished.ts";
+import { isExperimentRun, isPromoteRun, TICK_EVENT } from "./workflows.ts";
 
 export interface CaddieAppOptions {
   env?: Record<string, string | undefined>;
@@ -154,11 +155,21 @@ export function createCaddieApp(options: CaddieAppOptions = {}): ApplicationFunc
     app.on("repository_dispatch", async (context) => {
       if (context.payload.action !== TICK_EVENT) return;
       const session = sessionOf(runtime, context, context.payload);
-      await serialize(session, "tick", () => withConfig(session, (r) => tick(r, { reconcile: true })));
+      await serialize(session, "tick", () =>
+        withConfig(session, (r) => tick(r, { reconcile: true, watch: true })),
+      );
     });
 
     app.on("workflow_run.completed", async (context) => {
       const run = context.payload.workflow_run;
+      if (isPromoteRun(run)) {
+        const session = sessionOf(runtime, context, context.payload);
+        const finished = { id: run.id, conclusion: run.conclusion, htmlUrl: run.html_url };
+        await serialize(session, "promotion", () =>
+          withConfig(session, (r) => onPromotionFinished(r, finished)),
+        );
+        return;
+      }
       if (!isExperimentRun(run)) return;
       const session = sessionOf(runtime, context, context.payload);
       const loaded = await readConfig(session);

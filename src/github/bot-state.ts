@@ -28,14 +28,28 @@ export interface PendingExperiment {
   history: ReportRun[];
 }
 
+/**
+ * A paid full-tier run of one experiment at one head SHA. Its money lives in the spend ledger (spend.json)
+ * under `key`; this record says which pull request and workflow run it belongs to.
+ */
 export interface Promotion {
+  /** The spend ledger key (also the key of this record). */
+  key: string;
   experiment: string;
   pr: number;
   sha: string;
   seeds: number;
+  /** Who asked: a login, or "auto" for an automatic promotion. */
   requestedBy: string;
+  /** ISO time of the reservation. */
   at: string;
   estimateUsd: number;
+  /** reserved -> dispatched -> settled, or released when nothing ran. */
+  state: "reserved" | "dispatched" | "settled" | "released";
+  /** The promotion workflow run it was matched with, once finished. */
+  runId: number | null;
+  /** Settled cost (from billed seconds), once known. */
+  costUsd: number | null;
 }
 
 export interface BotState {
@@ -46,7 +60,8 @@ export interface BotState {
   /** Idempotency keys already acted on, newest last (bounded). */
   handled: string[];
   experiments: Record<string, PendingExperiment>;
-  promotions: Promotion[];
+  /** Keyed by Promotion.key: an object, not a list, so concurrent writers merge by key. */
+  promotions: Record<string, Promotion>;
 }
 
 export const MAX_HANDLED_KEYS = 1000;
@@ -58,14 +73,17 @@ export function emptyBotState(): BotState {
     configError: null,
     handled: [],
     experiments: {},
-    promotions: [],
+    promotions: {},
   };
 }
 
 export function parseBotState(text: string | undefined): BotState {
   if (text === undefined) return emptyBotState();
   const parsed = JSON.parse(text) as Partial<BotState>;
-  return { ...emptyBotState(), ...parsed };
+  const state = { ...emptyBotState(), ...parsed };
+  // Before the spend ledger, promotions were a list of estimates with no money behind them: dropped.
+  if (Array.isArray(state.promotions)) state.promotions = {};
+  return state;
 }
 
 export function formatBotState(state: BotState): string {

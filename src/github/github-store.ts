@@ -15,10 +15,13 @@ export const STATE_FILES = {
   notes: "notes.md",
   state: "state.json",
   bot: "bot.json",
+  spend: "spend.json",
 } as const;
 
 export class GitHubStore implements Store {
   private readonly writes = new Map<string, string>();
+  // Writes that are a function of the file (see `edit`): re-applied, not merged, when another writer won.
+  private readonly edits = new Map<string, (text: string | undefined) => string>();
   // Parsed forms kept between calls: the engine reads the ledger and bot.json many times per decision,
   // and a batch of decisions would otherwise re-parse and re-render them for every read and write.
   private rows: LedgerRow[] | null = null;
@@ -50,6 +53,25 @@ export class GitHubStore implements Store {
 
   put(path: string, text: string): void {
     this.writes.set(path, text);
+  }
+
+  /**
+   * A write that is a function of the file's current text. On a compare-and-swap conflict `apply` runs
+   * again on the other writer's version instead of a three-way merge, so a rule checked in `apply` (a
+   * spend reservation that must fit) is checked against what the other writer holds. `apply` may throw
+   * to abort the flush; the caller then `forget`s the path and decides what to tell the user.
+   */
+  edit(path: string, apply: (text: string | undefined) => string): void {
+    const before = this.edits.get(path);
+    const composed = before ? (text: string | undefined) => apply(before(text)) : apply;
+    this.writes.set(path, apply(this.text(path)));
+    this.edits.set(path, composed);
+  }
+
+  /** Drops the buffered write of one file (after an `edit` that can no longer apply). */
+  forget(path: string): void {
+    this.writes.delete(path);
+    this.edits.delete(path);
   }
 
   get dirty(): boolean {
@@ -106,11 +128,19 @@ export class GitHubStore implements Store {
     if (!this.dirty) return;
     const base = this.snapshot.files;
     const writes = new Map(this.writes);
+    const edits = new Map(this.edits);
     this.snapshot = await this.branch.update((theirs) => {
       const changes: Record<string, string> = {};
-      for (const [path, ours] of writes) changes[path] = mergeStateFile(path, base[path], ours, theirs[path]);
+      for (const [path, ours] of writes) {
+        const edit = edits.get(path);
+        changes[path] =
+          edit && theirs[path] !== base[path]
+            ? edit(theirs[path])
+            : mergeStateFile(path, base[path], ours, theirs[path]);
+      }
       return changes;
     }, message);
     this.writes.clear();
+    this.edits.clear();
   }
 }

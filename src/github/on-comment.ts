@@ -4,12 +4,14 @@
  * pull request commands bind to the head SHA read now and are idempotent on the delivery id and on
  * (PR, SHA, command). The bot reacts on receipt and replies with the outcome.
  */
-import { renderBudget, checkBudget } from "./budget.ts";
+import { renderBudget, renderSpendEstimate } from "../core/render-budget.ts";
+import { estimateFullRun, spendSummary } from "../core/spend-ledger.ts";
 import { httpStatus } from "./github-client.ts";
 import type { GitHubStore } from "./github-store.ts";
 import { parseCommand, ISSUE_COMMANDS, PR_COMMANDS, type CommandName } from "./parse-command.ts";
 import type { ReadySession, RepoSession } from "./repo-session.ts";
-import { isExperimentRun, PROMOTE_WORKFLOW_FILE } from "./workflows.ts";
+import { promote, readSpend, spendPolicy } from "./promote.ts";
+import { isExperimentRun } from "./workflows.ts";
 import { short } from "./markdown.ts";
 
 export interface CommentEvent {
@@ -82,7 +84,9 @@ export async function onComment(
       return reply(`\`/${name}\` works on the results issue only.`, "refused: wrong place");
     if (name === "budget") {
       const text = ready
-        ? (renderBudget(ready.config, bot.promotions) ?? "no budget is set (`budget.total_usd`).")
+        ? renderBudget(spendSummary(readSpend(store), spendPolicy(ready.config), ready.app.clock.now()), {
+            next: estimateFullRun(ready.config.tiers.full, 1),
+          })
         : "the config is broken; fix `.github/caddie.yml` first.";
       return reply(`budget:\n\n${text}`, "budget");
     }
@@ -153,39 +157,30 @@ async function runPullCommand(
         `\`${short(c.sha)}\` has no proxy score yet; promote it once it is measured.`,
         "refused: unmeasured",
       );
-    const bot = store.bot();
-    const budget = checkBudget(config, bot.promotions, c.seeds, ready.app.clock.now());
-    if (!budget.ok) return reply(`promotion refused: ${budget.reason}.`, "refused: budget");
-    if (config.dryRun)
-      return reply(
-        `DRY-RUN: would promote \`${short(c.sha)}\` with ${c.seeds} seed(s), est. $${budget.estimate.toFixed(2)}.`,
-        "dry-run",
-      );
-    await gh.rest.actions.createWorkflowDispatch({
-      ...repo,
-      workflow_id: PROMOTE_WORKFLOW_FILE,
-      ref: ready.defaultBranch,
-      inputs: { pr: String(c.exp.pr), sha: c.sha, seeds: String(c.seeds) },
+    const outcome = await promote(ready, {
+      experiment: c.id,
+      pr: c.exp.pr,
+      sha: c.sha,
+      seeds: c.seeds,
+      requestedBy: c.login,
     });
-    store.setBot({
-      ...bot,
-      promotions: [
-        ...bot.promotions,
-        {
-          experiment: c.id,
-          pr: c.exp.pr,
-          sha: c.sha,
-          seeds: c.seeds,
-          requestedBy: c.login,
-          at: new Date(ready.app.clock.now()).toISOString(),
-          estimateUsd: budget.estimate,
-        },
-      ],
-    });
-    return reply(
-      `promoting \`${short(c.sha)}\` to ${config.tiers.full.gpus}x${config.tiers.full.gpu} with ${c.seeds} seed(s); estimate $${budget.estimate.toFixed(2)}.`,
-      "promoted",
-    );
+    const estimate = renderSpendEstimate(outcome.estimate);
+    switch (outcome.kind) {
+      case "refused":
+        return reply(`promotion refused: ${outcome.reason}. Nothing was dispatched.`, "refused: budget");
+      case "failed":
+        return reply(`promotion failed: ${outcome.reason}; the reservation was released.`, "failed");
+      case "dry-run":
+        return reply(
+          `DRY-RUN: would promote \`${short(c.sha)}\` with ${c.seeds} seed(s); estimate ${estimate}.`,
+          "dry-run",
+        );
+      case "dispatched":
+        return reply(
+          `promoting \`${short(c.sha)}\` to ${config.tiers.full.gpus}x${config.tiers.full.gpu} with ${c.seeds} seed(s); estimate $${outcome.estimate.usd.toFixed(2)}: ${estimate}. Reserved in the spend ledger; settled with the billed seconds when the run finishes.${outcome.warning ? `\n\n> [!WARNING]\n> ${outcome.warning}` : ""}`,
+          "promoted",
+        );
+    }
   }
   if (c.exp.status !== "open")
     return reply(`\`${c.id}\` is already decided; nothing was done.`, "refused: decided");

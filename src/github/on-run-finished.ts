@@ -16,6 +16,7 @@ import { bestKept, keepThreshold } from "../engine/history.ts";
 import { measureOutcome, type Measurement } from "../engine/measure-outcome.ts";
 import type { Proposal } from "../engine/ports.ts";
 import { settleRun, type Settled } from "../engine/settle-run.ts";
+import { autoPromote } from "./auto-promote.ts";
 import type { PendingExperiment } from "./bot-state.ts";
 import { publishCheck } from "./check-run.ts";
 import { fetchRunResult, type RunResult } from "./fetch-run-result.ts";
@@ -161,6 +162,13 @@ export async function decideRuns(session: ReadySession, items: Prepared[]): Prom
   for (const d of settled) {
     if (d.settled.decision.verdict === "crash" && !d.exp.baseline && d.exp.fixOf === null)
       await tryFix(session, d.id, d.exp, d.logText, d.measurement);
+    if (d.settled.decision.verdict === "keep" && !d.exp.baseline)
+      await autoPromote(session, {
+        id: d.id,
+        pr: d.exp.pr,
+        row: d.settled.row,
+        gateOk: d.measurement.gate?.ok ?? false,
+      });
   }
   return out;
 }

@@ -1,7 +1,8 @@
 /**
  * A tick (cron dispatch, or right after a decision): when fewer experiments are open than the configured
  * concurrency and the loop is not paused, open the next one: the baseline first, then whatever the
- * proposer suggests. Cron ticks also run the reconciler first, so missed webhooks are caught up.
+ * proposer suggests. Cron ticks also run the reconciler first, so missed webhooks are caught up, and sync
+ * competitors when due (watch-competitors.ts).
  */
 import { experimentId } from "../engine/experiment-id.ts";
 import type { Proposal } from "../engine/ports.ts";
@@ -11,6 +12,8 @@ import { openExperiment } from "./open-experiment.ts";
 import { reconcile } from "./reconcile.ts";
 import type { ReadySession } from "./repo-session.ts";
 import { refreshResultsIssue } from "./results-issue.ts";
+import { stateOutsideContext } from "./state-outside-context.ts";
+import { watchCompetitors } from "./watch-competitors.ts";
 
 export const BASELINE: Proposal = {
   description: "baseline: the training script as it is",
@@ -26,12 +29,19 @@ export const BASELINE: Proposal = {
 export type TickOutcome =
   "paused" | "dry-run" | "full" | "opened" | "waiting-for-baseline" | "exhausted" | "duplicate" | "refused";
 
-export async function tick(
-  session: ReadySession,
-  options: { reconcile: boolean; signal?: AbortSignal },
-): Promise<TickOutcome> {
+export interface TickOptions {
+  /** Rebuild pending work from GitHub first (cron ticks). */
+  reconcile: boolean;
+  /** Sync competitors from openai/parameter-golf when due (cron ticks only, never on a webhook). */
+  watch?: boolean;
+  signal?: AbortSignal;
+}
+
+export async function tick(session: ReadySession, options: TickOptions): Promise<TickOutcome> {
   const { store, config } = session;
   if (options.reconcile && !config.dryRun) await reconcile(session);
+  // Before proposing, so the proposal reads the fresh scores; it never throws.
+  if (options.watch) await watchCompetitors(session);
   // Fill every free slot (at most `concurrency` experiments open at once).
   const outcome: TickOutcome = await openNext(session, options.signal);
   for (let i = 1; outcome === "opened" && i < config.concurrency; i++) {
@@ -81,15 +91,16 @@ async function openNext(session: ReadySession, signal?: AbortSignal): Promise<Ti
   const index = Math.max(state.counter, ...Object.values(bot.experiments).map((e) => e.index)) + 1;
   let proposal: Proposal;
   const inFlight = open.map((e) => `- ${e.description}`).join("\n");
-  const deps = inFlight
-    ? {
-        ...session.deps,
-        extraContext: [
-          ...(session.deps.extraContext ?? []),
-          { title: "In flight now (do not propose these again)", body: inFlight },
-        ],
-      }
-    : session.deps;
+  // The same outside context as the CLI's loop; the sweep reads none of it.
+  const outside = session.deps.proposer.name === "sweep" ? [] : stateOutsideContext(store, log);
+  const deps = {
+    ...session.deps,
+    extraContext: [
+      ...(session.deps.extraContext ?? []),
+      ...outside,
+      ...(inFlight ? [{ title: "In flight now (do not propose these again)", body: inFlight }] : []),
+    ],
+  };
   try {
     proposal = await proposeNext(deps, head, signal);
   } catch (error) {

@@ -1,14 +1,39 @@
 /**
  * The reconciler, run on every cron tick: re-derives pending work from GitHub itself, so a restart or a
  * missed webhook loses nothing. Open experiments whose pull request a human closed are marked closed;
- * finished training runs that were never turned into a decision are handled now.
+ * finished training runs that were never turned into a decision are handled now, and finished promotion
+ * runs that were never read back are settled now.
  */
+import { onPromotionFinished } from "./on-promotion-finished.ts";
 import { handleRun } from "./on-run-finished.ts";
 import type { ReadySession } from "./repo-session.ts";
-import { isExperimentRun } from "./workflows.ts";
+import { isExperimentRun, isPromoteRun } from "./workflows.ts";
+
+/** Finished promotion runs not yet matched with a dispatched promotion, oldest first. */
+async function reconcilePromotions(session: ReadySession): Promise<void> {
+  const { store, gh, repo, log } = session;
+  const waiting = () => Object.values(store.bot().promotions).some((p) => p.state === "dispatched");
+  if (!waiting()) return;
+  const bound = new Set(Object.values(store.bot().promotions).map((p) => p.runId));
+  const runs = await gh.rest.actions.listWorkflowRunsForRepo({
+    ...repo,
+    event: "workflow_dispatch",
+    status: "completed",
+    per_page: 30,
+  });
+  const finished = runs.data.workflow_runs
+    .filter((r) => isPromoteRun(r) && !bound.has(r.id))
+    .sort((a, b) => a.id - b.id);
+  for (const run of finished) {
+    if (!waiting()) break;
+    log.info({ run: run.id }, "reconcile: a finished promotion run was never read back");
+    await onPromotionFinished(session, { id: run.id, conclusion: run.conclusion, htmlUrl: run.html_url });
+  }
+}
 
 export async function reconcile(session: ReadySession): Promise<void> {
   const { store, gh, repo, log } = session;
+  await reconcilePromotions(session);
   const open = Object.entries(store.bot().experiments).filter(([, e]) => e.status === "open");
   if (open.length === 0) return;
   const pulls = await gh.paginate(gh.rest.pulls.list, {

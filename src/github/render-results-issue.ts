@@ -5,9 +5,11 @@
  * folding the oldest experiment rows into a count.
  */
 import type { LedgerRow } from "../core/ledger.ts";
-import { pearson } from "../core/statistics.ts";
+import { significanceVerdict, RECORD_MIN_SEEDS } from "../core/significance.ts";
+import { renderTierCorrelation } from "../core/tier-correlation.ts";
 import { bpb, bytes, inline, short } from "./markdown.ts";
 import { marker, RESULTS_MARKER } from "./markers.ts";
+import { renderCompetitorSection, type CompetitorSection } from "./render-competitor-section.ts";
 
 export const RESULTS_TITLE = "caddie results";
 /** GitHub's limit is 65,536; stay well under it (renovate uses 60,000 too). */
@@ -24,7 +26,9 @@ export interface ResultsModel {
   /** Open experiments, id -> pull request. */
   open: { id: string; pr: number; description: string }[];
   sota: { valBpb: number; label: string; url: string | null } | null;
-  /** Rendered budget lines (Markdown), or null when no budget is set. */
+  /** The competitor watch's table and sync status; absent or null before the first sync. */
+  competitors?: CompetitorSection | null;
+  /** The rendered budget section (core renderBudget, with its own heading), or null without a config. */
   budget: string | null;
   promotions: {
     experiment: string;
@@ -33,7 +37,12 @@ export interface ResultsModel {
     seeds: number;
     requestedBy: string;
     estimateUsd: number;
+    /** reserved / dispatched / settled / released (absent: not tracked). */
+    state?: string;
+    costUsd?: number | null;
   }[];
+  /** thresholds.promote_gain, the base the tier correlation scales (default 0.03). */
+  promoteGain?: number;
   deadEnds: string[];
   whatWorks: string[];
   limitBytes: number;
@@ -94,26 +103,53 @@ export function renderChart(rows: LedgerRow[], tier = "proxy"): string {
   ].join("\n");
 }
 
-function correlation(rows: LedgerRow[]): string {
-  const proxy = new Map<string, number>();
-  const full = new Map<string, number>();
+/**
+ * The submission-ready verdict for each experiment with enough full-tier seeds, against the competitor
+ * SOTA (one published score) or, without one, the baseline's full-tier seeds.
+ */
+function submissionReady(rows: LedgerRow[], sota: ResultsModel["sota"]): string {
+  const seeds = new Map<string, { seed: number | null; val_bpb: number; val_loss: null }[]>();
   for (const r of rows) {
-    if (r.val_bpb === null) continue;
-    if (r.tier === "proxy") proxy.set(r.commit, r.val_bpb);
-    if (r.tier === "full") full.set(r.commit, r.val_bpb);
+    if (r.tier !== "full" || r.status === "crash" || r.val_bpb === null || !(r.val_bpb > 0)) continue;
+    seeds.set(r.experiment, [
+      ...(seeds.get(r.experiment) ?? []),
+      { seed: r.seed, val_bpb: r.val_bpb, val_loss: null },
+    ]);
   }
-  const pairs = [...full.entries()]
-    .filter(([commit]) => proxy.has(commit))
-    .map(([commit, f]) => [proxy.get(commit) ?? 0, f] as const);
-  const r =
-    pairs.length >= 3
-      ? pearson(
-          pairs.map((p) => p[0]),
-          pairs.map((p) => p[1]),
-        )
+  const baseline = seeds.get("exp-000") ?? [];
+  const against = sota
+    ? {
+        label: `competitor SOTA ${bpb(sota.valBpb)}`,
+        scores: [{ seed: null, val_bpb: sota.valBpb, val_loss: null }],
+      }
+    : baseline.length > 0
+      ? { label: `the baseline's ${baseline.length} full-tier seed(s)`, scores: baseline }
       : null;
-  if (r === null) return `${pairs.length} paired proxy/full result(s); the correlation needs at least 3.`;
-  return `Pearson r = ${r.toFixed(3)} over ${pairs.length} paired proxy/full results.`;
+  const lines: string[] = [];
+  for (const [experiment, candidate] of seeds) {
+    if (candidate.length < RECORD_MIN_SEEDS || experiment === "exp-000") continue;
+    if (!against) {
+      lines.push(
+        `- ${inline(experiment, 40)}: no competitor SOTA or full-tier baseline to compare with yet.`,
+      );
+      continue;
+    }
+    const v = significanceVerdict({ candidate, incumbent: against.scores });
+    lines.push(
+      `- ${inline(experiment, 40)}: ${v.ready ? "✅ **submission-ready**" : "not yet"} vs ${against.label}: ${v.reason}.`,
+    );
+  }
+  if (lines.length === 0) return "";
+  return ["### Submission-ready (record rule: >= 0.005 nats at p < 0.01)", "", ...lines, ""].join("\n");
+}
+
+function promotionLine(p: ResultsModel["promotions"][number]): string {
+  const money =
+    p.state === "settled" && p.costUsd !== undefined && p.costUsd !== null
+      ? `cost $${p.costUsd.toFixed(2)} (est. $${p.estimateUsd.toFixed(2)})`
+      : `est. $${p.estimateUsd.toFixed(2)}`;
+  const state = p.state ? `${p.state}, ` : "";
+  return `- [${inline(p.experiment, 40)}](../pull/${p.pr}) \`${short(p.sha)}\`, ${p.seeds} seed(s), ${state}${money}, by ${inline(p.requestedBy, 40)}`;
 }
 
 function experimentRows(rows: LedgerRow[], pulls: Record<string, number>, limit: number): string[] {
@@ -143,14 +179,12 @@ export function renderResultsIssue(model: ResultsModel): string {
     `| best full (8xH100) | ${bpb(full?.val_bpb ?? null)} | ${full ? prLink(full.experiment, model.pulls) : "—"} | ${full?.artifact_bytes ? bytes(full.artifact_bytes) : "—"} |`,
     `| competitor SOTA | ${bpb(model.sota?.valBpb ?? null)} | ${model.sota ? (model.sota.url ? `[${inline(model.sota.label, 80)}](${model.sota.url})` : inline(model.sota.label, 80)) : "—"} | |`,
     "",
-    "### Budget",
-    "",
     model.budget ??
-      "_No budget set (`budget.total_usd` in `.github/caddie.yml`): promotions to 8xH100 are refused._",
-    "",
+      "### Budget\n\n_No budget set (`budget.total_usd` in `.github/caddie.yml`): promotions to 8xH100 are refused._\n",
   ];
   const chart = renderChart(model.rows);
   if (chart) head.push("### val_bpb over experiments", "", chart, "");
+  if (model.competitors) head.push(renderCompetitorSection(model.competitors));
   if (model.open.length > 0) {
     head.push(
       "### In flight",
@@ -164,17 +198,10 @@ export function renderResultsIssue(model: ResultsModel): string {
     "",
     model.promotions.length === 0
       ? "_None yet. Comment `/promote` on an experiment pull request._"
-      : model.promotions
-          .map(
-            (p) =>
-              `- [${inline(p.experiment, 40)}](../pull/${p.pr}) \`${short(p.sha)}\`, ${p.seeds} seed(s), est. $${p.estimateUsd.toFixed(2)}, by ${inline(p.requestedBy, 40)}`,
-          )
-          .join("\n"),
+      : model.promotions.map(promotionLine).join("\n"),
     "",
-    "### Tier correlation",
-    "",
-    correlation(model.rows),
-    "",
+    renderTierCorrelation(model.rows, { baseThreshold: model.promoteGain ?? 0.03 }),
+    submissionReady(model.rows, model.sota),
     "### What works",
     "",
     list(model.whatWorks, "Nothing kept yet."),

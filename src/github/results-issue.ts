@@ -4,7 +4,6 @@
  * changed; a closed issue is reopened, never duplicated. Dry runs log instead of writing.
  */
 import { parseNotes } from "../core/notes.ts";
-import type { CompetitorsFile } from "../research/types.ts";
 import { hasMarker, RESULTS_MARKER } from "./markers.ts";
 import type { GitHubStore } from "./github-store.ts";
 import type { RepoSession } from "./repo-session.ts";
@@ -14,8 +13,11 @@ import {
   type LoopStatus,
   type ResultsModel,
 } from "./render-results-issue.ts";
-import { renderBudget } from "./budget.ts";
 import type { CaddieConfig } from "../core/config.ts";
+import { renderBudget } from "../core/render-budget.ts";
+import { estimateFullRun, spendSummary } from "../core/spend-ledger.ts";
+import { readSpend, spendPolicy } from "./promote.ts";
+import { storedCompetitors } from "./watch-competitors.ts";
 
 export async function resultsModel(
   session: RepoSession,
@@ -26,21 +28,12 @@ export async function resultsModel(
   const bot = store.bot();
   const rows = await store.readLedger();
   const notes = parseNotes(await store.readNotes());
-  let sota: ResultsModel["sota"] = null;
-  const competitors = store.text("competitors.json");
-  if (competitors) {
-    try {
-      const file = JSON.parse(competitors) as CompetitorsFile;
-      if (file.sota)
-        sota = {
-          valBpb: file.sota.val_bpb,
-          label: `openai/parameter-golf#${file.sota.pr_number}`,
-          url: `https://github.com/openai/parameter-golf/pull/${file.sota.pr_number}`,
-        };
-    } catch {
-      sota = null;
-    }
-  }
+  // PR numbers as code spans, not links: the bot must not add cross-references to competitors' pull requests.
+  const stored = storedCompetitors(store);
+  const best = stored.file?.sota ?? null;
+  const sota: ResultsModel["sota"] = best
+    ? { valBpb: best.val_bpb, label: `\`openai/parameter-golf#${best.pr_number}\``, url: null }
+    : null;
   const pulls: Record<string, number> = {};
   for (const [id, e] of Object.entries(bot.experiments)) pulls[id] = e.pr;
   return {
@@ -51,8 +44,14 @@ export async function resultsModel(
       .filter(([, e]) => e.status === "open")
       .map(([id, e]) => ({ id, pr: e.pr, description: e.description })),
     sota,
-    budget: config ? renderBudget(config, bot.promotions) : null,
-    promotions: bot.promotions,
+    competitors: stored.file || stored.error ? { file: stored.file, error: stored.error } : null,
+    budget: config
+      ? renderBudget(spendSummary(readSpend(store), spendPolicy(config), session.app.clock.now()), {
+          next: estimateFullRun(config.tiers.full, 1),
+        })
+      : null,
+    promotions: Object.values(bot.promotions).sort((a, b) => a.at.localeCompare(b.at)),
+    promoteGain: config?.thresholds.promoteGain ?? 0.03,
     deadEnds: notes.deadEnds,
     whatWorks: notes.whatWorks,
     limitBytes: config?.limitBytes ?? 16_000_000,

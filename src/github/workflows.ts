@@ -5,6 +5,7 @@
 export const EXPERIMENT_WORKFLOW_FILE = ".github/workflows/caddie-experiment.yml";
 export const EXPERIMENT_WORKFLOW_NAME = "caddie experiment";
 export const PROMOTE_WORKFLOW_FILE = "caddie-promote.yml";
+export const PROMOTE_WORKFLOW_NAME = "caddie promote";
 export const TICK_WORKFLOW_FILE = ".github/workflows/caddie-tick.yml";
 export const TICK_EVENT = "caddie-tick";
 
@@ -13,4 +14,11 @@ export function isExperimentRun(run: { path?: string | null; name?: string | nul
   if (run.path)
     return run.path === EXPERIMENT_WORKFLOW_FILE || run.path.startsWith(`${EXPERIMENT_WORKFLOW_FILE}@`);
   return run.name === EXPERIMENT_WORKFLOW_NAME;
+}
+
+/** True for a run of the promotion workflow (by file when the payload has it, else by name). */
+export function isPromoteRun(run: { path?: string | null; name?: string | null }): boolean {
+  const file = `.github/workflows/${PROMOTE_WORKFLOW_FILE}`;
+  if (run.path) return run.path === file || run.path.startsWith(`${file}@`);
+  return run.name === PROMOTE_WORKFLOW_NAME;
 }

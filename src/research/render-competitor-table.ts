@@ -5,8 +5,15 @@
 import { competitorSota } from "./competitor-sota.ts";
 import type { Competitor } from "./types.ts";
 
+/** One table cell: one line, pipes escaped, no markup, and @mentions defused (the bot must not ping anyone). */
 function cell(text: string): string {
-  return text.replace(/\s+/g, " ").replace(/\|/g, "\\|").replace(/`/g, "'").trim();
+  return text
+    .replace(/\s+/g, " ")
+    .replace(/\|/g, "\\|")
+    .replace(/`/g, "'")
+    .replace(/</g, "&lt;")
+    .replace(/@(?=[A-Za-z0-9-])/g, "@\u200b")
+    .trim();
 }
 
 function code(text: string): string {

@@ -1,7 +1,8 @@
 /**
  * The research state files in a state folder: `competitors.json`, `research.jsonl` and the GitHub ETag
  * caches. Every write is whole-or-nothing (temp file, then rename), so an interrupted sync never leaves half
- * a file; a reader skips a damaged research.jsonl line and says how many it skipped.
+ * a file; a reader skips a damaged research.jsonl line and says how many it skipped. The parsers are
+ * shared with the GitHub App, which keeps the same files on `caddie/state`.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -31,29 +32,32 @@ async function readOptional(file: string): Promise<string | null> {
   }
 }
 
-export async function readCompetitorsFile(dir: string): Promise<CompetitorsFile> {
-  const file = path.join(dir, COMPETITORS_FILE);
-  const text = await readOptional(file);
-  if (text === null) return emptyCompetitorsFile();
+/** Parses competitors.json text; `where` names the file in the error (a path, or "competitors.json on caddie/state"). */
+export function parseCompetitorsFile(text: string, where: string): CompetitorsFile {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new UserError(`${file} is not valid JSON; delete it and run 'caddie competitors sync' again`);
+    throw new UserError(`${where} is not valid JSON; delete it and run 'caddie competitors sync' again`);
   }
   const value = parsed as Partial<CompetitorsFile> | null;
   if (!value || value.version !== 1 || !Array.isArray(value.competitors))
-    throw new UserError(`${file} is not a caddie competitors file (version 1); delete it and sync again`);
+    throw new UserError(`${where} is not a caddie competitors file (version 1); delete it and sync again`);
   return { ...emptyCompetitorsFile(), ...value };
+}
+
+export async function readCompetitorsFile(dir: string): Promise<CompetitorsFile> {
+  const file = path.join(dir, COMPETITORS_FILE);
+  const text = await readOptional(file);
+  return text === null ? emptyCompetitorsFile() : parseCompetitorsFile(text, file);
 }
 
 export async function writeCompetitorsFile(dir: string, content: CompetitorsFile): Promise<void> {
   await writeFileAtomic(path.join(dir, COMPETITORS_FILE), `${JSON.stringify(content, null, 2)}\n`);
 }
 
-export async function readResearchItems(dir: string): Promise<{ items: ResearchItem[]; badLines: number }> {
-  const text = await readOptional(path.join(dir, RESEARCH_FILE));
-  if (text === null) return { items: [], badLines: 0 };
+/** Parses research.jsonl text, skipping damaged lines (counted in `badLines`). */
+export function parseResearchItems(text: string): { items: ResearchItem[]; badLines: number } {
   const items: ResearchItem[] = [];
   let badLines = 0;
   for (const line of text.split("\n")) {
@@ -78,22 +82,30 @@ export async function readResearchItems(dir: string): Promise<{ items: ResearchI
   return { items, badLines };
 }
 
+export async function readResearchItems(dir: string): Promise<{ items: ResearchItem[]; badLines: number }> {
+  const text = await readOptional(path.join(dir, RESEARCH_FILE));
+  return text === null ? { items: [], badLines: 0 } : parseResearchItems(text);
+}
+
 export async function writeResearchItems(dir: string, items: readonly ResearchItem[]): Promise<void> {
   await writeFileAtomic(path.join(dir, RESEARCH_FILE), items.map((i) => `${JSON.stringify(i)}\n`).join(""));
 }
 
-export async function readEtagCache(dir: string, name: string): Promise<EtagCache> {
-  const text = await readOptional(path.join(dir, name));
-  if (text === null) return {};
+/** Parses an ETag cache; a damaged cache only costs full requests, so it reads as empty. */
+export function parseEtagCache(text: string): EtagCache {
   try {
     const parsed: unknown = JSON.parse(text);
     return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
       ? (parsed as EtagCache)
       : {};
   } catch {
-    // A damaged cache only costs full requests.
     return {};
   }
+}
+
+export async function readEtagCache(dir: string, name: string): Promise<EtagCache> {
+  const text = await readOptional(path.join(dir, name));
+  return text === null ? {} : parseEtagCache(text);
 }
 
 export async function writeEtagCache(dir: string, name: string, cache: EtagCache): Promise<void> {

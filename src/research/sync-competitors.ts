@@ -152,13 +152,16 @@ export async function syncCompetitors(options: SyncCompetitorsOptions): Promise<
   const failures: string[] = [];
   const isDone = (p: PullSummary) => seen[String(p.number)] === p.updated_at;
 
+  // After a sync that stopped early (PRs left for later, a rate limit), older pages may hold PRs never read
+  // although newer pages are all done: list every page then (unchanged pages answer 304).
+  const resume = previous.failures.length > 0;
   let pulls: PullSummary[] = [];
   try {
     // Newest-updated first: once a whole page is already processed, older pages are too.
     pulls = await github.list(
       `/repos/${repo}/pulls?state=all&sort=updated&direction=desc&per_page=100`,
       projectPulls,
-      { stop: (page) => page.length > 0 && page.every(isDone) },
+      { stop: (page) => !resume && page.length > 0 && page.every(isDone) },
     );
   } catch (error) {
     failures.push(`listing pull requests: ${error instanceof Error ? error.message : String(error)}`);

@@ -257,6 +257,32 @@ describe.skipIf(!hasShared)(hasShared ? "syncCompetitors against a fake GitHub" 
     expect(third.competitors.find((c) => c.pr_number === 398)?.flags).toEqual(["missing_evidence"]);
   });
 
+  it("after a sync that left pull requests for later, lists past the pages already done to reach them", async () => {
+    const fake = fakeGitHub(pulls());
+    served = await serve(fake.route(() => served?.url ?? ""));
+    const cache: EtagCache = {};
+    const client = () => createGitHubClient({ fetch: globalThis.fetch, baseUrl: served?.url ?? "", cache });
+    const first = await syncCompetitors({
+      github: client(),
+      repo: REPO,
+      previous: emptyCompetitorsFile(),
+      now: "t1",
+      maxPulls: 3,
+    });
+    expect(first.failures).toEqual(["3 pull requests left for the next sync"]);
+    expect(Object.keys(first.seen).sort()).toEqual(["1855", "398", "77"]);
+
+    // Page 1 (three PRs, all read) is unchanged; the rest sit on page 2 and must still be read.
+    const second = await syncCompetitors({ github: client(), repo: REPO, previous: first, now: "t2" });
+    expect(second.failures).toEqual([]);
+    expect(Object.keys(second.seen).sort()).toEqual(["1855", "398", "5", "640", "77", "999"]);
+
+    const quiet = client();
+    await syncCompetitors({ github: quiet, repo: REPO, previous: second, now: "t3" });
+    expect(quiet.stats.requests).toBe(1);
+    expect(quiet.stats.notModified).toBe(1);
+  });
+
   it("stops at the rate limit, keeps what it read and retries the rest next time", async () => {
     const fake = fakeGitHub(pulls());
     fake.state.rateLimited.add(398);

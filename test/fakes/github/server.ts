@@ -6,7 +6,7 @@
  * every test asserts `violations` is empty.
  */
 import http from "node:http";
-import { createVerify, randomBytes } from "node:crypto";
+import { createHash, createVerify, randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { loadSpec, type Operation, type Spec } from "./spec.ts";
 import { RepoState, type Actor } from "./state.ts";
@@ -57,6 +57,7 @@ export class FakeGitHub {
   busyMs = 0;
   private readonly publicKey: string;
   private readonly tokens = new Map<string, number>();
+  private readonly others = new Map<string, RepoState>();
   private readonly faults: Fault[] = [];
   private server: http.Server | null = null;
   private readonly spec: Spec;
@@ -87,6 +88,13 @@ export class FakeGitHub {
 
   async close(): Promise<void> {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Serves another repository (a public one the App reads, e.g. openai/parameter-golf) beside the user's. */
+  addRepository(fullName: string): RepoState {
+    const state = new RepoState(fullName);
+    this.others.set(fullName.toLowerCase(), state);
+    return state;
   }
 
   fail(fault: Fault): void {
@@ -196,13 +204,15 @@ export class FakeGitHub {
       return;
     }
     call.auth = auth;
-    if (
-      params.owner !== undefined &&
-      (params.owner !== this.state.owner || params.repo !== this.state.name)
-    ) {
-      call.status = 404;
-      send(404, { message: "Not Found" });
-      return;
+    let state = this.state;
+    if (params.owner !== undefined && (params.owner !== state.owner || params.repo !== state.name)) {
+      const other = this.others.get(`${params.owner}/${params.repo}`.toLowerCase());
+      if (!other) {
+        call.status = 404;
+        send(404, { message: "Not Found" });
+        return;
+      }
+      state = other;
     }
     if (body !== undefined) {
       const { errors, unknownFields } = this.spec.validateRequest(operation, body);
@@ -240,7 +250,7 @@ export class FakeGitHub {
     try {
       reply = handler({
         fake: this,
-        state: this.state,
+        state,
         params,
         query: url.searchParams,
         body: (body ?? {}) as Record<string, unknown>,
@@ -255,6 +265,26 @@ export class FakeGitHub {
     if (reply.body !== undefined && !Buffer.isBuffer(reply.body)) {
       for (const problem of this.spec.validateResponse(operation, reply.status, reply.body))
         this.violations.push({ kind: "response-shape", operationId: operation.operationId, detail: problem });
+    }
+    if (
+      method === "GET" &&
+      reply.status === 200 &&
+      reply.body !== undefined &&
+      !Buffer.isBuffer(reply.body)
+    ) {
+      // Conditional requests as GitHub answers them: an ETag on every 200, and 304 with no body when the
+      // client's If-None-Match still matches (docs: "Use conditional requests if appropriate").
+      const etag = `W/"${createHash("sha1")
+        .update(JSON.stringify(reply.body))
+        .update(reply.headers?.link ?? "")
+        .digest("hex")}"`;
+      if (req.headers["if-none-match"] === etag) {
+        call.status = 304;
+        send(304, undefined, { etag, ...(reply.headers?.link ? { link: reply.headers.link } : {}) });
+        return;
+      }
+      send(reply.status, reply.body, { ...reply.headers, etag });
+      return;
     }
     send(reply.status, reply.body, reply.headers);
   }

@@ -30,6 +30,9 @@ export interface Pull {
   user: Actor;
   labels: string[];
   createdAt: string;
+  /** Fixed times for pull requests of other repositories (competitors); absent: the current time. */
+  updatedAt?: string;
+  mergedAt?: string | null;
 }
 
 export interface Issue {

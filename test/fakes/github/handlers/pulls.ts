@@ -1,7 +1,7 @@
 /** Pull requests: open, read, list, close, and squash/merge with GitHub's head-SHA guard and conflict check. */
 import type { Pull, RepoState } from "../state.ts";
 import { pullObject, pullSimpleObject } from "./shapes.ts";
-import { invalid, notFound, now, page, type Handler, type Reply } from "./types.ts";
+import { invalid, notFound, now, obj, page, type Handler, type Reply } from "./types.ts";
 
 function branchName(head: string, state: RepoState): string {
   return head.startsWith(`${state.owner}:`) ? head.slice(state.owner.length + 1) : head;
@@ -104,11 +104,48 @@ export const pullHandlers: Record<string, Handler> = {
       .filter((p) => want === "all" || p.state === want)
       .filter((p) => !head || `${state.owner}:${p.headRef}` === head)
       .filter((p) => !base || p.baseRef === base)
-      .sort((a, b) => (query.get("direction") === "asc" ? a.number - b.number : b.number - a.number));
+      .sort((a, b) => {
+        // sort=updated orders by last update (the competitor watch lists newest-updated first).
+        const key = (p: Pull) =>
+          query.get("sort") === "updated" ? Date.parse(p.updatedAt ?? p.createdAt) : p.number;
+        return query.get("direction") === "asc" ? key(a) - key(b) : key(b) - key(a);
+      });
     for (const p of pulls)
       if (p.state === "open") p.headSha = state.refs.get(`heads/${p.headRef}`) ?? p.headSha;
     const { items, headers } = page(pulls, query, fake.url, `/repos/${state.owner}/${state.name}/pulls`);
     return { status: 200, body: items.map((p) => pullSimpleObject(state, p)), headers };
+  },
+  "pulls/list-files": ({ state, fake, params, query, example }) => {
+    const pull = state.pulls.get(Number(params.pull_number));
+    if (!pull) return notFound();
+    const baseSha = state.refs.get(`heads/${pull.baseRef}`);
+    const mb = baseSha ? mergeBase(state, pull.headSha, baseSha) : null;
+    const from = mb ? state.treeOf(mb) : new Map<string, string>();
+    const to = state.treeOf(pull.headSha);
+    const template = obj((example(200) as unknown[])[0]);
+    const files = [...new Set([...from.keys(), ...to.keys()])]
+      .sort()
+      .filter((path) => from.get(path) !== to.get(path))
+      .map((path) => {
+        const sha = to.get(path) ?? from.get(path) ?? "";
+        const status = !from.has(path) ? "added" : !to.has(path) ? "removed" : "modified";
+        const url = `https://github.com/${state.owner}/${state.name}/blob/${pull.headSha}/${path}`;
+        return {
+          ...template,
+          sha,
+          filename: path,
+          status,
+          additions: 1,
+          deletions: 0,
+          changes: 1,
+          blob_url: url,
+          raw_url: url.replace("/blob/", "/raw/"),
+          contents_url: `https://api.github.com/repos/${state.owner}/${state.name}/contents/${path}?ref=${pull.headSha}`,
+        };
+      });
+    const where = `/repos/${state.owner}/${state.name}/pulls/${pull.number}/files`;
+    const { items, headers } = page(files, query, fake.url, where);
+    return { status: 200, body: items, headers };
   },
   "pulls/update": ({ state, params, body }) => {
     const pull = state.pulls.get(Number(params.pull_number));
