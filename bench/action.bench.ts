@@ -18,7 +18,7 @@ import {
   type LedgerRow,
   type RunStatus,
 } from "../src/core/ledger.ts";
-import { renderChartSvg, renderScorecardMarkdown, type ScorecardPoint } from "../src/core/scorecard.ts";
+import { renderChartSvg, renderScorecardMarkdown, scorecardPoints } from "../src/core/scorecard.ts";
 import { FileStore } from "../src/local/file-store.ts";
 import { writeScorecard } from "../src/local/write-scorecard.ts";
 import { fixture, hasShared, repoRoot } from "../test/helpers/shared.ts";
@@ -122,18 +122,6 @@ function ledgerRows(n: number): LedgerRow[] {
   });
 }
 
-function points(rows: LedgerRow[]): ScorecardPoint[] {
-  return rows.map((r, index) => ({
-    index,
-    experiment: r.experiment,
-    description: r.description,
-    valBpb: r.val_bpb,
-    status: r.status,
-    artifactBytes: r.artifact_bytes,
-    seconds: r.seconds,
-  }));
-}
-
 async function benchLedger(): Promise<BenchResult[]> {
   const text = formatLedger(ledgerRows(ROWS));
   const extra = { ...ledgerRows(ROWS + 1)[ROWS], experiment: "exp-new" } as LedgerRow;
@@ -145,7 +133,7 @@ async function benchLedger(): Promise<BenchResult[]> {
     const t0 = performance.now();
     const rows = upsertLedgerRow(loaded, extra);
     formatLedger(rows);
-    const pts = points(rows);
+    const pts = scorecardPoints(rows);
     renderChartSvg(pts, { title: "bench" });
     renderScorecardMarkdown({
       title: "bench",

@@ -2,7 +2,7 @@
  * The demo's scorecard: a markdown page (and the chart it embeds) that says what the research loop did in
  * one glance: how many runs, how many kept, the baseline, the best and by how much, and what got there.
  */
-import type { RunStatus } from "./ledger.ts";
+import type { LedgerRow, RunStatus } from "./ledger.ts";
 import type { ScorecardPoint } from "./scorecard-chart.ts";
 
 export { renderChartSvg, type ScorecardPoint, type ChartOptions } from "./scorecard-chart.ts";
@@ -114,4 +114,17 @@ function fileName(path: string): string {
 /** Markdown link targets cannot hold spaces or parentheses raw. */
 function linkTarget(path: string): string {
   return encodeURI(path).replace(/\(/g, "%28").replace(/\)/g, "%29");
+}
+
+/** One chart point per ledger row, in ledger order. */
+export function scorecardPoints(rows: readonly LedgerRow[]): ScorecardPoint[] {
+  return rows.map((r, index) => ({
+    index,
+    experiment: r.experiment,
+    description: r.description,
+    valBpb: r.val_bpb,
+    status: r.status,
+    artifactBytes: r.artifact_bytes,
+    seconds: r.seconds,
+  }));
 }

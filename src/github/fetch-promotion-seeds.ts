@@ -7,10 +7,9 @@
  */
 import type { RunOutcome } from "../engine/ports.ts";
 import type { GitHubClient, RepoRef } from "./github-client.ts";
-import { unzip } from "./unzip.ts";
+import { downloadArtifact } from "./download-artifact.ts";
 
 const ARTIFACT_NAME = /^caddie-full-pr([1-9][0-9]{0,8})-seed([0-9]{1,9})$/;
-const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
 const MAX_LOG_CHARS = 4 * 1024 * 1024;
 const MAX_SEEDS = 8;
 export const MODEL_FILE = "final_model.int8.ptz";
@@ -95,35 +94,12 @@ export async function fetchPromotionSeeds(
     const fail = (error: string): void => {
       seeds.push({ pr, seed, billedSeconds: null, result: { ok: false, error } });
     };
-    if (artifact.expired) {
-      fail(`the '${artifact.name}' artifact has expired`);
+    const downloaded = await downloadArtifact(gh, repo, artifact);
+    if (!downloaded.ok) {
+      fail(downloaded.error);
       continue;
     }
-    if (artifact.size_in_bytes > MAX_ARTIFACT_BYTES) {
-      fail(
-        `the '${artifact.name}' artifact is ${artifact.size_in_bytes} bytes (at most ${MAX_ARTIFACT_BYTES})`,
-      );
-      continue;
-    }
-    const download = await gh.rest.actions.downloadArtifact({
-      ...repo,
-      artifact_id: artifact.id,
-      archive_format: "zip",
-    });
-    const data = download.data;
-    const bytes =
-      data instanceof ArrayBuffer
-        ? Buffer.from(data)
-        : Buffer.isBuffer(data)
-          ? data
-          : Buffer.from(String(data));
-    let files: Map<string, Buffer>;
-    try {
-      files = unzip(bytes);
-    } catch (error) {
-      fail(error instanceof Error ? error.message : String(error));
-      continue;
-    }
+    const files = downloaded.files;
     const summaryText = entry(files, "modal-out/summary.json");
     const summary = summaryText
       ? readSummaryRow(summaryText.toString("utf8"), seed, input.maxSeconds)

@@ -5,11 +5,10 @@
  */
 import type { RunOutcome } from "../engine/ports.ts";
 import type { GitHubClient, RepoRef } from "./github-client.ts";
-import { unzip } from "./unzip.ts";
+import { downloadArtifact } from "./download-artifact.ts";
 import { validateRunFile } from "./validate-run-file.ts";
 
 export const RESULT_ARTIFACT = "caddie-result";
-const MAX_ARTIFACT_BYTES = 64 * 1024 * 1024;
 /** The parser needs the end of the log; a runaway log is cut from the front. */
 const MAX_LOG_CHARS = 4 * 1024 * 1024;
 
@@ -28,30 +27,9 @@ export async function fetchRunResult(
   });
   const artifact = list.data.artifacts.find((a) => a.name === RESULT_ARTIFACT);
   if (!artifact) return { ok: false, error: `the workflow run uploaded no '${RESULT_ARTIFACT}' artifact` };
-  if (artifact.expired) return { ok: false, error: `the '${RESULT_ARTIFACT}' artifact has expired` };
-  if (artifact.size_in_bytes > MAX_ARTIFACT_BYTES)
-    return {
-      ok: false,
-      error: `the '${RESULT_ARTIFACT}' artifact is ${artifact.size_in_bytes} bytes (at most ${MAX_ARTIFACT_BYTES})`,
-    };
-  const download = await gh.rest.actions.downloadArtifact({
-    ...repo,
-    artifact_id: artifact.id,
-    archive_format: "zip",
-  });
-  const data = download.data;
-  const bytes =
-    data instanceof ArrayBuffer
-      ? Buffer.from(data)
-      : Buffer.isBuffer(data)
-        ? data
-        : Buffer.from(String(data));
-  let files: Map<string, Buffer>;
-  try {
-    files = unzip(bytes);
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
-  }
+  const downloaded = await downloadArtifact(gh, repo, artifact);
+  if (!downloaded.ok) return downloaded;
+  const files = downloaded.files;
   const runText = files.get("run.json");
   const log = files.get("train.log");
   if (!runText) return { ok: false, error: "the artifact holds no run.json" };

@@ -1,6 +1,6 @@
 /** Writes the scorecard of a local run (markdown + SVG chart) beside results.tsv and notes.md. */
 import path from "node:path";
-import { renderChartSvg, renderScorecardMarkdown, type ScorecardPoint } from "../core/scorecard.ts";
+import { renderChartSvg, renderScorecardMarkdown, scorecardPoints } from "../core/scorecard.ts";
 import type { LedgerRow } from "../core/ledger.ts";
 import { bestKept } from "../engine/history.ts";
 import { atomicWrite } from "./atomic-write.ts";
@@ -24,15 +24,7 @@ export async function writeScorecard(
 ): Promise<ScorecardFiles> {
   const all = input.ledger ?? (await store.readLedger());
   const rows = all.filter((r) => r.tier === input.tier && r.status !== "backtrack");
-  const points: ScorecardPoint[] = rows.map((r, index) => ({
-    index,
-    experiment: r.experiment,
-    description: r.description,
-    valBpb: r.val_bpb,
-    status: r.status,
-    artifactBytes: r.artifact_bytes,
-    seconds: r.seconds,
-  }));
+  const points = scorecardPoints(rows);
   const chart = path.join(store.dir, "chart.svg");
   const markdown = path.join(store.dir, "scorecard.md");
   const best = bestKept(rows, input.tier);
