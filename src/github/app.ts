@@ -164,7 +164,12 @@ export function createCaddieApp(options: CaddieAppOptions = {}): ApplicationFunc
       const run = context.payload.workflow_run;
       if (isPromoteRun(run)) {
         const session = sessionOf(runtime, context, context.payload);
-        const finished = { id: run.id, conclusion: run.conclusion, htmlUrl: run.html_url };
+        const finished = {
+          id: run.id,
+          conclusion: run.conclusion,
+          htmlUrl: run.html_url,
+          title: run.display_title,
+        };
         await serialize(session, "promotion", () =>
           withConfig(session, (r) => onPromotionFinished(r, finished)),
         );

@@ -24,15 +24,32 @@ export interface FinishedPromotionRun {
   id: number;
   conclusion: string | null;
   htmlUrl: string | null;
+  /** The run's name; promote.yml's run-name puts "#<pr> @ <sha>" in it. */
+  title?: string | null;
+}
+
+/** The promotion a run names in its title ("caddie promote #12 @ <sha>"), if it names one. */
+export function promotionNamedBy(title: string | null | undefined): { pr: number; sha: string } | null {
+  const m = /#(\d+) @ ([0-9a-f]{40})\b/.exec(title ?? "");
+  return m ? { pr: Number(m[1]), sha: m[2] ?? "" } : null;
 }
 
 // Billed seconds above the Modal timeout are a broken counter, not a run; some slack for container start.
 const BILLED_SLACK_SECONDS = 600;
 
-/** The oldest dispatched promotion still waiting for its run (of `prs` when the run named any). */
-export function waitingPromotion(promotions: Record<string, Promotion>, prs: Set<number>): Promotion | null {
+/**
+ * The dispatched promotion a finished run belongs to: the one its title names (pr and sha) when it names
+ * one; otherwise (a caller workflow without the run-name) the oldest one still waiting, of `prs` when the
+ * run's artifacts named any.
+ */
+export function waitingPromotion(
+  promotions: Record<string, Promotion>,
+  prs: Set<number>,
+  named: { pr: number; sha: string } | null = null,
+): Promotion | null {
   const waiting = Object.values(promotions)
-    .filter((p) => p.state === "dispatched" && p.runId === null && (prs.size === 0 || prs.has(p.pr)))
+    .filter((p) => p.state === "dispatched" && p.runId === null)
+    .filter((p) => (named ? p.pr === named.pr && p.sha === named.sha : prs.size === 0 || prs.has(p.pr)))
     .sort((a, b) => a.at.localeCompare(b.at));
   return waiting[0] ?? null;
 }
@@ -101,7 +118,11 @@ export async function onPromotionFinished(session: ReadySession, run: FinishedPr
     runId: run.id,
     maxSeconds: timeoutSeconds + BILLED_SLACK_SECONDS,
   });
-  const p = waitingPromotion(store.bot().promotions, new Set(seeds.map((s) => s.pr)));
+  const p = waitingPromotion(
+    store.bot().promotions,
+    new Set(seeds.map((s) => s.pr)),
+    promotionNamedBy(run.title),
+  );
   if (!p) {
     log.info({ run: run.id }, "promotion run finished, but no dispatched promotion is waiting for it");
     return "ignored: no promotion waiting";

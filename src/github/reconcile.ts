@@ -27,7 +27,12 @@ async function reconcilePromotions(session: ReadySession): Promise<void> {
   for (const run of finished) {
     if (!waiting()) break;
     log.info({ run: run.id }, "reconcile: a finished promotion run was never read back");
-    await onPromotionFinished(session, { id: run.id, conclusion: run.conclusion, htmlUrl: run.html_url });
+    await onPromotionFinished(session, {
+      id: run.id,
+      conclusion: run.conclusion,
+      htmlUrl: run.html_url,
+      title: run.display_title,
+    });
   }
 }
 

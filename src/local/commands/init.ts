@@ -138,6 +138,8 @@ jobs:
 const PROMOTE_CALLER = `# Trains a promoted experiment on 8xH100 (Modal). The caddie App dispatches it after /promote, within the
 # budget; the Modal token lives in the \`caddie-modal\` environment. Written by \`caddie init\`.
 name: caddie promote
+# The App pairs a finished run with its promotion by this name: keep "#<pr> @ <sha>" in it.
+run-name: "caddie promote #\${{ inputs.pr }} @ \${{ inputs.sha }}"
 
 on:
   workflow_dispatch:
