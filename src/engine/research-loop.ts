@@ -171,20 +171,14 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
         message: commitMessage(id, next.proposal),
       });
       if (rebased === null) {
+        // Back to the top of the loop, which proposes afresh on the current head (same id, same error
+        // handling); the stale experiment branch is overwritten there.
         deps.events?.notice?.(
           `${id}: the prepared change no longer applies on the new best; proposing again`,
         );
-        const proposal = await proposeNext(deps, head, options.signal);
-        next = { base: head, proposal };
-        commit = await deps.forge.createExperiment({
-          id,
-          base: head,
-          edits: proposal.edits,
-          message: commitMessage(id, proposal),
-        });
-      } else {
-        commit = rebased;
+        continue;
       }
+      commit = rebased;
     }
 
     const prepareAhead = () => {

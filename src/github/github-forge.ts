@@ -8,7 +8,7 @@ import { checkEdits, normalizeRepoPath } from "../core/allow-list.ts";
 import { UserError } from "../core/user-error.ts";
 import type { FileEdit, Forge } from "../engine/ports.ts";
 import { httpStatus, type GitHubClient, type RepoRef } from "./github-client.ts";
-import { mergeLines } from "./merge-lines.ts";
+import { mergeLines } from "../core/merge-lines.ts";
 
 export function experimentBranch(id: string): string {
   return `caddie/${id}`;

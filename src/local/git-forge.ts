@@ -5,9 +5,10 @@
  * the abandoned head under `refs/caddie/backtracked/`. Everything goes through git plumbing with a
  * private index, so the user's working tree and index are never touched.
  */
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { mergeLines } from "../core/merge-lines.ts";
 import { UserError } from "../core/user-error.ts";
 import type { FileEdit, Forge } from "../engine/ports.ts";
 import { Git } from "./git.ts";
@@ -101,35 +102,17 @@ export class GitForge implements Forge {
       .split("\n")
       .filter(Boolean);
     const edits: FileEdit[] = [];
-    const dir = await mkdtemp(path.join(tmpdir(), "caddie-merge-"));
-    try {
-      for (const file of changed) {
-        const [base, ours, theirs] = await Promise.all([
-          this.readFile(parent, file),
-          this.readFile(input.onto, file),
-          this.readFile(input.commit, file),
-        ]);
-        if (theirs === null || ours === null || base === null) return null;
-        const paths = ["base", "ours", "theirs"].map((n) => path.join(dir, n));
-        await Promise.all([
-          writeFile(paths[0] as string, base),
-          writeFile(paths[1] as string, ours),
-          writeFile(paths[2] as string, theirs),
-        ]);
-        // A three-way merge of the one file; any conflict means the change no longer applies.
-        const merged = await this.git.try([
-          "merge-file",
-          "-q",
-          "-p",
-          paths[1] as string,
-          paths[0] as string,
-          paths[2] as string,
-        ]);
-        if (merged.code !== 0) return null;
-        edits.push({ path: file, content: merged.stdout });
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
+    for (const file of changed) {
+      const [base, ours, theirs] = await Promise.all([
+        this.readFile(parent, file),
+        this.readFile(input.onto, file),
+        this.readFile(input.commit, file),
+      ]);
+      if (theirs === null || ours === null || base === null) return null;
+      // The same line-level merge as the GitHub forge: any conflict means the change no longer applies.
+      const merged = mergeLines(base, ours, theirs);
+      if (merged === null) return null;
+      edits.push({ path: file, content: merged });
     }
     return this.createExperiment({ id: input.id, base: input.onto, edits, message: input.message });
   }

@@ -105,6 +105,7 @@ describe("GitForge", () => {
     });
     expect(rebased).not.toBeNull();
     expect(await forge.readFile(rebased ?? "", "train_gpt.py")).toBe("LR = 5\nDIM = 2\nLAYERS = 7\n");
+    // The same line changed on both sides: a conflict.
     const clash = await forge.createExperiment({
       id: "exp-003",
       base,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeLines } from "../../src/github/merge-lines.ts";
+import { mergeLines } from "../../src/core/merge-lines.ts";
 
 const base = "a\nb\nc\nd\ne\n";
 
@@ -9,9 +9,15 @@ describe("mergeLines", () => {
     expect(mergeLines(base, "x\na\nb\nc\nd\ne\n", "a\nb\nc\nd\ne\ny\n")).toBe("x\na\nb\nc\nd\ne\ny\n");
   });
 
-  it("calls overlapping or adjacent changes a conflict", () => {
-    expect(mergeLines(base, "a\nB\nc\nd\ne\n", "a\nb\nC\nd\ne\n")).toBeNull();
+  it("merges replacements of adjacent lines (one setting per line)", () => {
+    expect(mergeLines(base, "a\nB\nc\nd\ne\n", "a\nb\nC\nd\ne\n")).toBe("a\nB\nC\nd\ne\n");
+  });
+
+  it("calls changes to the same line, or an insertion next to the other side's change, a conflict", () => {
     expect(mergeLines(base, "a\nX\nc\nd\ne\n", "a\nY\nc\nd\ne\n")).toBeNull();
+    expect(mergeLines(base, "a\nB\nc\nd\ne\n", "a\nb\nnew\nc\nd\ne\n")).toBeNull();
+    expect(mergeLines(base, "a\nb\nnew\nc\nd\ne\n", "a\nb\nC\nd\ne\n")).toBeNull();
+    expect(mergeLines(base, "a\nb\nc\nd\ne\n", "a\nb\nc\nd\ne\n")).toBe(base);
   });
 
   it("takes one side when the other did not change, and agrees with itself", () => {

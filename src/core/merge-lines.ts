@@ -1,8 +1,11 @@
 /**
- * A line-based three-way merge (diff3's rule): both sides' changes against the common base are applied
- * when they touch different lines; overlapping or adjacent changes are a conflict (null). Used to carry an
- * experiment onto a research line that moved: most experiments edit the same train_gpt.py, so a
- * file-level check would call nearly every rebase a conflict.
+ * A line-based three-way merge: both sides' changes against the common base are applied when they
+ * replace different base lines; changes to the same lines, or an insertion where the other side changes
+ * the neighbouring line, are a conflict (null). Unlike diff3 (and git merge-file), two replacements of
+ * adjacent lines merge: training scripts keep one setting per line (MODEL_DIM above NUM_LAYERS), and a
+ * change to each is independent. The merged experiment is trained and measured before it is kept, so a
+ * wrong merge costs one run, never a wrong score. Used by both forges to carry an experiment onto a
+ * research line that moved.
  */
 interface Change {
   /** Replaced base lines [start, end). */
@@ -60,7 +63,9 @@ export function mergeLines(base: string, ours: string, theirs: string): string |
   )) {
     const last = changes[changes.length - 1];
     if (last && same(last, c)) continue;
-    if (last && c.start <= last.end) return null;
+    // Overlapping base ranges conflict; so does an insertion touching the other change, whose order is ambiguous.
+    const insertion = c.start === c.end || (last !== undefined && last.start === last.end);
+    if (last && (c.start < last.end || (c.start === last.end && insertion))) return null;
     changes.push(c);
   }
   const out: string[] = [];

@@ -1,0 +1,201 @@
+/**
+ * The loop's own rules, with real git and a real file store but a scripted runner and proposer, so each
+ * rule (max-hours, proposing ahead and carrying the change onto a new head, re-proposing on a conflict,
+ * the one fix after a crash) is checked in milliseconds. test/local/local-loop.test.ts runs real training.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseConfig } from "../../src/core/config.ts";
+import type {
+  AnalyseInput,
+  Analysis,
+  FixInput,
+  Proposal,
+  Proposer,
+  ProposeInput,
+  Runner,
+  RunOutcome,
+  RunRequest,
+} from "../../src/engine/ports.ts";
+import { runResearchLoop } from "../../src/engine/research-loop.ts";
+import { FileStore } from "../../src/local/file-store.ts";
+import { GitForge } from "../../src/local/git-forge.ts";
+import { tempRepo } from "../helpers/temp-repo.ts";
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+// One setting per line, as in golf_mini: changes to adjacent settings must merge.
+const SCRIPT = "LR = 1\nDIM = 2\nLAYERS = 3\n";
+
+/** Scores a commit by its script: lower LR and higher DIM are better; "boom" crashes. */
+class ScriptedRunner implements Runner {
+  runs: string[] = [];
+  constructor(
+    private readonly forge: GitForge,
+    private readonly onRun: () => void = () => undefined,
+  ) {}
+  async run(request: RunRequest): Promise<RunOutcome> {
+    this.runs.push(request.id);
+    this.onRun();
+    const script = (await this.forge.readFile(request.commit, "train.py")) ?? "";
+    const value = (name: string) => Number(new RegExp(`${name} = (\\d+)`).exec(script)?.[1] ?? 0);
+    const bpb = 3 + value("LR") * 0.1 - value("DIM") * 0.05;
+    const logText = script.includes("boom")
+      ? "Traceback (most recent call last):\nNameError: name 'boom' is not defined\n"
+      : `Total submission size int8+zlib: 1100 bytes\nfinal_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:${bpb.toFixed(8)}\n`;
+    return {
+      exitCode: script.includes("boom") ? 1 : 0,
+      timedOut: false,
+      seconds: 10,
+      logText,
+      logPath: "run.log",
+      codeBytes: 100,
+      modelBytes: script.includes("boom") ? null : 1000,
+    };
+  }
+}
+
+class ScriptedProposer implements Proposer {
+  readonly name = "scripted";
+  calls: string[] = [];
+  constructor(
+    private readonly changes: ((script: string) => { description: string; script: string } | null)[],
+    readonly prefersLatest = false,
+    private readonly fixes: ((script: string) => string | null)[] = [],
+  ) {}
+  async propose(input: ProposeInput): Promise<Proposal> {
+    const script = input.files["train.py"] ?? "";
+    const next = this.changes.shift()?.(script);
+    if (!next) throw new Error("the search space is exhausted");
+    this.calls.push(next.description);
+    return {
+      description: next.description,
+      direction: next.description.split(" ")[0] ?? null,
+      edits: [{ path: "train.py", content: next.script }],
+      reasoning: { hypothesis: "h", evidence: "e", risk: "r" },
+    };
+  }
+  async analyse(input: AnalyseInput): Promise<Analysis> {
+    return { result: String(input.summary.val_bpb), vsExpected: "-", why: input.reason, lesson: "-" };
+  }
+  async fix(input: FixInput): Promise<Proposal | null> {
+    const fixed = this.fixes.shift()?.(input.files["train.py"] ?? "");
+    return fixed
+      ? {
+          description: "fix",
+          direction: null,
+          edits: [{ path: "train.py", content: fixed }],
+          reasoning: { hypothesis: "h", evidence: input.error, risk: "r" },
+        }
+      : null;
+  }
+}
+
+async function setup() {
+  const repo = await tempRepo({ "train.py": SCRIPT });
+  cleanups.push(repo.cleanup);
+  const forge = await GitForge.open(repo.dir, "t");
+  const stateDir = await mkdtemp(path.join(tmpdir(), "caddie-state-"));
+  cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
+  const config = parseConfig({ target: "train.py", thresholds: { min_delta: 0.01 } });
+  return { forge, store: new FileStore(stateDir), config };
+}
+
+const set = (name: string, value: number) => (script: string) => ({
+  description: `${name} ${value}`,
+  script: script.replace(new RegExp(`${name} = \\d+`), `${name} = ${value}`),
+});
+
+describe("runResearchLoop", () => {
+  it("stops starting runs once max-hours has passed", async () => {
+    const { forge, store, config } = await setup();
+    let now = 0;
+    const runner = new ScriptedRunner(forge, () => (now += 20 * 60_000)); // each run takes 20 minutes
+    const proposer = new ScriptedProposer([set("LR", 0), set("DIM", 3), set("DIM", 4), set("DIM", 5)], true);
+    const summary = await runResearchLoop(
+      { forge, runner, store, proposer, clock: { now: () => now }, config, program: "" },
+      { maxExperiments: 10, maxHours: 1 },
+    );
+    expect(summary.stopReason).toBe("max-hours");
+    expect(runner.runs).toEqual(["exp-000", "exp-001", "exp-002"]);
+  });
+
+  it("proposes ahead while a run trains and carries the change onto the new head after a keep", async () => {
+    const { forge, store, config } = await setup();
+    const runner = new ScriptedRunner(forge);
+    // Not prefersLatest: the second proposal is made from the old head while exp-001 trains.
+    const proposer = new ScriptedProposer([set("LR", 0), set("DIM", 3)]);
+    await runResearchLoop(
+      { forge, runner, store, proposer, clock: { now: () => 0 }, config, program: "" },
+      { maxExperiments: 2, maxHours: null },
+    );
+    const rows = await store.readLedger();
+    expect(rows.map((r) => [r.experiment, r.status])).toEqual([
+      ["exp-000", "keep"],
+      ["exp-001", "keep"],
+      ["exp-002", "keep"],
+    ]);
+    // exp-002 was proposed on the baseline but trained on top of exp-001: both changes are in it.
+    expect(await forge.readFile(rows[2]?.commit ?? "", "train.py")).toBe("LR = 0\nDIM = 3\nLAYERS = 3\n");
+    expect(await forge.lineHead()).toBe(rows[2]?.commit);
+  });
+
+  it("proposes again when the prepared change no longer applies on the new head", async () => {
+    const { forge, store, config } = await setup();
+    const runner = new ScriptedRunner(forge);
+    const proposer = new ScriptedProposer([set("LR", 0), set("LR", 2), set("DIM", 3)]);
+    await runResearchLoop(
+      { forge, runner, store, proposer, clock: { now: () => 0 }, config, program: "" },
+      { maxExperiments: 2, maxHours: null },
+    );
+    expect(proposer.calls).toEqual(["LR 0", "LR 2", "DIM 3"]);
+    const rows = await store.readLedger();
+    expect(rows.at(-1)?.description).toBe("DIM 3");
+    expect(await forge.readFile(rows.at(-1)?.commit ?? "", "train.py")).toBe("LR = 0\nDIM = 3\nLAYERS = 3\n");
+  });
+
+  it("gives a crash one fix attempt, recorded as its own experiment", async () => {
+    const { forge, store, config } = await setup();
+    const runner = new ScriptedRunner(forge);
+    const breakIt = (s: string) => ({
+      description: "LR 0 boom",
+      script: s.replace("LR = 1", "LR = 0\nboom"),
+    });
+    const proposer = new ScriptedProposer([breakIt], true, [(s) => s.replace("\nboom", "")]);
+    await runResearchLoop(
+      { forge, runner, store, proposer, clock: { now: () => 0 }, config, program: "" },
+      { maxExperiments: 1, maxHours: null },
+    );
+    const rows = await store.readLedger();
+    expect(rows.map((r) => [r.experiment, r.status])).toEqual([
+      ["exp-000", "keep"],
+      ["exp-001", "crash"],
+      ["exp-001-fix", "keep"],
+    ]);
+    expect(await forge.readFile(rows[2]?.commit ?? "", "train.py")).toBe("LR = 0\nDIM = 2\nLAYERS = 3\n");
+  });
+
+  it("refuses a proposal that edits a file outside the allow-list", async () => {
+    const { forge, store, config } = await setup();
+    const runner = new ScriptedRunner(forge);
+    const proposer = new ScriptedProposer([() => ({ description: "x", script: "" })]);
+    proposer.propose = async () => ({
+      description: "ci",
+      direction: null,
+      edits: [{ path: ".github/workflows/ci.yml", content: "x" }],
+      reasoning: { hypothesis: "", evidence: "", risk: "" },
+    });
+    await expect(
+      runResearchLoop(
+        { forge, runner, store, proposer, clock: { now: () => 0 }, config, program: "" },
+        { maxExperiments: 1, maxHours: null },
+      ),
+    ).rejects.toThrow(/refused edit to '.github\/workflows\/ci.yml'/);
+    expect(runner.runs).toEqual(["exp-000"]);
+  });
+});
