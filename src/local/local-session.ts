@@ -87,6 +87,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     timeoutMs: (options.timeoutMinutes ?? config.tiers.proxy.timeoutMinutes) * 60_000,
     codeFiles: [config.target],
     modelFile: config.model,
+    links: { from: root, names: ["data"] },
   });
   const capValue = Number(
     expandVariables(config.tiers.proxy.env.MAX_WALLCLOCK_SECONDS ?? "", { ...io.env, ...variables }),

@@ -5,8 +5,8 @@
  * line by line, to the caller. It returns a record and never throws for what the training did.
  */
 import { spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { createWriteStream, existsSync } from "node:fs";
+import { mkdir, readFile, rm, stat, symlink } from "node:fs/promises";
 import { constants } from "node:os";
 import path from "node:path";
 import type { Runner, RunOutcome, RunRequest } from "../engine/ports.ts";
@@ -28,6 +28,12 @@ export interface SubprocessRunnerOptions {
   modelFile: string;
   /** Grace period between SIGTERM and SIGKILL. */
   killGraceMs?: number;
+  /**
+   * Untracked inputs the script expects beside it, linked into each run folder from the repository
+   * when present there and absent from the commit: parameter-golf keeps its FineWeb shards and tokenizer
+   * in a gitignored `data/` folder that train_gpt.py reads by relative path.
+   */
+  links?: { from: string; names: string[] };
 }
 
 async function sizeOf(file: string): Promise<number | null> {
@@ -50,6 +56,7 @@ export class SubprocessRunner implements Runner {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     await this.options.exportTree(request.commit, dir);
+    await this.linkInputs(dir);
     const logPath = path.join(dir, "run.log");
     const base: Record<string, string | undefined> = { ...process.env, ...this.options.variables };
     const env: Record<string, string | undefined> = {
@@ -77,6 +84,16 @@ export class SubprocessRunner implements Runner {
       codeBytes,
       modelBytes: modelBytes === 0 ? null : modelBytes,
     };
+  }
+
+  private async linkInputs(dir: string): Promise<void> {
+    const links = this.options.links;
+    if (!links) return;
+    for (const name of links.names) {
+      const source = path.join(links.from, name);
+      const target = path.join(dir, name);
+      if (existsSync(source) && !existsSync(target)) await symlink(source, target);
+    }
   }
 
   private spawnAndWait(

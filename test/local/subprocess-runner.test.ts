@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SubprocessRunner } from "../../src/local/subprocess-runner.ts";
@@ -63,6 +63,31 @@ describe("SubprocessRunner", () => {
     expect(lines).toContain("step:1/2 train_loss:1.0 train_time:5ms step_avg:5ms");
     expect(lines.at(-1)).toContain("val_bpb:7"); // a last line without a newline still arrives
     expect(out.logPath).toMatch(/exp-001-s7[\\/]run\.log$/);
+  });
+
+  it("links the repository's untracked data folder into the run folder", async () => {
+    const repo = await tempRepo({
+      "read.js": 'console.log(require("fs").readFileSync("data/shard.txt", "utf8"))',
+    });
+    cleanups.push(repo.cleanup);
+    await mkdir(path.join(repo.dir, "data"));
+    await writeFile(path.join(repo.dir, "data", "shard.txt"), "tokens-from-data");
+    const forge = await GitForge.open(repo.dir, "t");
+    const runs = await mkdtemp(path.join(tmpdir(), "caddie-runs-"));
+    cleanups.push(() => rm(runs, { recursive: true, force: true }));
+    const runner = new SubprocessRunner({
+      runsDir: runs,
+      exportTree: (c, d) => forge.exportTree(c, d),
+      command: [process.execPath, "read.js"],
+      env: {},
+      timeoutMs: 10_000,
+      codeFiles: ["read.js"],
+      modelFile: "m",
+      links: { from: repo.dir, names: ["data", "missing"] },
+    });
+    const out = await runner.run({ id: "exp-005", commit: await forge.lineHead(), seed: null });
+    expect(out.exitCode).toBe(0);
+    expect(out.logText).toContain("tokens-from-data");
   });
 
   it("records a non-zero exit code and the absence of a model file", async () => {
