@@ -1,14 +1,19 @@
 /**
- * Reads and rewrites the default values of a training script's hyperparameters, written one per line as
- *   MODEL_DIM = int(os.environ.get("MODEL_DIM", 128))  # residual width
- * (the form of golf_mini and of openai/parameter-golf's train_gpt.py). Rewriting the literal in place makes
- * every sweep step a real, reviewable code change rather than a hidden environment variable.
+ * Reads and rewrites the default values of a training script's environment-variable settings, in the
+ * forms golf_mini and openai/parameter-golf's train_gpt.py use:
+ *   MODEL_DIM = int(os.environ.get("MODEL_DIM", 128))  # residual width          (golf_mini)
+ *   num_layers = int(os.environ.get("NUM_LAYERS", 9))                               (class Hyperparameters)
+ *   tie_embeddings: bool = bool(int(os.environ.get("TIE_EMBEDDINGS", "1")))
+ *   data_path = os.environ.get("DATA_PATH", "./data/datasets/fineweb10B_sp1024")
+ * A setting is named by its environment variable. Rewriting the literal in place makes every sweep step a
+ * real, reviewable code change rather than a hidden environment variable.
  */
 import { UserError } from "../core/user-error.ts";
 
 export type HyperparameterType = "int" | "float" | "str" | "bool";
 
 export interface Hyperparameter {
+  /** The environment variable that overrides it. */
   name: string;
   type: HyperparameterType;
   /** The default as written in the source, without quotes. */
@@ -16,65 +21,69 @@ export interface Hyperparameter {
 }
 
 const LINE =
-  /^(?<indent>[ \t]*)(?<name>[A-Z][A-Z0-9_]*)\s*=\s*(?<type>int|float|str|bool)\(\s*os\.environ\.get\(\s*["'](?<key>[A-Z][A-Z0-9_]*)["']\s*,\s*(?<literal>"[^"\n]*"|'[^'\n]*'|[-+0-9.eE_]+|True|False)\s*\)\s*\)/;
+  /^\s*[A-Za-z_][A-Za-z0-9_]*\s*(?::\s*[A-Za-z_][\w[\], .]*)?=\s*(?<wrappers>(?:(?:int|float|str|bool)\(\s*)*)os\.environ\.get\(\s*["'](?<key>[A-Z][A-Z0-9_]*)["']\s*,\s*(?<literal>"[^"\n\\]*"|'[^'\n\\]*'|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|True|False)\s*\)/;
+
+interface Match {
+  name: string;
+  type: HyperparameterType;
+  literal: string;
+  /** Offset of the literal in the line. */
+  at: number;
+}
+
+function match(line: string): Match | null {
+  const m = LINE.exec(line);
+  const groups = m?.groups;
+  if (!m || !groups?.key || groups.literal === undefined) return null;
+  // The outermost conversion decides what the setting is: bool(int(...)) is a bool.
+  const outer = /^(int|float|str|bool)/.exec(groups.wrappers ?? "")?.[1] ?? "str";
+  const literal = groups.literal;
+  const at = m.index + m[0].lastIndexOf(literal);
+  return { name: groups.key, type: outer as HyperparameterType, literal, at };
+}
 
 function unquote(literal: string): string {
   return /^["']/.test(literal) ? literal.slice(1, -1) : literal;
 }
 
-/** All hyperparameters found in the source, in file order. */
+/** All settings found in the source, in file order (a key read twice is listed once). */
 export function readHyperparameters(source: string): Hyperparameter[] {
-  const found: Hyperparameter[] = [];
+  const found = new Map<string, Hyperparameter>();
   for (const line of source.split("\n")) {
-    const m = LINE.exec(line);
-    if (m?.groups && m.groups.name === m.groups.key) {
-      found.push({
-        name: m.groups.name ?? "",
-        type: (m.groups.type ?? "str") as HyperparameterType,
-        value: unquote(m.groups.literal ?? ""),
+    const m = match(line);
+    if (m && !found.has(m.name))
+      found.set(m.name, {
+        name: m.name,
+        type: m.type,
+        value: unquote(m.literal).replace(/_/g, m.type === "str" ? "_" : ""),
       });
-    }
   }
-  return found;
+  return [...found.values()];
 }
 
-function literalFor(type: HyperparameterType, name: string, value: string): string {
-  if (type === "str") {
-    if (/["\\\n]/.test(value))
-      throw new UserError(`hyperparameter ${name}: value ${JSON.stringify(value)} cannot be written`);
-    return JSON.stringify(value);
-  }
-  if (type === "bool") {
-    if (!["0", "1", "True", "False"].includes(value))
-      throw new UserError(`hyperparameter ${name}: '${value}' is not a bool`);
-    return value;
-  }
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n))
-    throw new UserError(`hyperparameter ${name}: '${value}' is not a number`);
-  if (type === "int" && !Number.isInteger(n))
-    throw new UserError(`hyperparameter ${name}: '${value}' is not an integer`);
-  return value;
+/** Checks a value against the setting's type and writes it the way the original literal was written. */
+function literalFor(m: Match, value: string): string {
+  const number = Number(value);
+  const isNumber = value.trim() !== "" && Number.isFinite(number);
+  if (m.type === "int" && !(isNumber && Number.isInteger(number)))
+    throw new UserError(`setting ${m.name}: '${value}' is not an integer`);
+  if (m.type === "float" && !isNumber) throw new UserError(`setting ${m.name}: '${value}' is not a number`);
+  if (m.type === "bool" && !["0", "1", "True", "False"].includes(value))
+    throw new UserError(`setting ${m.name}: '${value}' is not a bool (0, 1, True, False)`);
+  if (/["'\\\n]/.test(value))
+    throw new UserError(`setting ${m.name}: value ${JSON.stringify(value)} cannot be written`);
+  return /^["']/.test(m.literal) ? JSON.stringify(value) : value;
 }
 
 /** Returns the source with the given defaults replaced; every name must exist in the source. */
 export function setHyperparameters(source: string, changes: Record<string, string>): string {
   const pending = new Set(Object.keys(changes));
   const lines = source.split("\n").map((line) => {
-    const m = LINE.exec(line);
-    const name = m?.groups?.name;
-    if (!m?.groups || !name || name !== m.groups.key || !pending.has(name)) return line;
-    pending.delete(name);
-    const literal = m.groups.literal ?? "";
-    const start = line.indexOf(literal, line.indexOf("os.environ.get"));
-    const value = changes[name] ?? "";
-    return (
-      line.slice(0, start) +
-      literalFor(m.groups.type as HyperparameterType, name, value) +
-      line.slice(start + literal.length)
-    );
+    const m = match(line);
+    if (!m || !(m.name in changes)) return line;
+    pending.delete(m.name);
+    return line.slice(0, m.at) + literalFor(m, changes[m.name] ?? "") + line.slice(m.at + m.literal.length);
   });
-  if (pending.size > 0)
-    throw new UserError(`hyperparameter(s) not found in the script: ${[...pending].join(", ")}`);
+  if (pending.size > 0) throw new UserError(`setting(s) not found in the script: ${[...pending].join(", ")}`);
   return lines.join("\n");
 }
