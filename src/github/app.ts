@@ -25,6 +25,7 @@ import {
 } from "./repo-session.ts";
 import { refreshResultsIssue } from "./results-issue.ts";
 import { onPromotionFinished } from "./on-promotion-finished.ts";
+import { onRequestedAction } from "./on-requested-action.ts";
 import { isExperimentRun, isPromoteRun, TICK_EVENT } from "./workflows.ts";
 
 export interface CaddieAppOptions {
@@ -231,6 +232,23 @@ export function createCaddieApp(options: CaddieAppOptions = {}): ApplicationFunc
         if (r && ["paused", "pause", "resume", "discarded", "kept"].includes(outcome))
           await tick(r, { reconcile: false });
         return outcome;
+      });
+    });
+
+    // The Promote button on a `caddie / proxy` check: the same path as `/promote`.
+    app.on("check_run.requested_action", async (context) => {
+      const { check_run: check, requested_action: action, sender } = context.payload;
+      if (isBot(sender)) return;
+      const session = sessionOf(runtime, context, context.payload);
+      await serialize(session, "requested_action", async () => {
+        const loaded = await readConfig(session);
+        const r = loaded.kind === "ok" ? await ready(session, loaded.config, loaded.program) : null;
+        return onRequestedAction(session, r?.store ?? (await GitHubStore.open(stateBranch(session))), r, {
+          deliveryId: context.id,
+          identifier: action?.identifier ?? "",
+          check: { name: check.name, headSha: check.head_sha, externalId: check.external_id },
+          sender: { login: sender.login, type: sender.type },
+        });
       });
     });
 

@@ -4,7 +4,26 @@
  * experiments in flight (their pull request, base and proposal) so a restart loses nothing.
  */
 import type { Reasoning } from "../engine/ports.ts";
+import type { CheckPost } from "./check-run.ts";
 import type { ReportRun } from "./render-report.ts";
+
+/**
+ * What a decision still owes GitHub (an outbox): written in the same state commit as the decision, so a
+ * failed or lost publish is redone by the reconciler, which confirms each piece on GitHub first (exactly
+ * once) and then drops it.
+ */
+export interface Owed {
+  /** The run ("run:attempt") the decision came from. */
+  run: string;
+  /** The `caddie / proxy` check run, rendered. */
+  check: CheckPost | null;
+  /** The sticky report (re-rendered from state and updated in place, so always safe to redo). */
+  report: boolean;
+  /** The ANALYSIS comment (with its hidden marker), or null when the decision has none. */
+  analysis: string | null;
+  /** The pull request must end closed (a discard, a crash, the baseline). */
+  close: boolean;
+}
 
 export interface PendingExperiment {
   index: number;
@@ -26,6 +45,8 @@ export interface PendingExperiment {
   runs: string[];
   /** What each run showed, oldest first: the sticky report is rendered from it. */
   history: ReportRun[];
+  /** What the last decision has not yet been confirmed to have published (absent: nothing owed). */
+  owed?: Owed | null;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The `caddie / proxy` check run on the measured commit: success when the run produced a score and the
  * artifact is within the cap, failure otherwise. Never neutral or skipped: both count as passing for a
- * required check, and a gate that was not evaluated must not pass.
+ * required check, and a gate that was not evaluated must not pass. A passing check of a promotable result
+ * offers a "Promote" button (a check run action); a click arrives as `check_run.requested_action`.
  */
 import type { ArtifactGateResult } from "../core/artifact-gate.ts";
 import type { RunLogSummary } from "../core/parse-run-log.ts";
@@ -9,6 +10,16 @@ import { bpb, bytes } from "./markdown.ts";
 import type { RepoSession } from "./repo-session.ts";
 
 export const CHECK_NAME = "caddie / proxy";
+
+/**
+ * The button on a promotable check. GitHub's limits: label <= 20 characters, description <= 40,
+ * identifier <= 20, at most 3 actions (docs: REST "Create a check run", `actions`).
+ */
+export const PROMOTE_ACTION = {
+  label: "Promote",
+  description: "Train on the full tier; reserves budget",
+  identifier: "promote",
+} as const;
 
 export interface CheckInput {
   sha: string;
@@ -20,6 +31,19 @@ export interface CheckInput {
   verdict: string | null;
   reason: string;
   detailsUrl: string | null;
+  /** Kept, or discarded while still better than the incumbent: worth offering the Promote button. */
+  promotable: boolean;
+}
+
+/** A check run as it will be written: rendered once at decision time, so a retry writes the same one. */
+export interface CheckPost {
+  sha: string;
+  experiment: string;
+  conclusion: "success" | "failure";
+  title: string;
+  summary: string;
+  detailsUrl: string | null;
+  promote: boolean;
 }
 
 export function checkOutput(input: CheckInput): { ok: boolean; title: string; summary: string } {
@@ -50,16 +74,29 @@ export function checkOutput(input: CheckInput): { ok: boolean; title: string; su
   return { ok: scored && within, title, summary: lines.join("\n") };
 }
 
-export async function publishCheck(session: RepoSession, input: CheckInput): Promise<void> {
+export function checkPost(input: CheckInput): CheckPost {
   const out = checkOutput(input);
+  return {
+    sha: input.sha,
+    experiment: input.experiment,
+    conclusion: out.ok ? "success" : "failure",
+    title: out.title,
+    summary: out.summary,
+    detailsUrl: input.detailsUrl,
+    promote: out.ok && input.promotable,
+  };
+}
+
+export async function publishCheck(session: RepoSession, post: CheckPost): Promise<void> {
   await session.gh.rest.checks.create({
     ...session.repo,
     name: CHECK_NAME,
-    head_sha: input.sha,
+    head_sha: post.sha,
     status: "completed",
-    conclusion: out.ok ? "success" : "failure",
-    external_id: input.experiment,
-    ...(input.detailsUrl ? { details_url: input.detailsUrl } : {}),
-    output: { title: out.title, summary: out.summary },
+    conclusion: post.conclusion,
+    external_id: post.experiment,
+    ...(post.detailsUrl ? { details_url: post.detailsUrl } : {}),
+    output: { title: post.title, summary: post.summary },
+    ...(post.promote ? { actions: [{ ...PROMOTE_ACTION }] } : {}),
   });
 }

@@ -198,11 +198,13 @@ export class GitHubForge implements Forge {
     else await this.gh.rest.pulls.update({ ...this.repo, pull_number: pr, state: "closed" });
   }
 
-  async closePending(): Promise<void> {
+  /** Closes the deferred pull requests; returns those that could not be closed (still owed a close). */
+  async closePending(): Promise<number[]> {
     const prs = this.closing.splice(0);
-    await Promise.all(
+    const results = await Promise.allSettled(
       prs.map((pr) => this.gh.rest.pulls.update({ ...this.repo, pull_number: pr, state: "closed" })),
     );
+    return prs.filter((_, i) => results[i]?.status === "rejected");
   }
 
   async backtrack(input: { toCommit: string }): Promise<void> {

@@ -13,3 +13,4 @@ export function hasMarker(body: string | null | undefined, name: string, value =
 
 export const RESULTS_MARKER = "results-issue";
 export const REPORT_MARKER = "report";
+export const ANALYSIS_MARKER = "analysis";

@@ -9,7 +9,6 @@
  *    error and log tail for a crash).
  */
 import { decide } from "../core/decide.ts";
-import type { LedgerRow } from "../core/ledger.ts";
 import { formatAnalysis } from "../core/notes.ts";
 import { experimentId } from "../engine/experiment-id.ts";
 import { bestKept, keepThreshold } from "../engine/history.ts";
@@ -17,15 +16,17 @@ import { measureOutcome, type Measurement } from "../engine/measure-outcome.ts";
 import type { Proposal } from "../engine/ports.ts";
 import { settleRun, type Settled } from "../engine/settle-run.ts";
 import { autoPromote } from "./auto-promote.ts";
-import type { PendingExperiment } from "./bot-state.ts";
-import { publishCheck } from "./check-run.ts";
+import type { Owed, PendingExperiment } from "./bot-state.ts";
+import { checkPost, type CheckInput } from "./check-run.ts";
 import { fetchRunResult, type RunResult } from "./fetch-run-result.ts";
 import { experimentOfBranch } from "./github-forge.ts";
 import { fenced, inline } from "./markdown.ts";
+import { ANALYSIS_MARKER, marker } from "./markers.ts";
 import { commitMessage, openExperiment } from "./open-experiment.ts";
-import { renderReport } from "./render-report.ts";
-import { upsertReport } from "./report-comment.ts";
+import { publishOwed, stateView, type StateView } from "./publish-owed.ts";
 import type { ReadySession } from "./repo-session.ts";
+
+export type { StateView } from "./publish-owed.ts";
 
 export interface FinishedRun {
   id: number;
@@ -43,12 +44,6 @@ export interface Prepared {
   key: string;
   result: RunResult;
   measurement: Measurement | null;
-}
-
-/** The state right after the batch's commit, for rendering the reports. */
-export interface StateView {
-  rows: LedgerRow[];
-  competitors: string | undefined;
 }
 
 export type Decided =
@@ -117,6 +112,18 @@ function match(
   return "ok";
 }
 
+/** What a decision owes GitHub, rendered now so a retry publishes the very same thing. */
+function owe(
+  id: string,
+  run: FinishedRun,
+  key: string,
+  input: Omit<CheckInput, "sha" | "experiment" | "detailsUrl">,
+  rest: { analysis: string | null; close: boolean },
+): Owed {
+  const check = checkPost({ ...input, sha: run.headSha, experiment: id, detailsUrl: run.htmlUrl });
+  return { run: key, check, report: true, ...rest };
+}
+
 function skip(state: "ok" | "ignored" | "duplicate"): Decided {
   return state === "duplicate" ? { kind: "duplicate" } : { kind: "ignored" };
 }
@@ -153,11 +160,16 @@ export async function decideRuns(session: ReadySession, items: Prepared[]): Prom
   }
   // Discards recorded in this batch close their pull requests together, once the decisions are on record
   // (keeps merge inline: the next decision's stale-base check needs the moved line).
-  await session.forge.closePending();
-  const view: StateView = {
-    rows: await session.store.readLedger(),
-    competitors: session.store.text("competitors.json"),
-  };
+  const unclosed = await session.forge.closePending();
+  if (unclosed.length > 0)
+    session.log.warn({ prs: unclosed }, "closing failed; the reconciler retries it on the next tick");
+  // The baseline closes when published; a discard the forge just closed owes no close any more.
+  for (const [i, d] of out.entries()) {
+    const owed = "exp" in d ? d.exp.owed : null;
+    if (d.kind === "settled" && owed?.close && !d.exp.baseline && !unclosed.includes(d.exp.pr))
+      out[i] = { ...d, exp: { ...d.exp, owed: { ...owed, close: false } } };
+  }
+  const view: StateView = await stateView(session);
   for (const d of out) if (d.kind !== "ignored" && d.kind !== "duplicate") d.view = view;
   for (const d of settled) {
     if (d.settled.decision.verdict === "crash" && !d.exp.baseline && d.exp.fixOf === null)
@@ -197,6 +209,13 @@ async function decideOne(session: ReadySession, item: Prepared): Promise<Decided
         runUrl: run.htmlUrl,
       },
     ];
+    exp.owed = owe(
+      id,
+      run,
+      item.key,
+      { summary: null, gate: null, rejected: error, verdict: null, reason: error, promotable: false },
+      { analysis: null, close: false },
+    );
     save(session, id, exp);
     return { kind: "rejected", id, exp, run, error };
   }
@@ -206,6 +225,7 @@ async function decideOne(session: ReadySession, item: Prepared): Promise<Decided
     if (head !== exp.base) return rerunOnNewBase(session, id, exp, run, m, head);
   }
   const outcome = item.result.outcome;
+  const before = bestKept(await session.store.readLedger(), "proxy");
   const settled = await settleRun(session.deps, {
     id,
     index: exp.index,
@@ -218,9 +238,32 @@ async function decideOne(session: ReadySession, item: Prepared): Promise<Decided
     baseline: exp.baseline,
   });
   const verdict = settled.decision.verdict;
+  const better = m.summary.val_bpb !== null && before !== null && m.summary.val_bpb < before.valBpb;
+  const crashNote =
+    verdict === "crash"
+      ? `\n\n**Crash:** ${inline(m.summary.error ?? settled.decision.reason, 500)}\n\nLog tail:\n\n${fenced(tail(outcome.logText))}`
+      : "";
   exp = {
     ...exp,
     status: "settled",
+    owed: owe(
+      id,
+      run,
+      item.key,
+      {
+        summary: m.summary,
+        gate: m.gate,
+        rejected: null,
+        verdict,
+        reason: settled.decision.reason,
+        promotable: !exp.baseline && (verdict === "keep" || (verdict === "discard" && better)),
+      },
+      {
+        analysis: `${fenced(formatAnalysis(settled.analysis))}${crashNote}\n\n${marker(ANALYSIS_MARKER, id)}`,
+        // Discards and crashes close through the forge, the baseline when published: either way, closed.
+        close: exp.baseline || verdict !== "keep",
+      },
+    ),
     history: [
       ...exp.history,
       {
@@ -291,6 +334,20 @@ async function rerunOnNewBase(
       },
     ],
   };
+  next.owed = owe(
+    id,
+    run,
+    `${run.id}:${run.attempt}`,
+    {
+      summary: m.summary,
+      gate: m.gate,
+      rejected: null,
+      verdict: rebased ? "re-run" : "discard",
+      reason: note,
+      promotable: false,
+    },
+    { analysis: null, close: false },
+  );
   if (rebased) next = { ...next, base: head, commit: rebased };
   else {
     await session.gh.rest.pulls.update({ ...session.repo, pull_number: exp.pr, state: "closed" });
@@ -332,95 +389,21 @@ async function tryFix(
   await session.store.flush(`${id}-fix: fix attempt for ${id}`);
 }
 
-/** Phase 3: what the humans see; writes nothing to caddie/state, so it needs no lock. */
-export async function publishRun(session: ReadySession, d: Decided): Promise<void> {
-  if (d.kind === "ignored" || d.kind === "duplicate") return;
-  const { id, exp, run } = d;
-  const base = { sha: run.headSha, experiment: id, detailsUrl: run.htmlUrl };
-  if (d.kind === "rejected")
-    await publishCheck(session, {
-      ...base,
-      summary: null,
-      gate: null,
-      rejected: d.error,
-      verdict: null,
-      reason: d.error,
-    });
-  else if (d.kind === "rerun")
-    await publishCheck(session, {
-      ...base,
-      summary: d.measurement.summary,
-      gate: d.measurement.gate,
-      rejected: null,
-      verdict: d.rebased ? "re-run" : "discard",
-      reason: d.note,
-    });
-  else
-    await publishCheck(session, {
-      ...base,
-      summary: d.measurement.summary,
-      gate: d.measurement.gate,
-      rejected: null,
-      verdict: d.settled.decision.verdict,
-      reason: d.settled.decision.reason,
-    });
-  await publishReport(
-    session,
-    id,
-    exp,
-    d.view ?? { rows: await session.store.readLedger(), competitors: session.store.text("competitors.json") },
-  );
-  if (d.kind !== "settled") return;
-  const verdict = d.settled.decision.verdict;
-  const crashNote =
-    verdict === "crash"
-      ? `\n\n**Crash:** ${inline(d.measurement.summary.error ?? d.settled.decision.reason, 500)}\n\nLog tail:\n\n${fenced(tail(d.logText))}`
-      : "";
-  await session.gh.rest.issues.createComment({
-    ...session.repo,
-    issue_number: exp.pr,
-    body: `${fenced(formatAnalysis(d.settled.analysis))}${crashNote}`,
+/**
+ * Phase 3: what the humans see, from what the decision recorded as owed. Writes nothing to caddie/state,
+ * so it needs no lock; returns what is still owed (failed writes), for a caller holding the lock to record.
+ */
+export async function publishRun(session: ReadySession, d: Decided): Promise<Owed | null> {
+  if (d.kind === "ignored" || d.kind === "duplicate") return null;
+  const owed = d.exp.owed;
+  if (!owed) return null;
+  return publishOwed(session, {
+    id: d.id,
+    exp: d.exp,
+    owed,
+    view: d.view ?? (await stateView(session)),
+    confirm: false,
   });
-  // The baseline measures the line itself: nothing to merge.
-  if (exp.baseline)
-    await session.gh.rest.pulls.update({ ...session.repo, pull_number: exp.pr, state: "closed" });
-}
-
-async function publishReport(
-  session: ReadySession,
-  id: string,
-  exp: PendingExperiment,
-  view: StateView,
-): Promise<void> {
-  const incumbent = bestKept(
-    view.rows.filter((r) => r.experiment !== id),
-    "proxy",
-  );
-  let sota: { valBpb: number; label: string } | null = null;
-  const competitors = view.competitors;
-  if (competitors) {
-    try {
-      const parsed = JSON.parse(competitors) as { sota?: { val_bpb: number; pr_number: number } | null };
-      if (parsed.sota)
-        sota = { valBpb: parsed.sota.val_bpb, label: `openai/parameter-golf#${parsed.sota.pr_number}` };
-    } catch {
-      sota = null;
-    }
-  }
-  await upsertReport(
-    session,
-    id,
-    exp.pr,
-    renderReport({
-      experiment: id,
-      description: exp.description,
-      runs: exp.history,
-      incumbent,
-      sota,
-      limitBytes: session.config.limitBytes,
-    }),
-    exp.history.length <= 1,
-  );
 }
 
 /** All three phases in one go, for callers that already hold the repository's lock (the reconciler). */
@@ -429,6 +412,11 @@ export async function handleRun(session: ReadySession, run: FinishedRun): Promis
   if (prepared.kind !== "prepared") return prepared;
   const [decided] = await decideRuns(session, [prepared]);
   const d: Decided = decided ?? { kind: "ignored" };
-  await publishRun(session, d);
+  const left = await publishRun(session, d);
+  // Under the lock: what landed is no longer owed (written with the caller's next flush).
+  if (d.kind !== "ignored" && d.kind !== "duplicate") {
+    const exp = session.store.bot().experiments[d.id];
+    if (exp) save(session, d.id, { ...exp, owed: left });
+  }
   return d;
 }

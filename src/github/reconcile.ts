@@ -1,11 +1,13 @@
 /**
  * The reconciler, run on every cron tick: re-derives pending work from GitHub itself, so a restart or a
  * missed webhook loses nothing. Open experiments whose pull request a human closed are marked closed;
- * finished training runs that were never turned into a decision are handled now, and finished promotion
- * runs that were never read back are settled now.
+ * finished training runs that were never turned into a decision are handled now, finished promotion
+ * runs that were never read back are settled now, and decisions whose check run, report, ANALYSIS comment
+ * or close did not land (bot-state.ts `Owed`) are published now, each piece confirmed on GitHub first.
  */
 import { onPromotionFinished } from "./on-promotion-finished.ts";
 import { handleRun } from "./on-run-finished.ts";
+import { publishOwed, stateView } from "./publish-owed.ts";
 import type { ReadySession } from "./repo-session.ts";
 import { isExperimentRun, isPromoteRun } from "./workflows.ts";
 
@@ -36,11 +38,31 @@ async function reconcilePromotions(session: ReadySession): Promise<void> {
   }
 }
 
+/** Decided experiments that still owe GitHub something: publish what is missing, exactly once. */
+async function reconcilePublishing(session: ReadySession): Promise<void> {
+  const { store, log } = session;
+  const owing = Object.entries(store.bot().experiments).filter(([, e]) => e.owed);
+  if (owing.length === 0) return;
+  const view = await stateView(session);
+  for (const [id, exp] of owing) {
+    if (!exp.owed) continue;
+    log.info({ id, run: exp.owed.run }, "reconcile: confirming what the decision published");
+    const left = await publishOwed(session, { id, exp, owed: exp.owed, view, confirm: true });
+    const bot = store.bot();
+    const now = bot.experiments[id];
+    if (now) store.setBot({ ...bot, experiments: { ...bot.experiments, [id]: { ...now, owed: left } } });
+  }
+}
+
 export async function reconcile(session: ReadySession): Promise<void> {
   const { store, gh, repo, log } = session;
   await reconcilePromotions(session);
+  await reconcilePublishing(session);
   const open = Object.entries(store.bot().experiments).filter(([, e]) => e.status === "open");
-  if (open.length === 0) return;
+  if (open.length === 0) {
+    await store.flush("reconcile");
+    return;
+  }
   const pulls = await gh.paginate(gh.rest.pulls.list, {
     ...repo,
     state: "open",

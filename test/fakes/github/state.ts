@@ -62,6 +62,8 @@ export interface CheckRun {
   externalId: string | null;
   output: { title?: string; summary?: string; text?: string } | null;
   detailsUrl: string | null;
+  /** Buttons offered on the check (the `actions` of the request), as last written. */
+  actions: { label: string; description: string; identifier: string }[];
 }
 
 export interface Artifact {

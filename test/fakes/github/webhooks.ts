@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import type { FakeGitHub } from "./server.ts";
 import type { Actor, WorkflowRun } from "./state.ts";
 import {
+  checkRunObject,
   commentObject,
   issueObject,
   pullObject,
@@ -91,6 +92,42 @@ export function commentPayload(fake: FakeGitHub, input: { issue: number; body: s
     action: "created",
     issue: { ...obj(payload.issue), ...issueObject(state, target) },
     comment: { ...obj(payload.comment), ...commentObject(state, comment) },
+  };
+}
+
+/** A click on a check run's button (`check_run.requested_action`), as GitHub sends it to the App. */
+export function requestedActionPayload(
+  fake: FakeGitHub,
+  input: { checkRunId: number; identifier: string; user: Actor },
+): Obj {
+  const state = fake.state;
+  const run = state.checkRuns.get(input.checkRunId);
+  if (!run) throw new Error(`no check run ${input.checkRunId}`);
+  const pull = [...state.pulls.values()].find((p) => p.headSha === run.headSha);
+  const payload = base(fake, "check_run", "requested_action", input.user);
+  const template = obj(payload.check_run);
+  const full = `${state.owner}/${state.name}`;
+  return {
+    ...payload,
+    action: "requested_action",
+    requested_action: { identifier: input.identifier },
+    check_run: {
+      ...template,
+      ...checkRunObject(state, run, fake.appSlug),
+      check_suite: obj(template.check_suite),
+      app: obj(template.app),
+      pull_requests: pull
+        ? [
+            {
+              url: `https://api.github.com/repos/${full}/pulls/${pull.number}`,
+              id: pull.number,
+              number: pull.number,
+              head: { ref: pull.headRef, sha: pull.headSha, repo: { id: 1, url: "", name: state.name } },
+              base: { ref: pull.baseRef, sha: "", repo: { id: 1, url: "", name: state.name } },
+            },
+          ]
+        : [],
+    },
   };
 }
 

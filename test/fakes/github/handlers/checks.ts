@@ -1,4 +1,4 @@
-/** Check runs: create, update (only by the App that created them), list for a ref. */
+/** Check runs: create, update (only by the App that created them), list for a ref; `actions` kept as buttons. */
 import type { CheckRun } from "../state.ts";
 import { checkRunObject } from "./shapes.ts";
 import { notFound, obj, page, type Handler } from "./types.ts";
@@ -12,6 +12,11 @@ function apply(run: CheckRun, body: Record<string, unknown>): void {
   }
   if (typeof body.external_id === "string") run.externalId = body.external_id;
   if (typeof body.details_url === "string") run.detailsUrl = body.details_url;
+  if (Array.isArray(body.actions))
+    run.actions = body.actions.map((a) => {
+      const o = obj(a);
+      return { label: String(o.label), description: String(o.description), identifier: String(o.identifier) };
+    });
   if (body.output !== undefined) {
     const o = obj(body.output);
     run.output = {
@@ -33,6 +38,7 @@ export const checkHandlers: Record<string, Handler> = {
       externalId: null,
       output: null,
       detailsUrl: null,
+      actions: [],
     };
     if (!state.commits.has(run.headSha))
       return { status: 422, body: { message: "No commit found for SHA: " + run.headSha } };

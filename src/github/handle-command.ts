@@ -1,0 +1,212 @@
+/**
+ * One path for every human command, typed in a comment (`/promote`) or clicked on a check run (the
+ * Promote button): authorize the sender with the collaborator-permission API (write, maintain or admin;
+ * never author_association), bind pull request commands to a head SHA, stay idempotent on the delivery id
+ * and on (PR, SHA, command), act, and reply on the issue or pull request with the outcome.
+ */
+import { renderBudget, renderSpendEstimate } from "../core/render-budget.ts";
+import { estimateFullRun, spendSummary } from "../core/spend-ledger.ts";
+import { httpStatus } from "./github-client.ts";
+import type { GitHubStore } from "./github-store.ts";
+import { ISSUE_COMMANDS, PR_COMMANDS, type CommandName, type ParsedCommand } from "./parse-command.ts";
+import type { ReadySession, RepoSession } from "./repo-session.ts";
+import { promote, readSpend, spendPolicy } from "./promote.ts";
+import { isExperimentRun } from "./workflows.ts";
+import { short } from "./markdown.ts";
+
+export interface CommandRequest {
+  deliveryId: string;
+  /** Where the command applies and the reply goes. */
+  issueNumber: number;
+  isPull: boolean;
+  sender: { login: string; type: string };
+  command: Exclude<ParsedCommand, { kind: "none" }>;
+  /** A button binds to its check's head_sha; null binds a comment to the pull request's head now. */
+  boundSha: string | null;
+  /** Says "seen" before acting (a reaction on a comment), once the delivery is known to be new. */
+  acknowledge: () => Promise<void>;
+}
+
+const WRITE_ROLES = new Set(["write", "maintain", "admin"]);
+
+async function canWrite(session: RepoSession, login: string): Promise<boolean> {
+  try {
+    const res = await session.gh.rest.repos.getCollaboratorPermissionLevel({
+      ...session.repo,
+      username: login,
+    });
+    return WRITE_ROLES.has(res.data.role_name) || WRITE_ROLES.has(res.data.permission);
+  } catch (error) {
+    if (httpStatus(error) === 404) return false;
+    throw error;
+  }
+}
+
+function markHandled(store: GitHubStore, keys: string[]): void {
+  const bot = store.bot();
+  store.setBot({ ...bot, handled: [...bot.handled, ...keys.filter((k) => !bot.handled.includes(k))] });
+}
+
+/** Returns a short outcome (for logs and tests). `ready` is null when the config is broken. */
+export async function handleCommand(
+  session: RepoSession,
+  store: GitHubStore,
+  ready: ReadySession | null,
+  req: CommandRequest,
+): Promise<string> {
+  const deliveryKey = `delivery:${req.deliveryId}`;
+  if (store.bot().handled.includes(deliveryKey)) return "duplicate delivery";
+  const { gh, repo } = session;
+  await req.acknowledge();
+  const reply = async (text: string, outcome: string, keys: string[] = []): Promise<string> => {
+    await gh.rest.issues.createComment({
+      ...repo,
+      issue_number: req.issueNumber,
+      body: `@${req.sender.login} ${text}`,
+    });
+    markHandled(store, [deliveryKey, ...keys]);
+    await store.flush(`command: ${outcome}`);
+    return outcome;
+  };
+  const parsed = req.command;
+  if (parsed.kind === "invalid") return reply(parsed.error, "invalid command");
+  if (!(await canWrite(session, req.sender.login)))
+    return reply(
+      `\`/${parsed.name}\` needs write access to this repository; nothing was done.`,
+      "refused: permission",
+    );
+  const name = parsed.name;
+  const bot = store.bot();
+  if (ISSUE_COMMANDS.includes(name)) {
+    if (req.isPull || bot.resultsIssue !== req.issueNumber)
+      return reply(`\`/${name}\` works on the results issue only.`, "refused: wrong place");
+    if (name === "budget") {
+      const text = ready
+        ? renderBudget(spendSummary(readSpend(store), spendPolicy(ready.config), ready.app.clock.now()), {
+            next: estimateFullRun(ready.config.tiers.full, 1),
+          })
+        : "the config is broken; fix `.github/caddie.yml` first.";
+      return reply(`budget:\n\n${text}`, "budget");
+    }
+    store.setBot({ ...bot, paused: name === "pause" });
+    return reply(
+      name === "pause"
+        ? "paused: no new experiments start until `/resume`. Runs in flight still finish."
+        : "resumed.",
+      name,
+    );
+  }
+  if (!req.isPull)
+    return reply(`\`/${name}\` works on experiment pull requests only.`, "refused: wrong place");
+  if (!ready)
+    return reply("the config is broken (see the results issue); nothing was done.", "refused: config");
+  const entry = Object.entries(bot.experiments).find(([, e]) => e.pr === req.issueNumber);
+  if (!entry)
+    return reply(
+      `\`/${name}\` works on experiment pull requests the bot opened; this is not one.`,
+      "refused: not an experiment",
+    );
+  const [id, exp] = entry;
+  const pull = await gh.rest.pulls.get({ ...repo, pull_number: req.issueNumber });
+  if (pull.data.head.repo?.full_name !== pull.data.base.repo.full_name)
+    return reply("commands are refused on pull requests from forks.", "refused: fork");
+  const sha = req.boundSha ?? pull.data.head.sha;
+  const commandKey = `cmd:${req.issueNumber}:${sha}:${name}`;
+  if (bot.handled.includes(commandKey))
+    return reply(`\`/${name}\` was already handled for \`${short(sha)}\`.`, "duplicate command", []);
+  return runPullCommand(
+    ready,
+    { id, name, sha, seeds: parsed.seeds, login: req.sender.login, exp: { ...exp } },
+    (text, outcome) => reply(text, outcome, [commandKey]),
+  );
+}
+
+async function runPullCommand(
+  ready: ReadySession,
+  c: {
+    id: string;
+    name: CommandName;
+    sha: string;
+    seeds: number;
+    login: string;
+    exp: { pr: number; commit: string; status: string };
+  },
+  reply: (text: string, outcome: string) => Promise<string>,
+): Promise<string> {
+  const { gh, repo, store, config } = ready;
+  if (!PR_COMMANDS.includes(c.name)) return reply(`\`/${c.name}\` is not a pull request command.`, "refused");
+  if (c.sha !== c.exp.commit)
+    return reply(
+      `the head moved to \`${short(c.sha)}\` since the bot measured \`${short(c.exp.commit)}\`; nothing was done.`,
+      "refused: head moved",
+    );
+  const setStatus = (status: "closed") => {
+    const bot = store.bot();
+    const exp = bot.experiments[c.id];
+    if (exp) store.setBot({ ...bot, experiments: { ...bot.experiments, [c.id]: { ...exp, status } } });
+  };
+  if (c.name === "promote") {
+    const rows = await store.readLedger();
+    const measured = rows.find(
+      (r) => r.experiment === c.id && r.tier === "proxy" && r.commit === c.sha && r.val_bpb !== null,
+    );
+    if (!measured)
+      return reply(
+        `\`${short(c.sha)}\` has no proxy score yet; promote it once it is measured.`,
+        "refused: unmeasured",
+      );
+    const outcome = await promote(ready, {
+      experiment: c.id,
+      pr: c.exp.pr,
+      sha: c.sha,
+      seeds: c.seeds,
+      requestedBy: c.login,
+    });
+    const estimate = renderSpendEstimate(outcome.estimate);
+    switch (outcome.kind) {
+      case "refused":
+        return reply(`promotion refused: ${outcome.reason}. Nothing was dispatched.`, "refused: budget");
+      case "failed":
+        return reply(`promotion failed: ${outcome.reason}; the reservation was released.`, "failed");
+      case "dry-run":
+        return reply(
+          `DRY-RUN: would promote \`${short(c.sha)}\` with ${c.seeds} seed(s); estimate ${estimate}.`,
+          "dry-run",
+        );
+      case "dispatched":
+        return reply(
+          `promoting \`${short(c.sha)}\` to ${config.tiers.full.gpus}x${config.tiers.full.gpu} with ${c.seeds} seed(s); estimate $${outcome.estimate.usd.toFixed(2)}: ${estimate}. Reserved in the spend ledger; settled with the billed seconds when the run finishes.${outcome.warning ? `\n\n> [!WARNING]\n> ${outcome.warning}` : ""}`,
+          "promoted",
+        );
+    }
+  }
+  if (c.exp.status !== "open")
+    return reply(`\`${c.id}\` is already decided; nothing was done.`, "refused: decided");
+  if (c.name === "rerun") {
+    const runs = await gh.rest.actions.listWorkflowRunsForRepo({ ...repo, head_sha: c.sha, per_page: 20 });
+    const last = runs.data.workflow_runs.filter((r) => isExperimentRun(r)).sort((a, b) => b.id - a.id)[0];
+    if (!last) return reply("no training run of this commit to re-run yet.", "refused: no run");
+    await gh.rest.actions.reRunWorkflow({ ...repo, run_id: last.id });
+    return reply(
+      `re-running the training of \`${short(c.sha)}\`${c.seeds > 1 ? " (the proxy tier trains one seed per run)" : ""}.`,
+      "rerun",
+    );
+  }
+  if (c.name === "discard") {
+    await gh.rest.pulls.update({ ...repo, pull_number: c.exp.pr, state: "closed" });
+    setStatus("closed");
+    return reply(`closed \`${c.id}\` without recording a result.`, "discarded");
+  }
+  await gh.rest.pulls.merge({
+    ...repo,
+    pull_number: c.exp.pr,
+    sha: c.sha,
+    merge_method: "squash",
+    commit_title: `${c.id}: kept by @${c.login} (#${c.exp.pr})`,
+  });
+  setStatus("closed");
+  return reply(
+    `merged \`${short(c.sha)}\` into \`${config.researchLine}\` on your word (no ledger row: it was not decided by a measurement).`,
+    "kept",
+  );
+}
