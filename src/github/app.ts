@@ -6,7 +6,7 @@
 import type { ApplicationFunction, Context, Probot } from "probot";
 import type { CaddieConfig } from "../core/config.ts";
 import type { Clock, Proposer } from "../engine/ports.ts";
-import { chooseProposer } from "./choose-proposer.ts";
+import { chooseProposer } from "../agent/choose-proposer.ts";
 import { GitHubStore } from "./github-store.ts";
 import { onComment, isBot } from "./on-comment.ts";
 import { decideRuns, prepareRun, publishRun, type Decided, type Prepared } from "./on-run-finished.ts";

@@ -4,11 +4,8 @@
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { ClaudeProposer } from "../agent/claude-proposer.ts";
-import { SweepProposer, seededRandom } from "../agent/sweep-proposer.ts";
+import { chooseProposer, type AgentChoice } from "../agent/choose-proposer.ts";
 import type { CaddieConfig } from "../core/config.ts";
-import { UserError } from "../core/user-error.ts";
-import type { Proposer } from "../engine/ports.ts";
 import { runResearchLoop, type LoopSummary } from "../engine/research-loop.ts";
 import { courseVariables, expandVariables } from "./caddie-paths.ts";
 import { FileStore } from "./file-store.ts";
@@ -18,8 +15,6 @@ import { progressView } from "./progress-view.ts";
 import { SubprocessRunner } from "./subprocess-runner.ts";
 import { writeScorecard, type ScorecardFiles } from "./write-scorecard.ts";
 import type { CommandIO } from "./commands/command.ts";
-
-export type AgentChoice = "auto" | "sweep" | "claude";
 
 export interface LocalSessionOptions {
   repo: string;
@@ -44,26 +39,6 @@ export interface LocalSessionResult {
   lineBranch: string;
 }
 
-/** Claude when asked for, or when a key is set and no agent was named; otherwise the sweep. */
-export function chooseProposer(
-  choice: AgentChoice,
-  config: CaddieConfig,
-  env: Record<string, string | undefined>,
-): Proposer {
-  const key = env.ANTHROPIC_API_KEY;
-  if (choice === "claude" || (choice === "auto" && key)) {
-    if (!key) throw new UserError("--agent claude needs ANTHROPIC_API_KEY in the environment");
-    return new ClaudeProposer({
-      apiKey: key,
-      baseURL: env.ANTHROPIC_BASE_URL || undefined,
-      model: env.CADDIE_MODEL || config.agent.model,
-      maxTokens: config.agent.maxTokens,
-      allow: config.allow,
-    });
-  }
-  return new SweepProposer({ target: config.target, space: config.searchSpace, random: seededRandom(1337) });
-}
-
 export async function runLocalSession(options: LocalSessionOptions): Promise<LocalSessionResult> {
   const { io, config } = options;
   const forge = await GitForge.open(options.repo, options.tag, io.env);
@@ -76,7 +51,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     io.stderr(`note: no ${config.program} in ${root}; the agent gets no research brief\n`);
     return "";
   });
-  const proposer = chooseProposer(options.agent, config, io.env);
+  const proposer = chooseProposer(config, io.env, options.agent);
   const variables = courseVariables(io.env);
   const runner = new SubprocessRunner({
     runsDir: path.join(stateDir, "runs"),

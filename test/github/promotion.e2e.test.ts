@@ -8,7 +8,7 @@ import { zip } from "../fakes/github/zip.ts";
 import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
 import { parseLedger } from "../../src/core/ledger.ts";
 import { parseSpendLedger } from "../../src/core/spend-ledger.ts";
-import { chooseProposer } from "../../src/github/choose-proposer.ts";
+import { chooseProposer } from "../../src/agent/choose-proposer.ts";
 import { promote } from "../../src/github/promote.ts";
 import { newAppRuntime, readConfig, ready, repoSession } from "../../src/github/repo-session.ts";
 import { PROMOTE_WORKFLOW_FILE, PROMOTE_WORKFLOW_NAME } from "../../src/github/workflows.ts";

@@ -4,7 +4,8 @@ import { UserError } from "../../core/user-error.ts";
 import { courseVariables } from "../caddie-paths.ts";
 import { checkPython, createDemoCourse, ensureDemoData } from "../demo-course.ts";
 import { loadConfig } from "../load-config.ts";
-import { runLocalSession, type AgentChoice } from "../local-session.ts";
+import type { AgentChoice } from "../../agent/choose-proposer.ts";
+import { runLocalSession } from "../local-session.ts";
 import type { Command } from "./command.ts";
 import { positiveNumber, printSessionEnd } from "./session-output.ts";
 

@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 import path from "node:path";
 import { UserError } from "../../core/user-error.ts";
 import { loadConfig } from "../load-config.ts";
-import { runLocalSession, type AgentChoice } from "../local-session.ts";
+import type { AgentChoice } from "../../agent/choose-proposer.ts";
+import { runLocalSession } from "../local-session.ts";
 import type { Command } from "./command.ts";
 import { positiveNumber, printSessionEnd } from "./session-output.ts";
 

@@ -1,0 +1,30 @@
+/**
+ * Which proposer runs: Claude when asked for, or when ANTHROPIC_API_KEY is set and none was named;
+ * otherwise the built-in offline sweep. Shared by the CLI and the GitHub App.
+ */
+import { UserError } from "../core/user-error.ts";
+import type { CaddieConfig } from "../core/config.ts";
+import type { Proposer } from "../engine/ports.ts";
+import { ClaudeProposer } from "./claude-proposer.ts";
+import { SweepProposer, seededRandom } from "./sweep-proposer.ts";
+
+export type AgentChoice = "auto" | "sweep" | "claude";
+
+export function chooseProposer(
+  config: CaddieConfig,
+  env: Record<string, string | undefined>,
+  choice: AgentChoice = "auto",
+): Proposer {
+  const key = env.ANTHROPIC_API_KEY;
+  if (choice === "claude" || (choice === "auto" && key)) {
+    if (!key) throw new UserError("--agent claude needs ANTHROPIC_API_KEY in the environment");
+    return new ClaudeProposer({
+      apiKey: key,
+      baseURL: env.ANTHROPIC_BASE_URL || undefined,
+      model: env.CADDIE_MODEL || config.agent.model,
+      maxTokens: config.agent.maxTokens,
+      allow: config.allow,
+    });
+  }
+  return new SweepProposer({ target: config.target, space: config.searchSpace, random: seededRandom(1337) });
+}
