@@ -133,6 +133,11 @@ jobs:
     permissions:
       contents: write
     uses: ${CADDIE}/.github/workflows/tick.yml@${REF}
+    with:
+      # Set to true to also sync research (arXiv, Semantic Scholar, ...) into caddie/state every tick.
+      research: false
+    secrets:
+      ANTHROPIC_API_KEY: \${{ secrets.ANTHROPIC_API_KEY }}
 `;
 
 const PROMOTE_CALLER = `# Trains a promoted experiment on 8xH100 (Modal). The caddie App dispatches it after /promote, within the

@@ -1,0 +1,57 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { repoRoot } from "../helpers/shared.ts";
+import { initFiles } from "../../src/local/commands/init.ts";
+
+interface Job {
+  if?: string;
+  "timeout-minutes"?: number;
+  permissions?: Record<string, string>;
+  concurrency?: { group: string; "cancel-in-progress": boolean };
+  steps: { run?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }[];
+}
+const workflow = parse(readFileSync(path.join(repoRoot, ".github/workflows/tick.yml"), "utf8")) as {
+  on: {
+    workflow_call: {
+      inputs: Record<string, { default?: unknown }>;
+      secrets: Record<string, { required: boolean }>;
+    };
+  };
+  permissions: Record<string, string>;
+  jobs: { tick: Job; research: Job };
+};
+
+describe("the tick workflow", () => {
+  it("keeps the tick job to one dispatch with write access for it alone", () => {
+    expect(workflow.permissions).toEqual({});
+    expect(workflow.jobs.tick.permissions).toEqual({ contents: "write" });
+    expect(workflow.jobs.tick.steps.map((s) => s.run ?? "")).toEqual([
+      expect.stringContaining("event_type=caddie-tick"),
+    ]);
+  });
+
+  it("runs research sync only when asked, bounded, one at a time, with the model key optional", () => {
+    const job = workflow.jobs.research;
+    expect(workflow.on.workflow_call.inputs.research?.default).toBe(false);
+    expect(job.if).toContain("inputs.research");
+    expect(job["timeout-minutes"]).toBeLessThanOrEqual(30);
+    expect(job.concurrency?.["cancel-in-progress"]).toBe(false);
+    expect(job.permissions).toEqual({ contents: "write" });
+    expect(workflow.on.workflow_call.secrets.ANTHROPIC_API_KEY?.required).toBe(false);
+    const runs = job.steps.map((s) => s.run ?? "").join("\n");
+    expect(runs).toContain("bin/caddie research sync --state-dir state");
+    expect(runs).toContain("git push -q origin HEAD:caddie/state");
+    expect(runs).not.toMatch(/push[^\n]*(--force|-f\b)/);
+    // Third-party actions are pinned by commit.
+    for (const step of job.steps.filter((s) => s.uses)) expect(step.uses).toMatch(/@[0-9a-f]{40}\b/);
+  });
+
+  it("is called by the workflow caddie init writes, with research off by default", () => {
+    const caller = parse(initFiles()[".github/workflows/caddie-tick.yml"] ?? "") as {
+      jobs: { tick: { with: { research: boolean } } };
+    };
+    expect(caller.jobs.tick.with.research).toBe(false);
+  });
+});
