@@ -283,7 +283,7 @@ def main(seeds: str = "1337", out: str = "modal-out"):
     train_env = {"MAX_WALLCLOCK_SECONDS": str(TRAIN_SECONDS), "DATA_PATH": DATA_PATH, "TOKENIZER_PATH": TOKENIZER_PATH}
     print(f"caddie: {len(seed_list)} seed(s) on {GPU}, train cap {TRAIN_SECONDS} s, Modal timeout {TIMEOUT_SECONDS} s")
     results = list(train.map(seed_list, kwargs={"train_env": train_env}, return_exceptions=True))
-    summary = write_outputs(list(zip(seed_list, results)), out, gpus=NPROC, timeout_seconds=TIMEOUT_SECONDS)
+    summary = write_outputs(list(zip(seed_list, results, strict=True)), out, gpus=NPROC, timeout_seconds=TIMEOUT_SECONDS)
     print(f"caddie: GPU seconds used: {summary['gpu_seconds']:.1f} ({summary['billed_seconds']:.1f} s x {NPROC} GPUs)")
     if not summary["ok"]:
         sys.exit(1)

@@ -27,7 +27,7 @@ say "python venv (.venv, sees the system torch) with pytest and the modal client
 if [ ! -x .venv/bin/python ]; then
   "$sys_python" -m venv --system-site-packages .venv
 fi
-if ! .venv/bin/python -c "import pytest, modal" 2>/dev/null; then
+if ! .venv/bin/python -c "import pytest, modal" 2>/dev/null || [ ! -x .venv/bin/ruff ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r python/requirements.txt
 fi
 .venv/bin/python -c "import torch; print('torch', torch.__version__, 'cuda' if torch.cuda.is_available() else 'cpu')"

@@ -31,7 +31,7 @@ def tiny_data(tmp_path_factory, fineweb_jsonl):
     root = tmp_path_factory.mktemp("tiny_data")
     jsonl = root / "docs.jsonl"
     with open(fineweb_jsonl, encoding="utf-8") as src, open(jsonl, "w", encoding="utf-8") as dst:
-        for _, line in zip(range(12), src):
+        for _, line in zip(range(12), src, strict=False):
             dst.write(json.dumps({"text": json.loads(line)["text"]}) + "\n")
     out = root / "shards"
     proc = subprocess.run(

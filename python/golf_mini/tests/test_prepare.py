@@ -5,7 +5,6 @@ import os
 
 import numpy as np
 import pytest
-
 from prepare import encode_documents, main, prepare, read_jsonl, split_documents
 from train_gpt import load_data_shard
 

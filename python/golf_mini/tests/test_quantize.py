@@ -5,9 +5,12 @@ import zlib
 
 import pytest
 import torch
-
 from train_gpt import (
-    GPT, INT8_MIN_NUMEL, deserialize_int8_zlib, dequantize_state_dict_int8, quantize_state_dict_int8,
+    GPT,
+    INT8_MIN_NUMEL,
+    dequantize_state_dict_int8,
+    deserialize_int8_zlib,
+    quantize_state_dict_int8,
     serialize_int8_zlib,
 )
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from prepare import shard_bytes
 from train_gpt import load_data_shard
 

@@ -10,7 +10,6 @@ import zlib
 
 import pytest
 import torch
-
 import train_gpt
 
 TRAIN_GPT = train_gpt.__file__

@@ -3,7 +3,6 @@
 import math
 
 import torch
-
 import train_gpt
 from train_gpt import eval_val, select_val_windows
 
