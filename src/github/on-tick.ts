@@ -1,13 +1,14 @@
 /**
  * A tick (cron dispatch, or right after a decision): when fewer experiments are open than the configured
  * concurrency and the loop is not paused, open the next one: the baseline first, then whatever the
- * proposer suggests. Cron ticks also run the reconciler first, so missed webhooks are caught up, and sync
- * competitors when due (watch-competitors.ts).
+ * proposer suggests. Cron ticks also run the reconciler first, so missed webhooks are caught up, sync
+ * competitors when due (watch-competitors.ts) and take in the research job's artifact (ingest-research.ts).
  */
 import { experimentId } from "../engine/experiment-id.ts";
 import type { Proposal } from "../engine/ports.ts";
 import { proposeNext } from "../engine/propose-next.ts";
 import { UserError } from "../core/user-error.ts";
+import { ingestResearch } from "./ingest-research.ts";
 import { openExperiment } from "./open-experiment.ts";
 import { reconcile } from "./reconcile.ts";
 import type { ReadySession } from "./repo-session.ts";
@@ -32,7 +33,7 @@ export type TickOutcome =
 export interface TickOptions {
   /** Rebuild pending work from GitHub first (cron ticks). */
   reconcile: boolean;
-  /** Sync competitors from openai/parameter-golf when due (cron ticks only, never on a webhook). */
+  /** Sync competitors and ingest the research artifact when due (cron ticks only, never on a webhook). */
   watch?: boolean;
   signal?: AbortSignal;
 }
@@ -41,7 +42,10 @@ export async function tick(session: ReadySession, options: TickOptions): Promise
   const { store, config } = session;
   if (options.reconcile && !config.dryRun) await reconcile(session);
   // Before proposing, so the proposal reads the fresh scores; it never throws.
-  if (options.watch) await watchCompetitors(session);
+  if (options.watch) {
+    await watchCompetitors(session);
+    await ingestResearch(session);
+  }
   // Fill every free slot (at most `concurrency` experiments open at once).
   const outcome: TickOutcome = await openNext(session, options.signal);
   for (let i = 1; outcome === "opened" && i < config.concurrency; i++) {

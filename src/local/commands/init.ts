@@ -134,9 +134,11 @@ jobs:
       contents: write
     uses: ${CADDIE}/.github/workflows/tick.yml@${REF}
     with:
-      # Set to true to also sync research (arXiv, Semantic Scholar, ...) into caddie/state every tick.
+      # true: also sync research (arXiv, Semantic Scholar, ...) every tick, read-only; the App ingests the
+      # uploaded research.jsonl into caddie/state on its next cron tick.
       research: false
     secrets:
+      # Optional: grades research items with Claude; without it they are fetched and pre-filtered only.
       ANTHROPIC_API_KEY: \${{ secrets.ANTHROPIC_API_KEY }}
 `;
 

@@ -45,6 +45,25 @@ export const actionHandlers: Record<string, Handler> = {
       headers,
     };
   },
+  "actions/list-artifacts-for-repo": ({ state, fake, query }) => {
+    const name = query.get("name");
+    // Newest first, as GitHub lists them.
+    const list = [...state.workflowRuns.values()]
+      .flatMap((run) => run.artifacts.map((a) => ({ run, a })))
+      .filter(({ a }) => !name || a.name === name)
+      .sort((x, y) => y.a.id - x.a.id);
+    const { items, headers } = page(
+      list,
+      query,
+      fake.url,
+      `/repos/${state.owner}/${state.name}/actions/artifacts`,
+    );
+    return {
+      status: 200,
+      body: { total_count: list.length, artifacts: items.map(({ run, a }) => artifactObject(state, run, a)) },
+      headers,
+    };
+  },
   "actions/download-artifact": ({ state, fake, params }) => {
     const artifact = [...state.workflowRuns.values()]
       .flatMap((r) => r.artifacts)
