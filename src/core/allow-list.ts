@@ -18,6 +18,9 @@ export function checkEdits(edits: { path: string }[], allow: string[]): void {
     const path = normalizeRepoPath(edit.path);
     if (path === "" || path.startsWith("/") || path.split("/").includes("..") || path.startsWith(".git/"))
       throw new UserError(`refused edit to '${edit.path}': paths must stay inside the repository`);
+    // The agent never edits CI or the bot's own config, even if someone allow-lists them.
+    if (path.startsWith(".github/"))
+      throw new UserError(`refused edit to '${edit.path}': the agent never changes .github/`);
     if (!allowed.has(path))
       throw new UserError(`refused edit to '${edit.path}': only ${[...allowed].join(", ")} may be changed`);
   }

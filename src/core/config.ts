@@ -249,7 +249,12 @@ export function parseConfig(doc: unknown): CaddieConfig {
     "dry_run",
   ]);
   const target = safePath(r.string("target", d.target), "target");
-  const allow = r.stringList("allow", [target]).map((p) => safePath(p, "allow"));
+  // The agent may never edit CI or the bot's own config, so nothing under .github/ can be allow-listed.
+  const allow = r.stringList("allow", [target]).map((p) => {
+    if (safePath(p, "allow").startsWith(".github/"))
+      throw new UserError(`config: 'allow' path '${p}' is under .github/, which the agent may never change`);
+    return p;
+  });
   if (!allow.includes(target)) allow.unshift(target);
   const metricPattern = r.optionalString("metric_pattern", d.metricPattern);
   if (metricPattern !== null) {

@@ -41,3 +41,16 @@ export function measureOutcome(
         });
   return { summary, gate };
 }
+
+/** The ledger cells a measurement fills: score, our byte count (the log's claim only when unmeasured), memory, time. */
+export function measuredRowFields(m: Measurement, seconds: number) {
+  return {
+    val_bpb: m.summary.val_bpb,
+    artifact_bytes: m.gate?.artifact_bytes ?? m.summary.artifact_bytes,
+    memory_gb:
+      m.summary.peak_memory_mib === null
+        ? null
+        : Math.round((m.summary.peak_memory_mib / 1024) * 1000) / 1000,
+    seconds: Math.round(seconds * 10) / 10,
+  };
+}

@@ -6,6 +6,7 @@
  */
 import { checkEdits } from "../core/allow-list.ts";
 import { upsertLedgerRow } from "../core/ledger.ts";
+import { BASELINE } from "./baseline-proposal.ts";
 import { experimentId } from "./experiment-id.ts";
 import { signalsFor, runRecords } from "./history.ts";
 import type { LoopDeps } from "./loop-deps.ts";
@@ -34,17 +35,6 @@ export interface LoopSummary {
   trainSeconds: number;
   wallSeconds: number;
 }
-
-const BASELINE: Proposal = {
-  description: "baseline: the training script as it is",
-  direction: null,
-  edits: [],
-  reasoning: {
-    hypothesis: "The unchanged script sets the score every experiment must beat.",
-    evidence: "Every autoresearch loop starts by measuring the baseline.",
-    risk: "None; a crash here means the course itself is broken.",
-  },
-};
 
 interface Prepared {
   base: string;

@@ -3,15 +3,16 @@
  * record the run in results.tsv, state and notes.md. Every write is an idempotent upsert by key, so a
  * settle interrupted half-way and run again leaves the same state.
  */
-import { decide, type Decision } from "../core/decide.ts";
+import type { Decision } from "../core/decide.ts";
 import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
 import { formatAnalysis, formatReasoning, parseNotes, recordRun, renderNotes } from "../core/notes.ts";
 import type { RunLogSummary } from "../core/parse-run-log.ts";
 import type { ArtifactGateResult } from "../core/artifact-gate.ts";
 import type { LoopDeps } from "./loop-deps.ts";
-import { bestKept, keepThreshold, signalsFor } from "./history.ts";
+import { bestKept, signalsFor } from "./history.ts";
+import { judgeMeasurement } from "./judge.ts";
+import { measuredRowFields } from "./measure-outcome.ts";
 import type { Analysis, Proposal } from "./ports.ts";
-import { experimentId } from "./experiment-id.ts";
 
 export interface SettleInput {
   id: string;
@@ -36,28 +37,18 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
   const tier = deps.tier ?? "proxy";
   const rows = await deps.store.readLedger();
   const incumbent = bestKept(rows, tier);
-  const threshold = keepThreshold(rows, deps.config, tier, experimentId(0));
-  const decision: Decision = input.baseline
-    ? input.summary.status === "ok" && input.gate?.ok !== false && input.summary.val_bpb !== null
+  const measurement = { summary: input.summary, gate: input.gate };
+  const baselineOk =
+    input.summary.status === "ok" && input.gate?.ok !== false && input.summary.val_bpb !== null;
+  const decision: Decision = !input.baseline
+    ? judgeMeasurement(rows, deps.config, tier, measurement)
+    : baselineOk
       ? { verdict: "keep", reason: "baseline: the score every experiment must beat", delta: null }
-      : decide({
-          status: "crash",
-          valBpb: null,
-          gateOk: false,
-          error: input.summary.error,
-          incumbent: null,
-          threshold,
-        })
-    : decide({
-        status: input.summary.status,
-        valBpb: input.summary.val_bpb,
-        gateOk: input.gate?.ok ?? false,
-        error: input.summary.error,
-        incumbent: incumbent?.valBpb ?? null,
-        threshold,
-        artifactBytes: input.gate?.artifact_bytes ?? null,
-        limitBytes: input.gate?.limit ?? deps.config.limitBytes,
-      });
+      : {
+          verdict: "crash",
+          reason: `the baseline crashed: ${input.summary.error ?? "no score"}`,
+          delta: null,
+        };
   // The baseline needs no model call: there is no hypothesis to judge yet.
   const analysis: Analysis = input.baseline
     ? {
@@ -88,13 +79,7 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
     commit: input.commit,
     tier,
     seed: input.seed,
-    val_bpb: input.summary.val_bpb,
-    artifact_bytes: input.gate?.artifact_bytes ?? input.summary.artifact_bytes,
-    memory_gb:
-      input.summary.peak_memory_mib === null
-        ? null
-        : Math.round((input.summary.peak_memory_mib / 1024) * 1000) / 1000,
-    seconds: Math.round(input.seconds * 10) / 10,
+    ...measuredRowFields(measurement, input.seconds),
     status: decision.verdict,
     promoted: false,
     cost_usd: null,

@@ -5,7 +5,6 @@
  * branch, so the diff stays searchable; backtrack moves the research line.
  */
 import { checkEdits, normalizeRepoPath } from "../core/allow-list.ts";
-import { UserError } from "../core/user-error.ts";
 import type { FileEdit, Forge } from "../engine/ports.ts";
 import { httpStatus, type GitHubClient, type RepoRef } from "./github-client.ts";
 import { mergeLines } from "../core/merge-lines.ts";
@@ -86,10 +85,6 @@ export class GitHubForge implements Forge {
   }): Promise<string> {
     const edits = input.edits.map((e) => ({ ...e, path: normalizeRepoPath(e.path) }));
     if (edits.length > 0) checkEdits(edits, this.options.allow);
-    for (const edit of edits) {
-      if (edit.path.startsWith(".github/"))
-        throw new UserError(`refused edit to '${edit.path}': the bot never changes .github/`);
-    }
     const base = await this.gh.rest.git.getCommit({ ...this.repo, commit_sha: input.base });
     // No edits (the baseline): an empty commit, so the pull request has something to train.
     const tree =

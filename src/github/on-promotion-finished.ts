@@ -12,7 +12,7 @@
 import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
 import { releaseSpend, settleSpend, usd } from "../core/spend-ledger.ts";
 import { mean, std } from "../core/statistics.ts";
-import { measureOutcome } from "../engine/measure-outcome.ts";
+import { measuredRowFields, measureOutcome } from "../engine/measure-outcome.ts";
 import type { Promotion } from "./bot-state.ts";
 import { fetchPromotionSeeds, type PromotionSeed } from "./fetch-promotion-seeds.ts";
 import { bpb, bytes, inline, short } from "./markdown.ts";
@@ -96,13 +96,7 @@ function seedRow(
   return {
     row: {
       ...base,
-      val_bpb: m.summary.val_bpb,
-      artifact_bytes: m.gate?.artifact_bytes ?? m.summary.artifact_bytes,
-      memory_gb:
-        m.summary.peak_memory_mib === null
-          ? null
-          : Math.round((m.summary.peak_memory_mib / 1024) * 1000) / 1000,
-      seconds: Math.round(outcome.seconds * 10) / 10,
+      ...measuredRowFields(m, outcome.seconds),
       status: over ? "discard" : "keep",
     },
     note: over && m.gate ? m.gate.reason : null,

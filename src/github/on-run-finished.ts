@@ -8,10 +8,9 @@
  * 3. publish (in parallel): the `caddie / proxy` check, the sticky report, the ANALYSIS comment (with the
  *    error and log tail for a crash).
  */
-import { decide } from "../core/decide.ts";
 import { formatAnalysis } from "../core/notes.ts";
-import { experimentId } from "../engine/experiment-id.ts";
-import { bestKept, keepThreshold } from "../engine/history.ts";
+import { bestKept } from "../engine/history.ts";
+import { judgeMeasurement } from "../engine/judge.ts";
 import { measureOutcome, type Measurement } from "../engine/measure-outcome.ts";
 import type { Proposal } from "../engine/ports.ts";
 import { settleRun, type Settled } from "../engine/settle-run.ts";
@@ -286,18 +285,7 @@ async function decideOne(session: ReadySession, item: Prepared): Promise<Decided
 /** The decision the engine would take now, without recording it (to know whether a stale base matters). */
 async function wouldKeep(session: ReadySession, m: Measurement): Promise<boolean> {
   const rows = await session.store.readLedger();
-  const incumbent = bestKept(rows, "proxy");
-  const threshold = keepThreshold(rows, session.config, "proxy", experimentId(0));
-  return (
-    decide({
-      status: m.summary.status,
-      valBpb: m.summary.val_bpb,
-      gateOk: m.gate?.ok ?? false,
-      error: m.summary.error,
-      incumbent: incumbent?.valBpb ?? null,
-      threshold,
-    }).verdict === "keep"
-  );
+  return judgeMeasurement(rows, session.config, "proxy", m).verdict === "keep";
 }
 
 async function rerunOnNewBase(

@@ -15,17 +15,7 @@ import type { ReadySession } from "./repo-session.ts";
 import { refreshResultsIssue } from "./results-issue.ts";
 import { stateOutsideContext } from "./state-outside-context.ts";
 import { watchCompetitors } from "./watch-competitors.ts";
-
-export const BASELINE: Proposal = {
-  description: "baseline: the training script as it is",
-  direction: null,
-  edits: [],
-  reasoning: {
-    hypothesis: "The unchanged script sets the score every experiment must beat.",
-    evidence: "Every autoresearch loop starts by measuring the baseline.",
-    risk: "None; a crash here means the course itself is broken.",
-  },
-};
+import { BASELINE } from "../engine/baseline-proposal.ts";
 
 export type TickOutcome =
   "paused" | "dry-run" | "full" | "opened" | "waiting-for-baseline" | "exhausted" | "duplicate" | "refused";

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { UserError } from "../core/user-error.ts";
 import { demoCourseDir, golfMiniDir, sotuTextDir } from "./caddie-paths.ts";
 import { Git } from "./git.ts";
-import { atomicWrite } from "./atomic-write.ts";
+import { atomicWrite } from "../io/files.ts";
 
 const run = promisify(execFile);
 

@@ -2,22 +2,12 @@
  * The local store: results.tsv, notes.md and state.json in the run's state folder
  * (`<repo>/.caddie/<tag>/`). Each write is atomic, so an interrupted loop never leaves half a file.
  */
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { formatLedger, parseLedger, type LedgerRow } from "../core/ledger.ts";
 import { emptyNotes, renderNotes } from "../core/notes.ts";
 import { UserError } from "../core/user-error.ts";
 import type { LoopState, Store } from "../engine/ports.ts";
-import { atomicWrite } from "./atomic-write.ts";
-
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}
+import { atomicWrite, readTextIfExists } from "../io/files.ts";
 
 export class FileStore implements Store {
   readonly ledgerFile: string;
@@ -31,7 +21,7 @@ export class FileStore implements Store {
   }
 
   async readLedger(): Promise<LedgerRow[]> {
-    const text = await readText(this.ledgerFile);
+    const text = await readTextIfExists(this.ledgerFile);
     if (text === null) return [];
     try {
       return parseLedger(text);
@@ -45,7 +35,7 @@ export class FileStore implements Store {
   }
 
   async readNotes(): Promise<string> {
-    return (await readText(this.notesFile)) ?? renderNotes(emptyNotes());
+    return (await readTextIfExists(this.notesFile)) ?? renderNotes(emptyNotes());
   }
 
   writeNotes(markdown: string): Promise<void> {
@@ -53,7 +43,7 @@ export class FileStore implements Store {
   }
 
   async readState(): Promise<LoopState> {
-    const text = await readText(this.stateFile);
+    const text = await readTextIfExists(this.stateFile);
     if (text === null) return { counter: 0, experiments: {} };
     let parsed: unknown;
     try {

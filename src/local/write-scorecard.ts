@@ -3,7 +3,7 @@ import path from "node:path";
 import { renderChartSvg, renderScorecardMarkdown, scorecardPoints } from "../core/scorecard.ts";
 import type { LedgerRow } from "../core/ledger.ts";
 import { bestKept } from "../engine/history.ts";
-import { atomicWrite } from "./atomic-write.ts";
+import { atomicWrite } from "../io/files.ts";
 import type { FileStore } from "./file-store.ts";
 
 export interface ScorecardFiles {

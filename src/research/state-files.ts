@@ -4,33 +4,15 @@
  * a file; a reader skips a damaged research.jsonl line and says how many it skipped. The parsers are
  * shared with the GitHub App, which keeps the same files on `caddie/state`.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import { UserError } from "../core/user-error.ts";
+import { atomicWrite, readTextIfExists } from "../io/files.ts";
 import type { EtagCache } from "./github-client.ts";
 import { emptyCompetitorsFile } from "./sync-competitors.ts";
 import type { CompetitorsFile, ResearchItem } from "./types.ts";
 
 export const COMPETITORS_FILE = "competitors.json";
 export const RESEARCH_FILE = "research.jsonl";
-
-/** Writes a file whole or not at all: a temp file beside it, then a rename (atomic on one filesystem). */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-  await writeFile(temp, content);
-  await rename(temp, file);
-}
-
-async function readOptional(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw error;
-  }
-}
 
 /** Parses competitors.json text; `where` names the file in the error (a path, or "competitors.json on caddie/state"). */
 export function parseCompetitorsFile(text: string, where: string): CompetitorsFile {
@@ -48,12 +30,12 @@ export function parseCompetitorsFile(text: string, where: string): CompetitorsFi
 
 export async function readCompetitorsFile(dir: string): Promise<CompetitorsFile> {
   const file = path.join(dir, COMPETITORS_FILE);
-  const text = await readOptional(file);
+  const text = await readTextIfExists(file);
   return text === null ? emptyCompetitorsFile() : parseCompetitorsFile(text, file);
 }
 
 export async function writeCompetitorsFile(dir: string, content: CompetitorsFile): Promise<void> {
-  await writeFileAtomic(path.join(dir, COMPETITORS_FILE), `${JSON.stringify(content, null, 2)}\n`);
+  await atomicWrite(path.join(dir, COMPETITORS_FILE), `${JSON.stringify(content, null, 2)}\n`);
 }
 
 /** Parses research.jsonl text, skipping damaged lines (counted in `badLines`). */
@@ -83,12 +65,12 @@ export function parseResearchItems(text: string): { items: ResearchItem[]; badLi
 }
 
 export async function readResearchItems(dir: string): Promise<{ items: ResearchItem[]; badLines: number }> {
-  const text = await readOptional(path.join(dir, RESEARCH_FILE));
+  const text = await readTextIfExists(path.join(dir, RESEARCH_FILE));
   return text === null ? { items: [], badLines: 0 } : parseResearchItems(text);
 }
 
 export async function writeResearchItems(dir: string, items: readonly ResearchItem[]): Promise<void> {
-  await writeFileAtomic(path.join(dir, RESEARCH_FILE), items.map((i) => `${JSON.stringify(i)}\n`).join(""));
+  await atomicWrite(path.join(dir, RESEARCH_FILE), items.map((i) => `${JSON.stringify(i)}\n`).join(""));
 }
 
 /** Parses an ETag cache; a damaged cache only costs full requests, so it reads as empty. */
@@ -104,10 +86,10 @@ export function parseEtagCache(text: string): EtagCache {
 }
 
 export async function readEtagCache(dir: string, name: string): Promise<EtagCache> {
-  const text = await readOptional(path.join(dir, name));
+  const text = await readTextIfExists(path.join(dir, name));
   return text === null ? {} : parseEtagCache(text);
 }
 
 export async function writeEtagCache(dir: string, name: string, cache: EtagCache): Promise<void> {
-  await writeFileAtomic(path.join(dir, name), JSON.stringify(cache));
+  await atomicWrite(path.join(dir, name), JSON.stringify(cache));
 }

@@ -31,6 +31,7 @@ describe("parseConfig", () => {
   it.each([
     [{ tiers: { proxy: { timeout_minutes: "ten" } } }, "'tiers.proxy.timeout_minutes' must be a number"],
     [{ allow: [".github/workflows/ci.yml"] }, "must be relative, inside the repository, and not a workflow"],
+    [{ allow: [".github/caddie.yml"] }, "under .github/, which the agent may never change"],
     [{ target: "../outside.py" }, "must be relative"],
     [{ thresholds: { min_dleta: 1 } }, "unknown key 'thresholds.min_dleta'"],
     [{ metric_pattern: "([" }, "not a valid regular expression"],

@@ -1,4 +1,4 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { parseLedger, type LedgerRow } from "../../core/ledger.ts";
@@ -16,6 +16,7 @@ import {
   tierCorrelation,
 } from "../../core/tier-correlation.ts";
 import { UserError } from "../../core/user-error.ts";
+import { readTextIfExists } from "../../io/files.ts";
 import { loadConfig } from "../load-config.ts";
 import type { Command } from "./command.ts";
 
@@ -39,18 +40,9 @@ function parseOptions(args: string[]) {
   }
 }
 
-async function readText(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new UserError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-}
-
 async function readSpend(dir: string): Promise<SpendLedger> {
   const file = path.join(dir, SPEND_FILE);
-  const text = await readText(file);
+  const text = await readTextIfExists(file);
   if (text === null) return emptySpendLedger();
   try {
     return parseSpendLedger(text);
@@ -70,7 +62,7 @@ async function readRows(dir: string): Promise<LedgerRow[]> {
   }
   const rows: LedgerRow[] = [];
   for (const file of files.sort()) {
-    const text = await readText(file);
+    const text = await readTextIfExists(file);
     if (text === null) continue;
     try {
       rows.push(...parseLedger(text));
