@@ -39,9 +39,44 @@ describe("parseConfig", () => {
     [{ tiers: { full: { train_seconds: 600, timeout_minutes: 5 } } }, "must exceed"],
     [{ budget: { total_usd: 10, reserve_usd: 50 } }, "cannot exceed"],
     [["a list"], "must be a YAML mapping"],
+    [{ budget: 3 }, "'budget' must be a mapping"],
+    [{ tiers: { full: { provider: "aws" } } }, "'tiers.full.provider' must be 'modal'"],
+    [
+      { tiers: { proxy: { env: { "BAD-NAME": 1 } } } },
+      "'tiers.proxy.env.BAD-NAME' is not a valid variable name",
+    ],
+    [{ allow: ["ok.py", ""] }, "'allow.1' must be a non-empty string"],
   ])("rejects %j with a message naming the key", (doc, message) => {
     expect(() => parseConfig(doc)).toThrow(UserError);
     expect(() => parseConfig(doc)).toThrow(message);
+  });
+
+  it("reports every problem at once, one line per key path", () => {
+    const doc = {
+      tiers: { proxy: { timeout_minutes: "ten" }, full: { gpus: 1.5 } },
+      thresholds: { min_dleta: 1 },
+      dry_run: "yes",
+    };
+    expect(() => parseConfig(doc)).toThrow(UserError);
+    let message = "";
+    try {
+      parseConfig(doc);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message.split("\n").sort()).toEqual([
+      "config: 'dry_run' must be true or false",
+      "config: 'tiers.full.gpus' must be a whole number",
+      "config: 'tiers.proxy.timeout_minutes' must be a number",
+      "config: unknown key 'thresholds.min_dleta' (known: min_delta, noise_k, baseline_runs, promote_gain)",
+    ]);
+  });
+
+  it("treats a key written with no value (YAML null) as unset, and gives each parse its own defaults", () => {
+    const config = parseConfig(parse("agent:\ntiers:\n  proxy:\n    env:\nsearch_space:\n"));
+    expect(config).toEqual(DEFAULT_CONFIG);
+    config.tiers.proxy.runsOn.push("mutated");
+    expect(parseConfig({}).tiers.proxy.runsOn).toEqual(["self-hosted", "gpu"]);
   });
 
   it("accepts the demo course's own config", () => {
