@@ -27,6 +27,32 @@ export interface CommandRequest {
   acknowledge: () => Promise<void>;
 }
 
+/** What a command came to (for logs, tests and whether the loop should tick at once). */
+export type CommandOutcome =
+  | "duplicate delivery"
+  | "duplicate command"
+  | "invalid command"
+  | "budget"
+  | "pause"
+  | "resume"
+  | "promoted"
+  | "dry-run"
+  | "failed"
+  | "rerun"
+  | "discarded"
+  | "kept"
+  | "refused"
+  | "refused: permission"
+  | "refused: wrong place"
+  | "refused: config"
+  | "refused: not an experiment"
+  | "refused: fork"
+  | "refused: head moved"
+  | "refused: unmeasured"
+  | "refused: budget"
+  | "refused: decided"
+  | "refused: no run";
+
 const WRITE_ROLES = new Set(["write", "maintain", "admin"]);
 
 async function canWrite(session: RepoSession, login: string): Promise<boolean> {
@@ -53,12 +79,16 @@ export async function handleCommand(
   store: GitHubStore,
   ready: ReadySession | null,
   req: CommandRequest,
-): Promise<string> {
+): Promise<CommandOutcome> {
   const deliveryKey = `delivery:${req.deliveryId}`;
   if (store.bot().handled.includes(deliveryKey)) return "duplicate delivery";
   const { gh, repo } = session;
   await req.acknowledge();
-  const reply = async (text: string, outcome: string, keys: string[] = []): Promise<string> => {
+  const reply = async (
+    text: string,
+    outcome: CommandOutcome,
+    keys: string[] = [],
+  ): Promise<CommandOutcome> => {
     await gh.rest.issues.createComment({
       ...repo,
       issue_number: req.issueNumber,
@@ -93,7 +123,7 @@ export async function handleCommand(
       name === "pause"
         ? "paused: no new experiments start until `/resume`. Runs in flight still finish."
         : "resumed.",
-      name,
+      name === "pause" ? "pause" : "resume",
     );
   }
   if (!req.isPull)
@@ -131,8 +161,8 @@ async function runPullCommand(
     login: string;
     exp: { pr: number; commit: string; status: string };
   },
-  reply: (text: string, outcome: string) => Promise<string>,
-): Promise<string> {
+  reply: (text: string, outcome: CommandOutcome) => Promise<CommandOutcome>,
+): Promise<CommandOutcome> {
   const { gh, repo, store, config } = ready;
   if (!PR_COMMANDS.includes(c.name)) return reply(`\`/${c.name}\` is not a pull request command.`, "refused");
   if (c.sha !== c.exp.commit)

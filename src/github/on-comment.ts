@@ -4,7 +4,7 @@
  * bound to the pull request's head SHA read now, with a 👀 reaction on receipt.
  */
 import type { GitHubStore } from "./github-store.ts";
-import { handleCommand } from "./handle-command.ts";
+import { handleCommand, type CommandOutcome } from "./handle-command.ts";
 import { parseCommand } from "./parse-command.ts";
 import type { ReadySession, RepoSession } from "./repo-session.ts";
 
@@ -17,6 +17,8 @@ export interface CommentEvent {
   sender: { login: string; type: string };
 }
 
+export type CommentOutcome = CommandOutcome | "ignored: bot" | "ignored: no command";
+
 export function isBot(actor: { login: string; type: string }): boolean {
   return actor.type === "Bot" || actor.login.endsWith("[bot]");
 }
@@ -27,7 +29,7 @@ export async function onComment(
   store: GitHubStore,
   ready: ReadySession | null,
   ev: CommentEvent,
-): Promise<string> {
+): Promise<CommentOutcome> {
   if (isBot(ev.sender)) return "ignored: bot";
   const parsed = parseCommand(ev.body);
   if (parsed.kind === "none") return "ignored: no command";

@@ -7,7 +7,7 @@
  */
 import { CHECK_NAME, PROMOTE_ACTION } from "./check-run.ts";
 import type { GitHubStore } from "./github-store.ts";
-import { handleCommand } from "./handle-command.ts";
+import { handleCommand, type CommandOutcome } from "./handle-command.ts";
 import { isBot } from "./on-comment.ts";
 import type { ReadySession, RepoSession } from "./repo-session.ts";
 
@@ -27,7 +27,7 @@ export async function onRequestedAction(
   store: GitHubStore,
   ready: ReadySession | null,
   ev: RequestedActionEvent,
-): Promise<string> {
+): Promise<CommandOutcome | "ignored: bot" | "ignored: unknown action" | "ignored: not an experiment"> {
   if (isBot(ev.sender)) return "ignored: bot";
   if (ev.check.name !== CHECK_NAME || ev.identifier !== PROMOTE_ACTION.identifier)
     return "ignored: unknown action";

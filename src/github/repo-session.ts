@@ -1,7 +1,8 @@
 /**
  * Everything one delivery needs to act on one repository: the client, the config from the default
- * branch, the state store and forge, and the engine's dependencies. Caches that outlive a delivery
- * (state snapshot, config, last results-issue body) live in the repository's runtime entry.
+ * branch, the state store and forge, and the engine's dependencies. What outlives a delivery lives in the
+ * repository's one runtime entry: caches (state snapshot, config, last results-issue body) and the
+ * coordination of its deliveries (the batch of decisions, the work in flight, the queued refill tick).
  */
 import type { Logger } from "probot";
 import type { CaddieConfig } from "../core/config.ts";
@@ -10,15 +11,28 @@ import type { Clock, Proposer } from "../engine/ports.ts";
 import type { GitHubClient, RepoRef } from "./github-client.ts";
 import { GitHubForge } from "./github-forge.ts";
 import { GitHubStore } from "./github-store.ts";
+import type { Batcher } from "./batcher.ts";
+import { IdleGate } from "./idle-gate.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { loadRepoConfig, type ConfigCache, type RepoConfig } from "./load-repo-config.ts";
+import type { Decided } from "./run-decide.ts";
+import type { Prepared } from "./run-prepare.ts";
 import { newStateCache, StateBranch, type StateCache } from "./state-branch.ts";
 
+/** One repository's entry, shared by all deliveries for it in this process. */
 export interface RepoRuntime {
+  /** `owner/repo`, lower-cased: the key of its lock. */
+  key: string;
   state: StateCache;
   config: ConfigCache;
   /** The results-issue body last written or read, to skip unchanged writes. */
   issueBody: string | null;
+  /** Finished runs being prepared or decided now: the refill tick waits until none are. */
+  busy: IdleGate;
+  /** Prepared runs waiting for the lock, decided together (created on first use). */
+  decisions: Batcher<{ session: ReadySession; prepared: Prepared }, Decided> | null;
+  /** The refill tick queued for after the decisions in flight (one for however many decisions land). */
+  refill: Promise<void> | null;
 }
 
 /** Shared by every delivery the app handles. */
@@ -34,6 +48,8 @@ export interface AppRuntime {
   label: { experiment: string; results: string };
   /** Called once a decision is recorded on caddie/state (benchmarks measure webhook-to-decision with it). */
   onDecision?: (experiment: string, verdict: string) => void;
+  /** Called after each handled delivery with its outcome (benchmarks, logs, tests). */
+  onOutcome?: (event: string, outcome: string) => void;
 }
 
 export interface RepoSession {
@@ -65,6 +81,7 @@ export function newAppRuntime(
     proposerFor: options.proposerFor,
     botLogin: options.botLogin,
     ...(options.onDecision ? { onDecision: options.onDecision } : {}),
+    ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
   };
 }
 
@@ -75,10 +92,29 @@ export function repoSession(
   const key = `${input.repo.owner}/${input.repo.repo}`.toLowerCase();
   let runtime = app.runtimes.get(key);
   if (!runtime) {
-    runtime = { state: newStateCache(), config: { entry: null }, issueBody: null };
+    runtime = {
+      key,
+      state: newStateCache(),
+      config: { entry: null },
+      issueBody: null,
+      busy: new IdleGate(),
+      decisions: null,
+      refill: null,
+    };
     app.runtimes.set(key, runtime);
   }
   return { ...input, runtime, app };
+}
+
+/** Runs `work` holding the repository's lock: decisions and state writes of one repository never interleave. */
+export function locked<T>(session: RepoSession, work: () => Promise<T>): Promise<T> {
+  return session.app.lock.run(session.runtime.key, work);
+}
+
+/** Logs a handled delivery's outcome and tells the App's observer. */
+export function handled(session: RepoSession, event: string, outcome: string): void {
+  session.log.info({ event, outcome }, "handled");
+  session.app.onOutcome?.(event, outcome);
 }
 
 export function stateBranch(session: RepoSession): StateBranch {
@@ -113,4 +149,23 @@ export async function ready(
     runner: { run: () => Promise.reject(new Error("on GitHub, training runs in the experiment workflow")) },
   };
   return { ...session, config, program, store, forge, deps };
+}
+
+/** The repository fields every webhook payload for a repository carries. */
+export interface RepoPayload {
+  repository: { name: string; owner: { login: string }; default_branch?: string };
+}
+
+/** The session for a webhook delivery: its installation client and log, the repository it names. */
+export function sessionFor(
+  app: AppRuntime,
+  context: { octokit: GitHubClient; log: Logger; payload: RepoPayload },
+): RepoSession {
+  const { repository } = context.payload;
+  return repoSession(app, {
+    gh: context.octokit,
+    repo: { owner: repository.owner.login, repo: repository.name },
+    log: context.log,
+    defaultBranch: repository.default_branch ?? "main",
+  });
 }

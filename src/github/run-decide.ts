@@ -1,0 +1,324 @@
+/**
+ * Phase 2 of finished training runs (serialized per repository, batched): re-check each prepared run
+ * against the bot state now, then through the engine keep (squash-merge) / discard (close) / crash, or
+ * reject an unusable artifact; a would-be keep measured on a base that has since moved is re-run on the
+ * new base instead. All decisions of a batch land in one caddie/state commit, each with what it owes
+ * GitHub (bot-state.ts `Owed`), rendered now so any retry publishes the very same thing.
+ */
+import { formatAnalysis } from "../core/notes.ts";
+import { bestKept } from "../engine/history.ts";
+import { judgeMeasurement } from "../engine/judge.ts";
+import type { Measurement } from "../engine/measure-outcome.ts";
+import type { Proposal, RunOutcome } from "../engine/ports.ts";
+import { settleRun, type Settled } from "../engine/settle-run.ts";
+import { autoPromote } from "./auto-promote.ts";
+import type { Owed, PendingExperiment } from "./bot-state.ts";
+import { checkPost, type CheckInput } from "./check-run.ts";
+import { fenced, inline } from "./markdown.ts";
+import { ANALYSIS_MARKER, marker } from "./markers.ts";
+import { commitMessage, openExperiment } from "./open-experiment.ts";
+import type { ReportRun } from "./render-report.ts";
+import { stateView, type StateView } from "./publish-owed.ts";
+import type { ReadySession } from "./repo-session.ts";
+import { skipReason, type FinishedRun, type Prepared, type Skipped } from "./run-prepare.ts";
+
+interface DecidedBase {
+  id: string;
+  exp: PendingExperiment;
+  run: FinishedRun;
+  /** The state right after the batch's commit, for rendering the report. */
+  view?: StateView;
+}
+
+export type Decided =
+  | Skipped
+  | (DecidedBase & { kind: "rejected"; error: string })
+  | (DecidedBase & { kind: "rerun"; measurement: Measurement; note: string; rebased: boolean })
+  | (DecidedBase & { kind: "settled"; measurement: Measurement; settled: Settled; logText: string });
+
+const LOG_TAIL_LINES = 30;
+
+export function proposalOf(exp: PendingExperiment): Proposal {
+  return {
+    description: exp.description,
+    direction: exp.direction,
+    reasoning: exp.reasoning,
+    edits: [],
+    ...(exp.config ? { config: exp.config } : {}),
+  };
+}
+
+export function saveExperiment(session: ReadySession, id: string, exp: PendingExperiment): void {
+  const bot = session.store.bot();
+  session.store.setBot({ ...bot, experiments: { ...bot.experiments, [id]: exp } });
+}
+
+function tail(text: string): string {
+  return text.replace(/\r\n?/g, "\n").trimEnd().split("\n").slice(-LOG_TAIL_LINES).join("\n");
+}
+
+/** One run's line in the experiment's history (the sticky report is rendered from it). */
+function historyEntry(
+  exp: PendingExperiment,
+  run: FinishedRun,
+  fields: Pick<ReportRun, "valBpb" | "artifactBytes" | "seconds" | "outcome" | "reason">,
+): ReportRun {
+  return { runId: run.id, commit: exp.commit, tier: "proxy", ...fields, runUrl: run.htmlUrl };
+}
+
+/** What a decision owes GitHub, rendered now so a retry publishes the very same thing. */
+function owe(
+  id: string,
+  run: FinishedRun,
+  key: string,
+  input: Omit<CheckInput, "sha" | "experiment" | "detailsUrl">,
+  rest: { analysis: string | null; close: boolean },
+): Owed {
+  const check = checkPost({ ...input, sha: run.headSha, experiment: id, detailsUrl: run.htmlUrl });
+  return { run: key, check, report: true, ...rest };
+}
+
+/** Decides a batch under the repository's lock, with one state commit. */
+export async function decideRuns(session: ReadySession, items: Prepared[]): Promise<Decided[]> {
+  const out: Decided[] = [];
+  for (const item of items) out.push(await decideOne(session, item));
+  await session.store.flush(
+    `decisions: ${out.map((d) => ("id" in d ? `${d.id} ${d.kind === "settled" ? d.settled.decision.verdict : d.kind}` : d.kind)).join(", ")}`,
+  );
+  for (const d of out) {
+    if (d.kind === "settled") session.app.onDecision?.(d.id, d.settled.decision.verdict);
+    if (d.kind === "rerun") session.app.onDecision?.(d.id, d.rebased ? "rerun" : "closed");
+  }
+  // Discards recorded in this batch close their pull requests together, once the decisions are on record
+  // (keeps merge inline: the next decision's stale-base check needs the moved line).
+  const unclosed = await session.forge.closePending();
+  if (unclosed.length > 0)
+    session.log.warn({ prs: unclosed }, "closing failed; the reconciler retries it on the next tick");
+  // The baseline closes when published; a discard the forge just closed owes no close any more.
+  for (const [i, d] of out.entries()) {
+    const owed = "exp" in d ? d.exp.owed : null;
+    if (d.kind === "settled" && owed?.close && !d.exp.baseline && !unclosed.includes(d.exp.pr))
+      out[i] = { ...d, exp: { ...d.exp, owed: { ...owed, close: false } } };
+  }
+  const view: StateView = await stateView(session);
+  for (const d of out) if (d.kind !== "ignored" && d.kind !== "duplicate") d.view = view;
+  for (const d of out) {
+    if (d.kind !== "settled") continue;
+    if (d.settled.decision.verdict === "crash" && !d.exp.baseline && d.exp.fixOf === null)
+      await tryFix(session, d.id, d.exp, d.logText, d.measurement);
+    if (d.settled.decision.verdict === "keep" && !d.exp.baseline)
+      await autoPromote(session, {
+        id: d.id,
+        pr: d.exp.pr,
+        row: d.settled.row,
+        gateOk: d.measurement.gate?.ok ?? false,
+      });
+  }
+  return out;
+}
+
+async function decideOne(session: ReadySession, item: Prepared): Promise<Decided> {
+  const { id, run } = item;
+  const current = session.store.bot().experiments[id];
+  const skipped = skipReason(current, run);
+  if (!current || skipped) return skipped ?? { kind: "ignored" };
+  const exp: PendingExperiment = { ...current, runs: [...current.runs, item.key] };
+  session.forge.bindPull(id, exp.pr);
+  if (!item.result.ok || !item.measurement)
+    return reject(session, id, exp, item, item.result.ok ? "no measurement" : item.result.error);
+  const m = item.measurement;
+  if (!exp.baseline && (await wouldKeep(session, m))) {
+    const head = await session.forge.lineHead();
+    if (head !== exp.base) return rerunOnNewBase(session, id, exp, run, m, head);
+  }
+  return settle(session, id, exp, item, item.result.outcome, m);
+}
+
+/** An artifact that cannot be used: a failed check and a report saying why; the pull request stays open. */
+function reject(
+  session: ReadySession,
+  id: string,
+  exp: PendingExperiment,
+  item: Prepared,
+  error: string,
+): Decided {
+  const { run } = item;
+  session.log.warn({ id, run: run.id, error }, "result artifact rejected");
+  const next: PendingExperiment = {
+    ...exp,
+    history: [
+      ...exp.history,
+      historyEntry(exp, run, {
+        valBpb: null,
+        artifactBytes: null,
+        seconds: null,
+        outcome: "rejected",
+        reason: `${error}. Comment \`/rerun\` to train again or \`/discard\` to close.`,
+      }),
+    ],
+    owed: owe(
+      id,
+      run,
+      item.key,
+      { summary: null, gate: null, rejected: error, verdict: null, reason: error, promotable: false },
+      { analysis: null, close: false },
+    ),
+  };
+  saveExperiment(session, id, next);
+  return { kind: "rejected", id, exp: next, run, error };
+}
+
+/** Keep, discard or crash through the engine (ledger, notes, merge or close). */
+async function settle(
+  session: ReadySession,
+  id: string,
+  exp: PendingExperiment,
+  item: Prepared,
+  outcome: RunOutcome,
+  m: Measurement,
+): Promise<Decided> {
+  const { run } = item;
+  const before = bestKept(await session.store.readLedger(), "proxy");
+  const settled = await settleRun(session.deps, {
+    id,
+    index: exp.index,
+    commit: exp.commit,
+    proposal: proposalOf(exp),
+    summary: m.summary,
+    gate: m.gate,
+    seconds: outcome.seconds,
+    seed: null,
+    baseline: exp.baseline,
+  });
+  const verdict = settled.decision.verdict;
+  const better = m.summary.val_bpb !== null && before !== null && m.summary.val_bpb < before.valBpb;
+  const crashNote =
+    verdict === "crash"
+      ? `\n\n**Crash:** ${inline(m.summary.error ?? settled.decision.reason, 500)}\n\nLog tail:\n\n${fenced(tail(outcome.logText))}`
+      : "";
+  const next: PendingExperiment = {
+    ...exp,
+    status: "settled",
+    owed: owe(
+      id,
+      run,
+      item.key,
+      {
+        summary: m.summary,
+        gate: m.gate,
+        rejected: null,
+        verdict,
+        reason: settled.decision.reason,
+        promotable: !exp.baseline && (verdict === "keep" || (verdict === "discard" && better)),
+      },
+      {
+        analysis: `${fenced(formatAnalysis(settled.analysis))}${crashNote}\n\n${marker(ANALYSIS_MARKER, id)}`,
+        // Discards and crashes close through the forge, the baseline when published: either way, closed.
+        close: exp.baseline || verdict !== "keep",
+      },
+    ),
+    history: [
+      ...exp.history,
+      historyEntry(exp, run, {
+        valBpb: settled.row.val_bpb,
+        artifactBytes: settled.row.artifact_bytes,
+        seconds: settled.row.seconds,
+        outcome: verdict,
+        reason: settled.decision.reason,
+      }),
+    ],
+  };
+  saveExperiment(session, id, next);
+  return { kind: "settled", id, exp: next, run, measurement: m, settled, logText: outcome.logText };
+}
+
+/** The decision the engine would take now, without recording it (to know whether a stale base matters). */
+async function wouldKeep(session: ReadySession, m: Measurement): Promise<boolean> {
+  const rows = await session.store.readLedger();
+  return judgeMeasurement(rows, session.config, "proxy", m).verdict === "keep";
+}
+
+async function rerunOnNewBase(
+  session: ReadySession,
+  id: string,
+  exp: PendingExperiment,
+  run: FinishedRun,
+  m: Measurement,
+  head: string,
+): Promise<Decided> {
+  const rebased = await session.forge.rebaseExperiment({
+    id,
+    commit: exp.commit,
+    onto: head,
+    message: commitMessage(id, proposalOf(exp)),
+  });
+  const note = rebased
+    ? `measured on \`${exp.base.slice(0, 7)}\`, but the research line has moved to \`${head.slice(0, 7)}\`: re-running on the new base before merging`
+    : "the research line has moved and this change no longer applies on it: closed";
+  let next: PendingExperiment = {
+    ...exp,
+    history: [
+      ...exp.history,
+      historyEntry(exp, run, {
+        valBpb: m.summary.val_bpb,
+        artifactBytes: m.gate?.artifact_bytes ?? null,
+        seconds: null,
+        outcome: rebased ? "rerun" : "discard",
+        reason: note,
+      }),
+    ],
+  };
+  next.owed = owe(
+    id,
+    run,
+    `${run.id}:${run.attempt}`,
+    {
+      summary: m.summary,
+      gate: m.gate,
+      rejected: null,
+      verdict: rebased ? "re-run" : "discard",
+      reason: note,
+      promotable: false,
+    },
+    { analysis: null, close: false },
+  );
+  if (rebased) next = { ...next, base: head, commit: rebased };
+  else {
+    await session.gh.rest.pulls.update({ ...session.repo, pull_number: exp.pr, state: "closed" });
+    next = { ...next, status: "closed" };
+  }
+  saveExperiment(session, id, next);
+  return { kind: "rerun", id, exp: next, run, measurement: m, note, rebased: rebased !== null };
+}
+
+/** One trivial-fix attempt after a crash, as its own experiment (`exp-007-fix`) on the current line head. */
+async function tryFix(
+  session: ReadySession,
+  id: string,
+  exp: PendingExperiment,
+  logText: string,
+  m: Measurement,
+): Promise<void> {
+  const files: Record<string, string> = {};
+  for (const path of session.config.allow) {
+    const text = await session.forge.readFile(exp.commit, path);
+    if (text !== null) files[path] = text;
+  }
+  const fix = await session.deps.proposer.fix({
+    proposal: proposalOf(exp),
+    files,
+    error: m.summary.error ?? "crashed",
+    logTail: tail(logText),
+  });
+  if (!fix) return;
+  const head = await session.forge.lineHead();
+  await openExperiment(session, {
+    id: `${id}-fix`,
+    index: exp.index,
+    base: head,
+    proposal: fix,
+    baseline: false,
+    fixOf: id,
+  });
+  await session.store.flush(`${id}-fix: fix attempt for ${id}`);
+}

@@ -1,0 +1,61 @@
+/**
+ * Phase 1 of a finished training run (no lock held, many in parallel): which experiment and run it is,
+ * whether it still needs a decision, then the result artifact (untrusted) fetched and measured with the
+ * shared parser and gate.
+ */
+import { measureOutcome, type Measurement } from "../engine/measure-outcome.ts";
+import type { PendingExperiment } from "./bot-state.ts";
+import { fetchRunResult, type RunResult } from "./fetch-run-result.ts";
+import { experimentOfBranch } from "./github-forge.ts";
+import type { ReadySession } from "./repo-session.ts";
+
+export interface FinishedRun {
+  id: number;
+  attempt: number;
+  headSha: string;
+  headBranch: string;
+  conclusion: string | null;
+  htmlUrl: string | null;
+}
+
+export interface Prepared {
+  kind: "prepared";
+  run: FinishedRun;
+  id: string;
+  key: string;
+  result: RunResult;
+  measurement: Measurement | null;
+}
+
+/** A run that needs no decision: not ours, or already acted on. */
+export type Skipped = { kind: "ignored" } | { kind: "duplicate" };
+
+/** The idempotency key of one run attempt. */
+export function runKey(run: FinishedRun): string {
+  return `${run.id}:${run.attempt}`;
+}
+
+/** Null when the run still needs a decision against `exp` (the bot state now), else why not. */
+export function skipReason(exp: PendingExperiment | undefined, run: FinishedRun): Skipped | null {
+  if (!exp) return { kind: "ignored" };
+  if (exp.runs.includes(runKey(run))) return { kind: "duplicate" };
+  // A run of an older commit (the branch moved since) or of a settled experiment changes nothing.
+  if (exp.status !== "open" || run.headSha !== exp.commit) return { kind: "ignored" };
+  return null;
+}
+
+export async function prepareRun(session: ReadySession, run: FinishedRun): Promise<Prepared | Skipped> {
+  const id = experimentOfBranch(run.headBranch);
+  const exp = id ? session.store.bot().experiments[id] : undefined;
+  const skipped = skipReason(exp, run);
+  if (!id || !exp || skipped) return skipped ?? { kind: "ignored" };
+  const codeText = await session.forge.readFile(exp.commit, session.config.target);
+  const result = await fetchRunResult(session.gh, session.repo, { runId: run.id, codeText });
+  const measurement = result.ok
+    ? measureOutcome(result.outcome, {
+        limitBytes: session.config.limitBytes,
+        metricPattern: session.config.metricPattern,
+      })
+    : null;
+  return { kind: "prepared", run, id, key: runKey(run), result, measurement };
+}

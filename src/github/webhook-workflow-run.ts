@@ -1,0 +1,101 @@
+/**
+ * `workflow_run.completed`: a promotion run is read back under the lock; an experiment run goes through
+ * prepare (no lock, in parallel), decide (batched under the lock), publish (once the results arriving now
+ * are decided, so checks and reports never hold decisions back), then one refill tick.
+ */
+import type { Context } from "probot";
+import { Batcher } from "./batcher.ts";
+import { onPromotionFinished } from "./on-promotion-finished.ts";
+import { refill } from "./refill.ts";
+import {
+  handled,
+  locked,
+  ready,
+  readConfig,
+  sessionFor,
+  type AppRuntime,
+  type ReadySession,
+  type RepoSession,
+} from "./repo-session.ts";
+import { decideRuns, type Decided } from "./run-decide.ts";
+import { prepareRun, type FinishedRun } from "./run-prepare.ts";
+import { publishRun } from "./run-publish.ts";
+import { withConfig } from "./with-config.ts";
+import { isExperimentRun, isPromoteRun } from "./workflows.ts";
+
+type Run = Context<"workflow_run.completed">["payload"]["workflow_run"];
+
+export async function onWorkflowRun(
+  app: AppRuntime,
+  context: Context<"workflow_run.completed">,
+): Promise<void> {
+  const run = context.payload.workflow_run;
+  if (isPromoteRun(run)) {
+    const session = sessionFor(app, context);
+    const finished = {
+      id: run.id,
+      conclusion: run.conclusion,
+      htmlUrl: run.html_url,
+      title: run.display_title,
+    };
+    await locked(session, async () => {
+      handled(session, "promotion", await withConfig(session, (r) => onPromotionFinished(r, finished)));
+    });
+    return;
+  }
+  if (isExperimentRun(run)) await onExperimentRun(sessionFor(app, context), run);
+}
+
+function finishedRun(run: Run): FinishedRun {
+  return {
+    id: run.id,
+    attempt: run.run_attempt ?? 1,
+    headSha: run.head_sha,
+    headBranch: run.head_branch ?? "",
+    conclusion: run.conclusion,
+    htmlUrl: run.html_url,
+  };
+}
+
+/** The repository's batch of decisions: whoever gets the lock next decides all that are waiting. */
+function decisions(session: RepoSession) {
+  const runtime = session.runtime;
+  runtime.decisions ??= new Batcher(session.app.lock, runtime.key, async (items) => {
+    const first = items[0]?.session;
+    if (!first) return [];
+    // A fresh store under the lock: the batch decides against the latest state.
+    const fresh = await ready(first, first.config, first.program);
+    return decideRuns(
+      fresh,
+      items.map((i) => i.prepared),
+    );
+  });
+  return runtime.decisions;
+}
+
+async function onExperimentRun(session: RepoSession, run: Run): Promise<void> {
+  const loaded = await readConfig(session);
+  if (loaded.kind !== "ok") {
+    await locked(session, async () => {
+      handled(session, "workflow_run", await withConfig(session, async () => "unusable config" as const));
+    });
+    return;
+  }
+  const busy = session.runtime.busy;
+  busy.enter();
+  let decided: Decided;
+  let r: ReadySession;
+  try {
+    r = await ready(session, loaded.config, loaded.program);
+    const prepared = await prepareRun(r, finishedRun(run));
+    decided =
+      prepared.kind === "prepared" ? await decisions(session).submit({ session: r, prepared }) : prepared;
+  } finally {
+    busy.leave();
+  }
+  // Checks and reports wait until the results arriving now are decided: decisions first.
+  await busy.whenIdle();
+  await publishRun(r, decided);
+  handled(session, "workflow_run", decided.kind);
+  if (decided.kind === "settled" || decided.kind === "rerun") await refill(session);
+}
