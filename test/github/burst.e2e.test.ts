@@ -1,14 +1,11 @@
-import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseLedger } from "../../src/core/ledger.ts";
 import { CONFIG_YML, Harness } from "../fakes/github/harness.ts";
 import { ScriptedProposer } from "../fakes/github/scripted-proposer.ts";
 import { workflowRunPayload } from "../fakes/github/webhooks.ts";
-import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
+import { sampleLog } from "../helpers/sample-logs.ts";
 
-const log = (name: string) => readFileSync(fixture("parameter-golf", "logs", name), "utf8");
-
-describe.skipIf(!hasShared)(`many results at once (${hasShared ? "fixtures" : sharedMissing})`, () => {
+describe("many results at once", () => {
   let h: Harness;
   afterEach(async () => {
     await h.close();
@@ -20,11 +17,11 @@ describe.skipIf(!hasShared)(`many results at once (${hasShared ? "fixtures" : sh
       app: { proposerFor: () => new ScriptedProposer() },
     });
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: log("h100x1_baseline_90s__stdout.log") });
+    await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
     const open = h.openPulls();
     expect(open).toHaveLength(20);
 
-    const better = log("2026-03-17_NaiveBaseline__train.log");
+    const better = sampleLog("full-baseline");
     const payloads = open.map((pr) => workflowRunPayload(h.fake, h.train(pr, { log: better })));
     const deliveries = await Promise.all(payloads.map((p) => h.send("workflow_run", p)));
     expect(deliveries.map((d) => d.status)).toEqual(open.map(() => 200));

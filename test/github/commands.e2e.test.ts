@@ -1,22 +1,19 @@
-import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Harness } from "../fakes/github/harness.ts";
 import { commentPayload, workflowRunPayload } from "../fakes/github/webhooks.ts";
-import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
+import { sampleLog } from "../helpers/sample-logs.ts";
 import { parseLedger } from "../../src/core/ledger.ts";
 
-const log = (name: string) => readFileSync(fixture("parameter-golf", "logs", name), "utf8");
-
-describe.skipIf(!hasShared)(`commands on GitHub (${hasShared ? "fixtures" : sharedMissing})`, () => {
+describe("commands on GitHub", () => {
   let h: Harness;
   let measuredPr: number;
 
   beforeEach(async () => {
     h = await Harness.start();
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: log("h100x1_baseline_90s__stdout.log") });
+    await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
     measuredPr = h.openPulls()[0] ?? 0;
-    await h.finish(measuredPr, { log: log("2026-03-17_NaiveBaseline__train.log") });
+    await h.finish(measuredPr, { log: sampleLog("full-baseline") });
   });
   afterEach(async () => {
     expect(h.fake.violations).toEqual([]);
@@ -108,7 +105,7 @@ describe.skipIf(!hasShared)(`commands on GitHub (${hasShared ? "fixtures" : shar
     expect(JSON.parse(h.stateFile("bot.json") ?? "{}").paused).toBe(true);
     expect(h.fake.state.issues.get(issue?.number ?? 0)?.body).toContain("paused");
     const open = h.openPulls();
-    await h.finish(open[0] ?? 0, { log: log("h100x1_baseline_90s__stdout.log") });
+    await h.finish(open[0] ?? 0, { log: sampleLog("proxy-baseline") });
     expect(h.openPulls()).toEqual([]);
     await h.comment(issue?.number ?? 0, "/resume");
     expect(h.openPulls()).toHaveLength(1);
@@ -116,7 +113,7 @@ describe.skipIf(!hasShared)(`commands on GitHub (${hasShared ? "fixtures" : shar
 
   it("ignores a redelivered training result: one ledger row per run", async () => {
     const pr = h.openPulls()[0] ?? 0;
-    const run = h.train(pr, { log: log("h100x1_baseline_90s__stdout.log") });
+    const run = h.train(pr, { log: sampleLog("proxy-baseline") });
     const payload = workflowRunPayload(h.fake, run);
     await h.send("workflow_run", payload, "run-delivery");
     await h.send("workflow_run", payload, "run-delivery");

@@ -1,100 +1,95 @@
-import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CHECK_NAME, PROMOTE_ACTION } from "../../src/github/check-run.ts";
 import { Harness } from "../fakes/github/harness.ts";
 import type { Actor, CheckRun } from "../fakes/github/state.ts";
 import { requestedActionPayload } from "../fakes/github/webhooks.ts";
-import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
+import { sampleLog } from "../helpers/sample-logs.ts";
 
-const log = (name: string) => readFileSync(fixture("parameter-golf", "logs", name), "utf8");
 const OCTOCAT: Actor = { login: "octocat", type: "User" };
 
-describe.skipIf(!hasShared)(
-  `the Promote button on GitHub (${hasShared ? "fixtures" : sharedMissing})`,
-  () => {
-    let h: Harness;
-    let keptPr: number;
+describe("the Promote button on GitHub", () => {
+  let h: Harness;
+  let keptPr: number;
 
-    beforeEach(async () => {
-      h = await Harness.start();
-      await h.tick();
-      await h.finish(h.openPulls()[0] ?? 0, { log: log("h100x1_baseline_90s__stdout.log") });
-      keptPr = h.openPulls()[0] ?? 0;
-      await h.finish(keptPr, { log: log("2026-03-17_NaiveBaseline__train.log") });
-    });
-    afterEach(async () => {
-      expect(h.fake.violations).toEqual([]);
-      await h.close();
-    });
+  beforeEach(async () => {
+    h = await Harness.start();
+    await h.tick();
+    await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
+    keptPr = h.openPulls()[0] ?? 0;
+    await h.finish(keptPr, { log: sampleLog("full-baseline") });
+  });
+  afterEach(async () => {
+    expect(h.fake.violations).toEqual([]);
+    await h.close();
+  });
 
-    const checkOf = (experiment: string): CheckRun | undefined =>
-      [...h.fake.state.checkRuns.values()].find((c) => c.name === CHECK_NAME && c.externalId === experiment);
-    const click = (run: CheckRun | undefined, user: Actor, id?: string) =>
-      h.send(
-        "check_run",
-        requestedActionPayload(h.fake, { checkRunId: run?.id ?? 0, identifier: "promote", user }),
-        id,
-      );
-    const replies = (issue: number) =>
-      [...h.fake.state.comments.values()].filter(
-        (c) => c.issueNumber === issue && c.user.type === "Bot" && c.body.startsWith("@"),
-      );
-    const clicks = () => h.outcomes.filter((o) => o.event === "requested_action").map((o) => o.outcome);
+  const checkOf = (experiment: string): CheckRun | undefined =>
+    [...h.fake.state.checkRuns.values()].find((c) => c.name === CHECK_NAME && c.externalId === experiment);
+  const click = (run: CheckRun | undefined, user: Actor, id?: string) =>
+    h.send(
+      "check_run",
+      requestedActionPayload(h.fake, { checkRunId: run?.id ?? 0, identifier: "promote", user }),
+      id,
+    );
+  const replies = (issue: number) =>
+    [...h.fake.state.comments.values()].filter(
+      (c) => c.issueNumber === issue && c.user.type === "Bot" && c.body.startsWith("@"),
+    );
+  const clicks = () => h.outcomes.filter((o) => o.event === "requested_action").map((o) => o.outcome);
 
-    it("offers Promote on the passing check of a kept experiment, within GitHub's limits, and not on the baseline", () => {
-      expect(h.fake.state.pulls.get(keptPr)?.merged).toBe(true);
-      expect(checkOf("exp-001")?.conclusion).toBe("success");
-      expect(checkOf("exp-001")?.actions).toEqual([PROMOTE_ACTION]);
-      expect(PROMOTE_ACTION.label.length).toBeLessThanOrEqual(20);
-      expect(PROMOTE_ACTION.description.length).toBeLessThanOrEqual(40);
-      expect(PROMOTE_ACTION.identifier.length).toBeLessThanOrEqual(20);
-      expect(checkOf("exp-000")?.conclusion).toBe("success");
-      expect(checkOf("exp-000")?.actions).toEqual([]);
-    });
+  it("offers Promote on the passing check of a kept experiment, within GitHub's limits, and not on the baseline", () => {
+    expect(h.fake.state.pulls.get(keptPr)?.merged).toBe(true);
+    expect(checkOf("exp-001")?.conclusion).toBe("success");
+    expect(checkOf("exp-001")?.actions).toEqual([PROMOTE_ACTION]);
+    expect(PROMOTE_ACTION.label.length).toBeLessThanOrEqual(20);
+    expect(PROMOTE_ACTION.description.length).toBeLessThanOrEqual(40);
+    expect(PROMOTE_ACTION.identifier.length).toBeLessThanOrEqual(20);
+    expect(checkOf("exp-000")?.conclusion).toBe("success");
+    expect(checkOf("exp-000")?.actions).toEqual([]);
+  });
 
-    it("promotes the check's head SHA once when a write user clicks, even when the delivery or the click repeats", async () => {
-      const check = checkOf("exp-001");
-      await click(check, OCTOCAT, "click-1");
-      expect(h.fake.state.workflowDispatches).toEqual([
-        {
-          workflowId: "caddie-promote.yml",
-          ref: "main",
-          inputs: { pr: String(keptPr), sha: check?.headSha, seeds: "1" },
-        },
-      ]);
-      expect(replies(keptPr).at(-1)?.body).toMatch(/^@octocat promoting `[0-9a-f]{7}` .* 1 seed\(s\)/);
-      expect(h.fake.ops()).toContain("repos/get-collaborator-permission-level");
+  it("promotes the check's head SHA once when a write user clicks, even when the delivery or the click repeats", async () => {
+    const check = checkOf("exp-001");
+    await click(check, OCTOCAT, "click-1");
+    expect(h.fake.state.workflowDispatches).toEqual([
+      {
+        workflowId: "caddie-promote.yml",
+        ref: "main",
+        inputs: { pr: String(keptPr), sha: check?.headSha, seeds: "1" },
+      },
+    ]);
+    expect(replies(keptPr).at(-1)?.body).toMatch(/^@octocat promoting `[0-9a-f]{7}` .* 1 seed\(s\)/);
+    expect(h.fake.ops()).toContain("repos/get-collaborator-permission-level");
 
-      await click(check, OCTOCAT, "click-1");
-      await click(check, OCTOCAT, "click-2");
-      await h.comment(keptPr, "/promote");
-      expect(h.fake.state.workflowDispatches).toHaveLength(1);
-      expect(clicks()).toEqual(["promoted", "duplicate delivery", "duplicate command"]);
-      expect(replies(keptPr).at(-1)?.body).toContain("already handled");
-    });
+    await click(check, OCTOCAT, "click-1");
+    await click(check, OCTOCAT, "click-2");
+    await h.comment(keptPr, "/promote");
+    expect(h.fake.state.workflowDispatches).toHaveLength(1);
+    expect(clicks()).toEqual(["promoted", "duplicate delivery", "duplicate command"]);
+    expect(replies(keptPr).at(-1)?.body).toContain("already handled");
+  });
 
-    it("refuses a click from a read-only user with a reply and dispatches nothing", async () => {
-      await click(checkOf("exp-001"), { login: "reader", type: "User" });
-      expect(h.fake.state.workflowDispatches).toEqual([]);
-      expect(replies(keptPr).at(-1)?.body).toBe(
-        "@reader `/promote` needs write access to this repository; nothing was done.",
-      );
-      expect(clicks()).toEqual(["refused: permission"]);
-    });
+  it("refuses a click from a read-only user with a reply and dispatches nothing", async () => {
+    await click(checkOf("exp-001"), { login: "reader", type: "User" });
+    expect(h.fake.state.workflowDispatches).toEqual([]);
+    expect(replies(keptPr).at(-1)?.body).toBe(
+      "@reader `/promote` needs write access to this repository; nothing was done.",
+    );
+    expect(clicks()).toEqual(["refused: permission"]);
+  });
 
-    it("ignores clicks from bots and buttons it did not offer", async () => {
-      await click(checkOf("exp-001"), { login: "dependabot[bot]", type: "Bot" });
-      await h.send(
-        "check_run",
-        requestedActionPayload(h.fake, {
-          checkRunId: checkOf("exp-001")?.id ?? 0,
-          identifier: "rerun",
-          user: OCTOCAT,
-        }),
-      );
-      expect(h.fake.state.workflowDispatches).toEqual([]);
-      expect(replies(keptPr)).toEqual([]);
-      expect(clicks()).toEqual(["ignored: unknown action"]);
-    });
-  },
-);
+  it("ignores clicks from bots and buttons it did not offer", async () => {
+    await click(checkOf("exp-001"), { login: "dependabot[bot]", type: "Bot" });
+    await h.send(
+      "check_run",
+      requestedActionPayload(h.fake, {
+        checkRunId: checkOf("exp-001")?.id ?? 0,
+        identifier: "rerun",
+        user: OCTOCAT,
+      }),
+    );
+    expect(h.fake.state.workflowDispatches).toEqual([]);
+    expect(replies(keptPr)).toEqual([]);
+    expect(clicks()).toEqual(["ignored: unknown action"]);
+  });
+});

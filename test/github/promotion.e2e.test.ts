@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { CONFIG_YML, Harness } from "../fakes/github/harness.ts";
 import { workflowRunPayload } from "../fakes/github/webhooks.ts";
 import type { WorkflowRun } from "../fakes/github/state.ts";
 import { zip } from "../fakes/github/zip.ts";
-import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
+import { sampleLog } from "../helpers/sample-logs.ts";
 import { parseLedger } from "../../src/core/ledger.ts";
 import { parseSpendLedger } from "../../src/core/spend-ledger.ts";
 import { chooseProposer } from "../../src/agent/choose-proposer.ts";
@@ -13,9 +12,8 @@ import { promote } from "../../src/github/promote.ts";
 import { newAppRuntime, readConfig, ready, repoSession } from "../../src/github/repo-session.ts";
 import { PROMOTE_WORKFLOW_FILE, PROMOTE_WORKFLOW_NAME } from "../../src/github/workflows.ts";
 
-const log = (name: string) => readFileSync(fixture("parameter-golf", "logs", name), "utf8");
-const BASELINE_LOG = "h100x1_baseline_90s__stdout.log";
-const BETTER_LOG = "2026-03-17_NaiveBaseline__train.log";
+const BASELINE_LOG = "proxy-baseline";
+const BETTER_LOG = "full-baseline";
 // The harness config's full tier: 8 GPUs at $3.95/GPU-hour.
 const USD_PER_GPU_SECOND = 3.95 / 3600;
 
@@ -26,9 +24,9 @@ function config(budget: string): string {
 /** Starts the app, measures the baseline and one better experiment; returns the measured pull request. */
 async function measured(h: Harness): Promise<number> {
   await h.tick();
-  await h.finish(h.openPulls()[0] ?? 0, { log: log(BASELINE_LOG) });
+  await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE_LOG) });
   const pr = h.openPulls()[0] ?? 0;
-  await h.finish(pr, { log: log(BETTER_LOG) });
+  await h.finish(pr, { log: sampleLog(BETTER_LOG) });
   return pr;
 }
 
@@ -89,7 +87,7 @@ const comments = (h: Harness, issue: number) =>
 const resultsIssue = (h: Harness) =>
   [...h.fake.state.issues.values()].find((i) => i.body?.includes("caddie:results-issue"));
 
-describe.skipIf(!hasShared)(`promotions on GitHub (${hasShared ? "fixtures" : sharedMissing})`, () => {
+describe("promotions on GitHub", () => {
   let h: Harness;
   afterEach(async () => {
     expect(h.fake.violations).toEqual([]);
@@ -155,8 +153,8 @@ describe.skipIf(!hasShared)(`promotions on GitHub (${hasShared ? "fixtures" : sh
     const pr = await measured(h);
     await h.comment(pr, "/promote seeds=2");
     const run = promotionRun(h, pr, "success", [
-      { seed: 1337, log: log(BETTER_LOG), billed: 700 },
-      { seed: 42, log: log("2026-03-20_10L_Int5MLP_MuonWD04_SWA50__train_seed42.log"), billed: 650 },
+      { seed: 1337, log: sampleLog(BETTER_LOG), billed: 700 },
+      { seed: 42, log: sampleLog("record-int6"), billed: 650 },
     ]);
     const payload = workflowRunPayload(h.fake, run);
     await h.send("workflow_run", payload, "promotion-delivery");
@@ -199,7 +197,7 @@ describe.skipIf(!hasShared)(`promotions on GitHub (${hasShared ? "fixtures" : sh
     h = await Harness.start();
     const pr = await measured(h);
     await h.comment(pr, "/promote");
-    const crashLog = log("h100x1_crash_bad_heads__stdout.log");
+    const crashLog = sampleLog("crash-bad-heads");
     await h.send(
       "workflow_run",
       workflowRunPayload(

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ProposeInput } from "../../src/engine/ports.ts";
 import {
@@ -12,7 +11,7 @@ import { parseResearchItems } from "../../src/research/state-files.ts";
 import { Harness } from "../fakes/github/harness.ts";
 import { ScriptedProposer } from "../fakes/github/scripted-proposer.ts";
 import { zip } from "../fakes/github/zip.ts";
-import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
+import { sampleLog } from "../helpers/sample-logs.ts";
 
 const TOKEN = `ghp_${"A1b2".repeat(9)}`;
 const ARTIFACT_CALLS = new Set([
@@ -91,7 +90,7 @@ function record(h: Harness): ResearchArtifactRecord | null {
   return text === null ? null : (JSON.parse(text) as ResearchArtifactRecord);
 }
 
-describe.skipIf(!hasShared)(`research on GitHub (${hasShared ? "fixtures" : sharedMissing})`, () => {
+describe("research on GitHub", () => {
   let h: Harness;
   afterEach(async () => {
     await h?.close();
@@ -132,7 +131,7 @@ describe.skipIf(!hasShared)(`research on GitHub (${hasShared ? "fixtures" : shar
     // The decision's refill tick proposes with the ingested item as fenced, untrusted data.
     const [baseline] = h.openPulls();
     await h.finish(baseline ?? 0, {
-      log: readFileSync(fixture("parameter-golf", "logs", "h100x1_baseline_90s__stdout.log"), "utf8"),
+      log: sampleLog("proxy-baseline"),
     });
     expect(proposer.contexts).toHaveLength(1);
     const context = proposer.contexts[0] ?? "";
