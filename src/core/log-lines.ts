@@ -9,18 +9,52 @@ export interface LogLine {
 }
 
 const TAIL_CHARS = 1_000_000;
-const LAUNCHER_PREFIX = /^\[(?:rank|default)\d+\]:[ ]?/;
+
+// What launchers and loggers put in front of what the script printed. Each is one "stamp"; a line may
+// start with several, bare or in brackets, joined by separators: `[rank0]: `, `2026-03-20 12:34:56,789 INFO `,
+// `[12:34:56] `, `INFO:root:`, `+12.3s | `, `1711000000.123 `, `(pid=4121) `.
+const DATE = String.raw`\d{4}[-/.]\d{1,2}[-/.]\d{1,2}`;
+const TIME = String.raw`\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s?(?:Z|UTC|[+-]\d{2}:?\d{2}))?`;
+const STAMP = [
+  String.raw`${DATE}(?:[T ]${TIME})?`,
+  TIME,
+  String.raw`\d{10}(?:\.\d+)?`, // Unix seconds
+  String.raw`\+?\d+(?:\.\d+)?\s?(?:ms|s|sec|min|m|h)(?![\w/])`, // elapsed time
+  String.raw`(?:DEBUG|INFO|NOTICE|WARNING|WARN|ERROR|CRITICAL|FATAL|TRACE)(?::[\w.]+(?=:))?(?![\w])`,
+  String.raw`(?:rank|default)\d+`,
+].join("|");
+const PROCESS = String.raw`(?:pid|rank|node|worker)\s*[=:]?\s*\d+[^\])\n]{0,60}`;
+const ONE_PREFIX = String.raw`(?:\[\s*(?:(?:${STAMP})(?:[\s,|]+(?:${STAMP}))*|${PROCESS})\s*\]|\(\s*${PROCESS}\)|(?:${STAMP}))`;
+// A stamp, then separators (` | `, ` - `, `: `, `:`) and one blank: indentation after it is the line's own.
+const LINE_PREFIX = new RegExp(
+  String.raw`^(?:${ONE_PREFIX}(?:[ \t]*[|>\-]+(?=[ \t])|[ \t]*:(?=\S)|:)?[ \t]?)+`,
+);
+
+/** Only these first characters can start a prefix: the regex is not tried on other lines. */
+function mayHavePrefix(code: number): boolean {
+  return (
+    code === 91 /* [ */ ||
+    code === 40 /* ( */ ||
+    code === 43 /* + */ ||
+    (code >= 48 && code <= 57) ||
+    (code >= 65 && code <= 90)
+  );
+}
 
 /**
  * One raw line as the parser reads it: without trailing `\r`s, only the part after the last `\r` (what
- * a terminal shows after progress redraws), and without a torchrun `[rank0]: ` / `[default0]:` prefix.
+ * a terminal shows after progress redraws), and without the prefixes launchers and loggers add (torchrun's
+ * `[rank0]: `, timestamps, log levels, elapsed times), so a timestamp is never read as a key.
  */
 export function cleanLogLine(raw: string): string {
   let line = raw;
   while (line.endsWith("\r")) line = line.slice(0, -1);
   const cr = line.lastIndexOf("\r");
   if (cr >= 0) line = line.slice(cr + 1);
-  if (line.charCodeAt(0) === 91 /* [ */) line = line.replace(LAUNCHER_PREFIX, "");
+  if (mayHavePrefix(line.charCodeAt(0))) {
+    const prefix = LINE_PREFIX.exec(line);
+    if (prefix) line = line.slice(prefix[0].length);
+  }
   return line;
 }
 

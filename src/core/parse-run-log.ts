@@ -1,5 +1,6 @@
 import { findLogError } from "./find-log-error.ts";
 import { linesContaining, logLineAt } from "./log-lines.ts";
+import { evalLabel, readEvalLine } from "./eval-line.ts";
 import { parseProgressLine } from "./parse-progress-line.ts";
 import { readLogNumber } from "./read-log-number.ts";
 import { UserError } from "./user-error.ts";
@@ -11,7 +12,7 @@ export interface RunLogSummary {
   status: "ok" | "crash";
   val_bpb: number | null;
   val_loss: number | null;
-  /** Key of the line the score came from, e.g. "final_int8_zlib_roundtrip_exact". */
+  /** What the score's line measured (its words before the numbers), e.g. "final_sliding_window_exact". */
   metric: string | null;
   /** From `Total submission size <qualifier>: N bytes`, never the unqualified line (raw fp32 model). */
   artifact_bytes: number | null;
@@ -34,11 +35,6 @@ export interface ParseRunLogOptions {
   metricPattern?: string | null;
 }
 
-/** The root script's score line (8 decimals); it goes into submission.json. */
-const ROOT_METRIC = "final_int8_zlib_roundtrip_exact";
-// Lines that carry val_bpb but are not a final score: the float model before quantization, and the
-// diagnostics record scripts print on the way to their real score.
-const NOT_FINAL_PREFIXES = ["pre-quant", "pre_quant", "prequant", "diagnostic"];
 // The artifact line; the qualifier (int8+zlib, quantized+brotli, ...) is what tells it from the
 // unqualified `Total submission size: N bytes`, which counts the raw fp32 model.
 const ARTIFACT_LINE = /^Total submission size\s+(\S[^:=]*?)\s*[:=]\s*(\d+)\s*bytes\b/;
@@ -58,53 +54,30 @@ function finiteOrNull(value: number | null | undefined): number | null {
   return value !== null && value !== undefined && Number.isFinite(value) ? value : null;
 }
 
-/** `final_int8_zlib_roundtrip_exact val_loss:..` -> its first word; `val_bpb:1.2` -> "val_bpb". */
-function leadingKey(line: string): string {
-  const word = line.trimStart().split(/\s/, 1)[0] ?? "";
-  const sep = word.search(/[:=]/);
-  if (sep < 0) return word;
-  const rest = word.slice(sep + 1);
-  return rest === "" || /^[-+.\d]/.test(rest) ? word.slice(0, sep) : word;
-}
-
 function metricLine(line: string): MetricLine | null {
-  const bpb = readLogNumber(line, "val_bpb");
-  if (bpb === null) return null;
-  return {
-    key: leadingKey(line),
-    bpb: bpb.value,
-    bpbToken: bpb.token,
-    loss: finiteOrNull(readLogNumber(line, "val_loss")?.value),
-  };
-}
-
-function isFinalCandidate(line: string): boolean {
-  const key = leadingKey(line).toLowerCase();
-  if (NOT_FINAL_PREFIXES.some((p) => key.startsWith(p))) return false;
-  // Periodic `step:N/M val_loss..` and `N/M val_loss: ..` lines score the float model mid-training.
-  return parseProgressLine(line) === null;
+  const found = readEvalLine(line);
+  if (!found) return null;
+  return { key: found.label, bpb: found.bpb.value, bpbToken: found.bpb.token, loss: found.loss };
 }
 
 function lastLineWithKey(text: string, key: string): MetricLine | null {
   for (const line of linesContaining(text, key, "backward")) {
-    if (leadingKey(line.text) !== key) continue;
-    const found = metricLine(line.text);
-    if (found) return found;
+    const found = readEvalLine(line.text);
+    if (found?.label === key) return metricLine(line.text);
   }
   return null;
 }
 
-/** The default rule: the root script's exact line, else the last line carrying a final val_bpb. */
+/** The default rule: the last line carrying a final val_bpb (eval-line.ts says which lines are final). */
 function findFinalMetric(text: string): MetricLine | null {
-  const root = lastLineWithKey(text, ROOT_METRIC);
-  if (root) return root;
   for (const line of linesContaining(text, "val_bpb", "backward")) {
-    if (!isFinalCandidate(line.text)) continue;
-    const found = metricLine(line.text);
-    if (!found) continue;
+    const found = readEvalLine(line.text);
+    if (found?.kind !== "final") continue;
+    const chosen = metricLine(line.text);
+    if (!chosen) continue;
     // `quantized_ttt` after `quantized_ttt_exact`: same score, fewer digits; take the exact one.
-    if (!found.key.endsWith("_exact")) return lastLineWithKey(text, `${found.key}_exact`) ?? found;
-    return found;
+    if (!chosen.key.endsWith("_exact")) return lastLineWithKey(text, `${chosen.key}_exact`) ?? chosen;
+    return chosen;
   }
   return null;
 }
@@ -149,7 +122,7 @@ function findPatternMetric(text: string, regex: RegExp): MetricLine | null {
   const line = logLineAt(text, last.match.index).text;
   const loss = last.match.groups?.["loss"];
   return {
-    key: leadingKey(line),
+    key: evalLabel(line),
     bpb: last.value,
     bpbToken: (last.match.groups?.["bpb"] ?? last.match[1] ?? "").trim(),
     loss:
@@ -237,6 +210,8 @@ function crashReason(
   }
   if (!Number.isFinite(found.bpb))
     return `final metric ${found.key} is not a finite number (val_bpb ${found.bpbToken})`;
+  // Bits per byte of a real model are positive: zero or less is a broken evaluation, not a record.
+  if (found.bpb <= 0) return `final metric ${found.key} is not a positive number (val_bpb ${found.bpbToken})`;
   return null;
 }
 
@@ -245,9 +220,11 @@ function crashReason(
  * `key:value`, `key: value` and `key=value` all read, only finite numbers count, and any text parses
  * (an unreadable log is a crash, not an exception). Throws UserError only for a bad metricPattern.
  *
- * The score is the root script's `final_int8_zlib_roundtrip_exact` line when present; otherwise the
- * last line carrying val_bpb that is not periodic (`step:N/M val_loss..`, `N/M val_loss: ..`), not
- * `pre-quantization ...` and not `diagnostic ...`. See ../shared/reference/parameter-golf.md 2.5, 2.9.
+ * The score is the run's last final evaluation (round trip, sliding window, test-time training: what the
+ * script evaluates last), never a periodic, diagnostic, pre-quantization or warm-up line (eval-line.ts
+ * classifies them); of a metric printed twice, its `_exact` line. Launcher and logger prefixes
+ * (timestamps, levels, `[rank0]:`) are dropped first. The score is a finite, positive number or the run is
+ * a crash. See ../shared/reference/parameter-golf.md 2.5, 2.9.
  *
  * @example parseRunLog(log, { exitCode: 0 }).val_bpb // 1.2243657 for the baseline record
  */

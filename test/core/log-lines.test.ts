@@ -48,4 +48,30 @@ describe("logLineAt and cleanLogLine", () => {
     expect(cleanLogLine('[rank0]:   File "x.py", line 1')).toBe('  File "x.py", line 1');
     expect(cleanLogLine("[W318 14:38:11] Warning")).toBe("[W318 14:38:11] Warning");
   });
+
+  it.each([
+    ["2026-03-20 12:34:56,789 INFO final val_bpb:1", "final val_bpb:1"],
+    ["2026-03-20T12:34:56Z final val_bpb:1", "final val_bpb:1"],
+    ["2026/03/20 12:34:56 - INFO - final val_bpb:1", "final val_bpb:1"],
+    ["[12:34:56] step:1/2 val_bpb:1", "step:1/2 val_bpb:1"],
+    ["[2026-03-20 12:34:56] [INFO] final val_bpb:1", "final val_bpb:1"],
+    ["INFO:root:final val_bpb:1", "final val_bpb:1"],
+    ["+12.3s | legal_ttt val_bpb:1", "legal_ttt val_bpb:1"],
+    ["1711000000.123 quantized val_bpb:1", "quantized val_bpb:1"],
+    ["(pid=4121) quantized val_bpb:1", "quantized val_bpb:1"],
+    ["0:00:12 final val_bpb:1", "final val_bpb:1"],
+    ['12:34:56 |   File "x.py", line 1', '  File "x.py", line 1'],
+  ])("drops the logger prefix of %j", (raw, clean) => {
+    expect(cleanLogLine(raw)).toBe(clean);
+  });
+
+  it.each([
+    "4986/20000 val_loss: 2.8",
+    "Error: x",
+    "12.5 val",
+    "final_int8 val_bpb:1",
+    "[W318 14:38:11] Warning",
+  ])("leaves %j as it is", (line) => {
+    expect(cleanLogLine(line)).toBe(line);
+  });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseRunLog, type RunLogSummary } from "../../src/core/parse-run-log.ts";
@@ -36,6 +36,34 @@ describe.skipIf(!hasShared)(
         steps: 13780,
         train_time_ms: 600038,
         peak_memory_mib: 10184,
+        stopping_early: true,
+        error: null,
+      },
+      // Scored by the sliding window printed after the round trip (submission.json: 1.1574404).
+      "2026-03-19_WarmdownQuantization__train.log": {
+        status: "ok",
+        val_bpb: 1.1574404,
+        val_loss: 1.95428963,
+        metric: "final_sliding_window_exact",
+        artifact_bytes: 15977717,
+        model_params: 21778504,
+        steps: 7199,
+        train_time_ms: 600031,
+        peak_memory_mib: 16840,
+        stopping_early: true,
+        error: null,
+      },
+      // Scored by legal test-time training, after the round trip, the sliding window and an int8 alias.
+      "2026-03-23_LeakyReLU_LegalTTT_ParallelMuon__train_seed42.log": {
+        status: "ok",
+        val_bpb: 1.12002032,
+        val_loss: 1.89110239,
+        metric: "legal_ttt_exact",
+        artifact_bytes: 15876510,
+        model_params: 26928220,
+        steps: 7182,
+        train_time_ms: 600128,
+        peak_memory_mib: 21471,
         stopping_early: true,
         error: null,
       },
@@ -110,6 +138,21 @@ describe.skipIf(!hasShared)(
       expect(parseRunLog(read(name))).toEqual(summary);
     });
 
+    it("knows every log of the fixture folder (a new one needs its recorded value here)", () => {
+      const names = readdirSync(fixture("parameter-golf", "logs")).filter((n) => n.endsWith(".log"));
+      expect(names.filter((n) => !(n in expected))).toEqual([]);
+    });
+
+    it("reads the same score when every line carries a timestamp", () => {
+      for (const name of Object.keys(expected)) {
+        const stamped = read(name)
+          .split("\n")
+          .map((line, i) => `2026-03-19 10:${String(i % 60).padStart(2, "0")}:07.${i} | ${line}`)
+          .join("\n");
+        expect(parseRunLog(stamped), name).toEqual(expected[name]);
+      }
+    });
+
     it("reads the crash log as a crash also when torchrun's exit code 1 is given", () => {
       const summary = parseRunLog(read("h100x1_crash_bad_heads__stdout.log"), { exitCode: 1 });
       expect(summary.status).toBe("crash");
@@ -136,7 +179,7 @@ describe.skipIf(!hasShared)(
         status: "ok",
         val_bpb: 1.0899407,
         val_loss: 2.81543002,
-        metric: "pre-quantization",
+        metric: "pre-quantization post-ema",
       });
     });
   },
@@ -185,16 +228,12 @@ describe("separator spellings", () => {
 });
 
 describe("choosing the final metric", () => {
-  it("prefers the root script's exact line over any final line printed after it", () => {
+  it("takes an evaluation printed after the root script's round trip: the last final one is the score", () => {
     const summary = parseRunLog(lines(...rootTail, "quantized_sliding_window val_loss:2.1 val_bpb:1.1"));
-    expect(summary).toMatchObject({
-      val_bpb: 1.50625678,
-      val_loss: 2.54321234,
-      metric: "final_int8_zlib_roundtrip_exact",
-    });
+    expect(summary).toMatchObject({ val_bpb: 1.1, val_loss: 2.1, metric: "quantized_sliding_window" });
   });
 
-  it("takes the last final line of a record script when there is no root exact line", () => {
+  it("takes the last final line of a record script", () => {
     const summary = parseRunLog(
       lines(
         "quantized val_loss:2.85032574 val_bpb:1.10344992 eval_time:7467ms",
@@ -225,6 +264,16 @@ describe("choosing the final metric", () => {
     "DIAGNOSTIC post_ema val_loss:2.0 val_bpb:1.0",
     "step:4000/20000 val_loss:2.0 val_bpb:1.0 train_time:1ms step_avg:1.00ms",
     "4000/20000 val_loss: 2.0 val_bpb: 1.0",
+    "pre_ema val_loss:2.0 val_bpb:1.0",
+    "prequant val_loss:2.0 val_bpb:1.0",
+    "unquantized model val_loss:2.0 val_bpb:1.0",
+    "eval_warmup val_loss:2.0 val_bpb:1.0",
+    "warm-up eval val_loss:2.0 val_bpb:1.0",
+    "best val_bpb:1.0 at step:4000",
+    "ttt_chunk 12/100 val_loss:2.0 val_bpb:1.0",
+    "ttt_epoch:2 val_loss:2.0 val_bpb:1.0",
+    "val_loss:2.0 val_bpb:1.0 train_loss:2.1 epoch:3",
+    "debug eval val_loss:2.0 val_bpb:1.0",
   ])("never takes '%s' as the score, even as the last line", (notFinal) => {
     const summary = parseRunLog(lines("quantized val_loss:2.2 val_bpb:1.2", notFinal));
     expect(summary).toMatchObject({ status: "ok", val_bpb: 1.2, metric: "quantized" });
@@ -512,31 +561,44 @@ describe("invariants (property-based)", () => {
     ),
     fc.string().filter((s) => !/[\r\n]|val_bpb|Error|Exception|Traceback/.test(s)),
   );
-  /** Final lines of record scripts: not the score when the root exact line is present. */
+  /** Final lines of record scripts: the score only when nothing final follows them. */
   const otherFinal = fc
     .tuple(
       fc.constantFrom("quantized", "quantized_sliding_window", "legal_ttt_exact"),
       decimal(0, 9),
-      decimal(0, 5),
+      decimal(0.01, 5),
     )
     .map(([k, l, b]) => `${k} val_loss:${l} val_bpb:${b}`);
   const finite = fc.double({ noNaN: true, noDefaultInfinity: true }).filter((v) => !Object.is(v, -0));
+  const positive = fc.double({ min: Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true });
+  /** What loggers and launchers put in front of a line; the same for every line of one log. */
+  const prefix = fc.constantFrom(
+    "",
+    "[rank0]: ",
+    "2026-03-19 10:41:07,123 INFO ",
+    "2026-03-19T10:41:07.5Z ",
+    "[10:41:07] ",
+    "INFO:__main__:",
+    "+41.5s | ",
+    "1773916867.25 ",
+  );
 
-  it("finds the one exact line among any noise and other final lines, and reads its value exactly", () => {
+  it("takes the last final line among any noise, whatever prefix the lines carry, and reads it exactly", () => {
     fc.assert(
       fc.property(
         fc.array(fc.oneof(noise, otherFinal), { maxLength: 30 }),
-        fc.array(fc.oneof(noise, otherFinal), { maxLength: 30 }),
+        fc.array(noise, { maxLength: 30 }),
+        positive,
         finite,
-        finite,
-        (before, after, bpb, loss) => {
-          const exact = `final_int8_zlib_roundtrip_exact val_loss:${loss} val_bpb:${bpb}`;
-          const summary = parseRunLog(lines(...before, exact, ...after));
+        prefix,
+        (before, after, bpb, loss, pre) => {
+          const exact = `final_sliding_window_exact val_loss:${loss} val_bpb:${bpb}`;
+          const summary = parseRunLog([...before, exact, ...after].map((l) => pre + l).join("\n"));
           expect(summary).toMatchObject({
             status: "ok",
             val_bpb: bpb,
             val_loss: loss,
-            metric: "final_int8_zlib_roundtrip_exact",
+            metric: "final_sliding_window_exact",
           });
         },
       ),
@@ -546,7 +608,7 @@ describe("invariants (property-based)", () => {
   it("takes the last non-periodic final line when there is no exact line", () => {
     const final = fc.tuple(
       fc.constantFrom("quantized", "quantized_sliding_window", "legal_ttt", "final_sliding"),
-      finite,
+      positive,
     );
     fc.assert(
       fc.property(
@@ -570,7 +632,7 @@ describe("invariants (property-based)", () => {
 
   it("reads a number the same in every separator spelling", () => {
     fc.assert(
-      fc.property(fc.constantFrom(":", ": ", "=", " = ", ":  "), finite, finite, (sep, bpb, loss) => {
+      fc.property(fc.constantFrom(":", ": ", "=", " = ", ":  "), positive, finite, (sep, bpb, loss) => {
         const summary = parseRunLog(
           lines(`quantized_ttt val_loss${sep}${loss} val_bpb${sep}${bpb} eval_time${sep}1ms`),
         );
@@ -620,6 +682,7 @@ describe("invariants (property-based)", () => {
           const summary = parseRunLog(rows.join("\n"));
           if (summary.status === "ok") {
             expect(Number.isFinite(summary.val_bpb)).toBe(true);
+            expect(summary.val_bpb).toBeGreaterThan(0);
             expect(summary.error).toBeNull();
           } else {
             expect(typeof summary.error).toBe("string");
@@ -628,5 +691,18 @@ describe("invariants (property-based)", () => {
         },
       ),
     );
+  });
+});
+
+describe("range checks", () => {
+  it.each(["0", "-1.2", "0.0"])("calls a final val_bpb of %s a crash: bits per byte are positive", (bpb) => {
+    const summary = parseRunLog(lines(`quantized val_loss:2.0 val_bpb:${bpb}`));
+    expect(summary).toMatchObject({ status: "crash", val_bpb: null, metric: null });
+    expect(summary.error).toBe(`final metric quantized is not a positive number (val_bpb ${bpb})`);
+  });
+
+  it("never reads a negative or fractional byte count", () => {
+    expect(parseRunLog(lines("Total submission size int8+zlib: -5 bytes")).artifact_bytes).toBeNull();
+    expect(parseRunLog(lines("Total submission size int8+zlib: 5.5 bytes")).artifact_bytes).toBeNull();
   });
 });

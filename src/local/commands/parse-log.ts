@@ -82,8 +82,9 @@ export const parseLogCommand: Command = {
   summary: "read a train_gpt.py log: final val_bpb, artifact size, steps, crash or not",
   usage: `caddie parse-log FILE [--exit-code N] [--metric-pattern RE] [--json]
 
-  Reads the log of one training run. The score is the root script's final_int8_zlib_roundtrip_exact
-  line, else the last final val_bpb line (periodic, pre-quantization and diagnostic lines never count).
+  Reads the log of one training run. The score is the run's last final evaluation (round trip, sliding
+  window, test-time training: whatever the script evaluates last); periodic, diagnostic, pre-quantization
+  and warm-up lines never count, and timestamps or logger prefixes are ignored. 'metric' names the line.
   --exit-code N       the run's exit status; non-zero makes it a crash
   --metric-pattern RE regex whose first group (or group 'bpb') is the score, overriding the rule
   --json              print one JSON object (status, val_bpb, val_loss, metric, artifact_bytes, ...)
