@@ -19940,6 +19940,25 @@ function readEvalLine(line) {
   };
 }
 
+// src/core/plausible-score.ts
+function valBpbProblem(value) {
+  if (typeof value !== "number") return `val_bpb must be a number, got ${describe2(value)}`;
+  if (!Number.isFinite(value)) return `val_bpb must be a finite number, got ${String(value)}`;
+  if (value <= 0) return `val_bpb must be positive, got ${value.toFixed(8)}`;
+  return null;
+}
+function byteCountProblem(value, what, max = Number.MAX_SAFE_INTEGER) {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+    return `${what} must be a whole number of bytes, 0 or more, got ${describe2(value)}`;
+  if (value > max) return `${what} must be at most ${max} bytes, got ${value}`;
+  return null;
+}
+function describe2(value) {
+  if (typeof value === "number") return String(value);
+  if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
+  return value === null ? "null" : typeof value;
+}
+
 // src/core/user-error.ts
 var UserError = class extends Error {
   constructor(message, exitCode = 2) {
@@ -20027,7 +20046,7 @@ function lastArtifactBytes(text) {
   for (const line of linesContaining(text, "Total submission size", "backward")) {
     const match = ARTIFACT_LINE.exec(line.text.trimStart());
     const bytes2 = Number(match?.[2]);
-    if (match && Number.isSafeInteger(bytes2)) return bytes2;
+    if (match && byteCountProblem(bytes2, "artifact") === null) return bytes2;
   }
   return null;
 }
@@ -20081,9 +20100,8 @@ function crashReason(text, found, options, steps) {
     const where = steps === null ? "" : ` (the last step reached was ${steps})`;
     return options.metricPattern?.trim() ? `metric_pattern matched no line with a number${where}` : `no final val_bpb line in the log${where}`;
   }
-  if (!Number.isFinite(found.bpb))
-    return `final metric ${found.key} is not a finite number (val_bpb ${found.bpbToken})`;
-  if (found.bpb <= 0) return `final metric ${found.key} is not a positive number (val_bpb ${found.bpbToken})`;
+  if (valBpbProblem(found.bpb) !== null)
+    return `final metric ${found.key} is not a finite, positive number (val_bpb ${found.bpbToken})`;
   return null;
 }
 function parseRunLog(text, options = {}) {

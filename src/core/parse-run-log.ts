@@ -2,6 +2,7 @@ import { findLogError } from "./find-log-error.ts";
 import { linesContaining, logLineAt } from "./log-lines.ts";
 import { evalLabel, readEvalLine } from "./eval-line.ts";
 import { parseProgressLine } from "./parse-progress-line.ts";
+import { byteCountProblem, valBpbProblem } from "./plausible-score.ts";
 import { readLogNumber } from "./read-log-number.ts";
 import { UserError } from "./user-error.ts";
 
@@ -136,7 +137,7 @@ function lastArtifactBytes(text: string): number | null {
   for (const line of linesContaining(text, "Total submission size", "backward")) {
     const match = ARTIFACT_LINE.exec(line.text.trimStart());
     const bytes = Number(match?.[2]);
-    if (match && Number.isSafeInteger(bytes)) return bytes;
+    if (match && byteCountProblem(bytes, "artifact") === null) return bytes;
   }
   return null;
 }
@@ -208,10 +209,9 @@ function crashReason(
       ? `metric_pattern matched no line with a number${where}`
       : `no final val_bpb line in the log${where}`;
   }
-  if (!Number.isFinite(found.bpb))
-    return `final metric ${found.key} is not a finite number (val_bpb ${found.bpbToken})`;
-  // Bits per byte of a real model are positive: zero or less is a broken evaluation, not a record.
-  if (found.bpb <= 0) return `final metric ${found.key} is not a positive number (val_bpb ${found.bpbToken})`;
+  // The one range rule (plausible-score.ts): a NaN, zero or negative bpb is a broken evaluation.
+  if (valBpbProblem(found.bpb) !== null)
+    return `final metric ${found.key} is not a finite, positive number (val_bpb ${found.bpbToken})`;
   return null;
 }
 

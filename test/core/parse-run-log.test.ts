@@ -324,7 +324,7 @@ describe("choosing the final metric", () => {
       lines("quantized val_loss:2.1 val_bpb:1.2", "quantized_ttt val_loss:nan val_bpb:nan"),
     );
     expect(summary).toMatchObject({ status: "crash", val_bpb: null, metric: null });
-    expect(summary.error).toBe("final metric quantized_ttt is not a finite number (val_bpb nan)");
+    expect(summary.error).toBe("final metric quantized_ttt is not a finite, positive number (val_bpb nan)");
   });
 
   it("calls an empty log a crash with no final line", () => {
@@ -698,7 +698,7 @@ describe("range checks", () => {
   it.each(["0", "-1.2", "0.0"])("calls a final val_bpb of %s a crash: bits per byte are positive", (bpb) => {
     const summary = parseRunLog(lines(`quantized val_loss:2.0 val_bpb:${bpb}`));
     expect(summary).toMatchObject({ status: "crash", val_bpb: null, metric: null });
-    expect(summary.error).toBe(`final metric quantized is not a positive number (val_bpb ${bpb})`);
+    expect(summary.error).toBe(`final metric quantized is not a finite, positive number (val_bpb ${bpb})`);
   });
 
   it("never reads a negative or fractional byte count", () => {
