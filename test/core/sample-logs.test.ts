@@ -1,5 +1,5 @@
 /**
- * The final-metric rule on the small logs in test/logs (written for these tests, one per shape), so a
+ * The final-metric rule on the small logs in test/data/log-shapes (written for these tests, one per shape), so a
  * fresh clone checks every shape; the real logs in ../shared are checked in parse-run-log.test.ts.
  */
 import { readFileSync } from "node:fs";
@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseRunLog } from "../../src/core/parse-run-log.ts";
 import { repoRoot } from "../helpers/shared.ts";
 
-const read = (name: string) => readFileSync(path.join(repoRoot, "test", "logs", name), "utf8");
+const read = (name: string) => readFileSync(path.join(repoRoot, "test", "data", "log-shapes", name), "utf8");
 
 const expected: Record<string, { val_bpb: number; val_loss: number | null; metric: string; why: string }> = {
   "root-roundtrip.log": {
@@ -67,7 +67,7 @@ const expected: Record<string, { val_bpb: number; val_loss: number | null; metri
   },
 };
 
-describe("the sample logs in test/logs", () => {
+describe("the sample logs in test/data/log-shapes", () => {
   it.each(Object.entries(expected))("%s parses to its last final evaluation", (name, want) => {
     const summary = parseRunLog(read(name), { exitCode: 0 });
     expect(summary, want.why).toMatchObject({
