@@ -9,6 +9,7 @@
  * below (camelCase here, `my_section: { some_key: ... }` in the file). An absent section is all its defaults.
  */
 import * as z from "zod";
+import { DEFAULT_MODEL } from "./default-model.ts";
 import { UserError } from "./user-error.ts";
 
 const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -133,7 +134,7 @@ export const configSchema = section({
     autoPromote: z.boolean().default(false),
   }),
   agent: section({
-    model: text().default("claude-sonnet-4-5"),
+    model: text().default(DEFAULT_MODEL),
     maxTokens: z.number().int().min(256).default(16_000),
     contextBudget: z.number().int().min(1000).default(12_000),
   }),

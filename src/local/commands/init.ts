@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_MODEL } from "../../core/default-model.ts";
 import type { Command } from "./command.ts";
 
 const CADDIE = "caddie-golf/caddie";
@@ -61,7 +62,7 @@ budget:
   auto_promote: false
 
 agent:
-  model: claude-sonnet-4-5
+  model: ${DEFAULT_MODEL}
   max_tokens: 16000
   context_budget: 12000
 

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import Anthropic from "@anthropic-ai/sdk";
+import { DEFAULT_MODEL } from "../../core/default-model.ts";
 import { parseLedger } from "../../core/ledger.ts";
 import { UserError } from "../../core/user-error.ts";
 import { gradingHistory } from "../../research/grading-history.ts";
@@ -69,7 +70,7 @@ async function sync(args: string[], io: CommandIO): Promise<number> {
       "github-url": { type: "string" },
       "timeout-ms": { type: "string", default: "20000" },
       "no-grade": { type: "boolean", default: false },
-      model: { type: "string", default: "claude-sonnet-4-5" },
+      model: { type: "string", default: DEFAULT_MODEL },
       "max-grade": { type: "string", default: "20" },
       json: { type: "boolean", default: false },
     },
