@@ -11,11 +11,11 @@ import { runLocalSession } from "../src/local/local-session.ts";
 import type { BenchResult } from "./bench-result.ts";
 
 export async function benchDutyCycle(): Promise<BenchResult[]> {
-  const env = { ...process.env, CADDIE_TRAIN_SECONDS: "10", CADDIE_PROGRESS: "plain" };
+  const env = { ...process.env, CADDIE_PROGRESS: "plain" };
   const vars = courseVariables(env);
   await checkPython(vars.PYTHON ?? "python3");
   await ensureDemoData(vars.PYTHON ?? "python3", vars.CADDIE_DATA ?? "");
-  const repo = await createDemoCourse(undefined);
+  const repo = await createDemoCourse(undefined, { trainSeconds: 10 });
   try {
     const { config } = await loadConfig(repo);
     const result = await runLocalSession({

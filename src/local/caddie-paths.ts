@@ -1,6 +1,7 @@
 /**
  * Where caddie's own files are, and the variables a course's config may use (`${PYTHON}`,
- * `${CADDIE_DATA}`, `${CADDIE_TRAIN_SECONDS}`): resolved in this one place.
+ * `${CADDIE_DATA}`): resolved in this one place. Settings (how long to train, ...) are never variables:
+ * they are written in the course's config, so a resumed course trains what it trained before.
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
@@ -24,8 +25,15 @@ export function courseVariables(env: Record<string, string | undefined>): Record
   return {
     PYTHON: resolvePython(env),
     CADDIE_DATA: env.CADDIE_DATA ?? path.join(caddieRoot, "data", "golf_mini"),
-    CADDIE_TRAIN_SECONDS: env.CADDIE_TRAIN_SECONDS ?? "60",
   };
+}
+
+/** The `${NAME}`s in `values` that `vars` does not define, each once. */
+export function unknownVariables(values: string[], vars: Record<string, string | undefined>): string[] {
+  const names = values.flatMap((v) =>
+    [...v.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1] ?? ""),
+  );
+  return [...new Set(names)].filter((name) => vars[name] === undefined);
 }
 
 /** Replaces `${NAME}` from the given variables; unknown names are left empty. */

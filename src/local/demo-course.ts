@@ -3,11 +3,12 @@
  * brief and the config, with the demo data prepared once under caddie's data folder.
  */
 import { execFile } from "node:child_process";
-import { copyFile, mkdir, mkdtemp, readdir, stat } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, stat } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { parseDocument } from "yaml";
 import { UserError } from "../core/user-error.ts";
 import { demoCourseDir, golfMiniDir, sotuTextDir } from "./caddie-paths.ts";
 import { Git } from "./git.ts";
@@ -41,8 +42,24 @@ export async function ensureDemoData(python: string, dataDir: string): Promise<v
   }
 }
 
-/** Creates the course repository in `dir` (new or empty) or a fresh temp folder; returns its path. */
-export async function createDemoCourse(dir: string | undefined): Promise<string> {
+/**
+ * The demo course's config with its settings written in: they live in the course (committed), not in an
+ * environment default, so `caddie run` on a demo course trains exactly what `caddie demo` trained.
+ */
+export async function demoCourseConfig(trainSeconds: number): Promise<string> {
+  const doc = parseDocument(await readFile(path.join(demoCourseDir, "caddie.yml"), "utf8"));
+  doc.setIn(["tiers", "proxy", "env", "MAX_WALLCLOCK_SECONDS"], String(trainSeconds));
+  return doc.toString();
+}
+
+/**
+ * Creates the course repository in `dir` (new or empty) or a fresh temp folder, training `trainSeconds`
+ * per run; returns its path.
+ */
+export async function createDemoCourse(
+  dir: string | undefined,
+  options: { trainSeconds: number },
+): Promise<string> {
   let target: string;
   if (dir) {
     target = path.resolve(dir);
@@ -58,7 +75,7 @@ export async function createDemoCourse(dir: string | undefined): Promise<string>
   await copyFile(path.join(golfMiniDir, "train_gpt.py"), path.join(target, "train_gpt.py"));
   await copyFile(path.join(demoCourseDir, "program.md"), path.join(target, "program.md"));
   await mkdir(path.join(target, ".github"), { recursive: true });
-  await copyFile(path.join(demoCourseDir, "caddie.yml"), path.join(target, ".github", "caddie.yml"));
+  await atomicWrite(path.join(target, ".github", "caddie.yml"), await demoCourseConfig(options.trainSeconds));
   await atomicWrite(path.join(target, ".gitignore"), "final_model.pt\n*.ptz\nlogs/\n");
   const git = new Git(target);
   await git.run(["init", "-q", "-b", "main"]);

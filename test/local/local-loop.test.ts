@@ -17,7 +17,7 @@ import { Git } from "../../src/local/git.ts";
 import { parseNotes } from "../../src/core/notes.ts";
 import { startFakeAnthropic, type FakeReply } from "../fakes/anthropic.ts";
 
-const env = { ...process.env, CADDIE_TRAIN_SECONDS: "2", CADDIE_PROGRESS: "plain", ANTHROPIC_API_KEY: "" };
+const env = { ...process.env, CADDIE_PROGRESS: "plain", ANTHROPIC_API_KEY: "" };
 const vars = courseVariables(env);
 const dirs: string[] = [];
 
@@ -27,7 +27,7 @@ function io(signal = new AbortController().signal): CommandIO & { out: string[] 
 }
 
 async function course(): Promise<string> {
-  const dir = await createDemoCourse(undefined);
+  const dir = await createDemoCourse(undefined, { trainSeconds: 2 });
   dirs.push(dir);
   return dir;
 }

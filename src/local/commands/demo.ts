@@ -35,12 +35,13 @@ export const demoCommand: Command = {
       allowZero: true,
     });
     const trainSeconds = positiveNumber(values["train-seconds"], "--train-seconds");
-    const env = { ...io.env, CADDIE_TRAIN_SECONDS: String(trainSeconds) };
-    const vars = courseVariables(env);
+    const vars = courseVariables(io.env);
     const torch = await checkPython(vars.PYTHON ?? "python3");
     io.stdout(`caddie demo: golf_mini on ${torch.includes("cu") ? "GPU-capable" : "CPU"} torch ${torch}\n`);
     await ensureDemoData(vars.PYTHON ?? "python3", vars.CADDIE_DATA ?? "");
-    const repo = await createDemoCourse(values.dir ? path.resolve(io.cwd, values.dir) : undefined);
+    const repo = await createDemoCourse(values.dir ? path.resolve(io.cwd, values.dir) : undefined, {
+      trainSeconds,
+    });
     io.stdout(`course: ${repo}\n`);
     const { config } = await loadConfig(repo);
     const result = await runLocalSession({
@@ -51,7 +52,7 @@ export const demoCommand: Command = {
       maxExperiments: experiments,
       maxHours: null,
       seed: 1337,
-      io: { ...io, env },
+      io,
       title: "caddie demo: golf_mini",
     });
     await printSessionEnd(result, io);
