@@ -73,43 +73,93 @@ interface SeedTable {
   artifacts: (number | null)[];
 }
 
-/** Markdown tables whose first column is "Seed", with every bpb-looking column read out. */
+// A column of seeds: "Seed", "Seeds", "Seed (run)". Not "#" or "Run": ablation tables number their rows.
+const SEED_HEADER = /^seeds?(?:\s*\([^)]*\))?$/i;
+const BPB_HEADER = /bpb|bits?\s*(?:per|\/)\s*byte/i;
+// Columns that are never the record's score: before quantization, differences, spreads.
+const NOT_SCORE_HEADER = /pre[- ]?quant|diagnostic|delta|Δ|\bstd\b|stdev|improv|\bvs\b/i;
+const MEAN_LABEL = /^(?:mean|average|avg)\b/i;
+
+/** "42", "seed 42", "Seed=42", "1337 (best)" -> the seed; anything else -> null. */
+function seedOf(cell: string): string | null {
+  return /^(?:seed\s*[=:#]?\s*)?(\d+)(?:\s*\([^)]*\))?$/i.exec(stripCell(cell))?.[1] ?? null;
+}
+
+/** The bpb number a cell starts with: "1.1565", "**1.1565**", "~1.1565 (best)". */
+function cellBpb(cell: string): number | null {
+  return toNumber(/^[~≈]?\s*(\d+\.\d+)/.exec(stripCell(cell))?.[1]);
+}
+
+/** Rows of a table whose seeds are its columns (`| Metric | Seed 42 | Seed 7 | Mean |`), turned around. */
+function transposed(header: string[], rows: string[][]): { header: string[]; rows: string[][] } | null {
+  const seedCols = header.map((h, c) => (c > 0 && seedOf(h) !== null ? c : -1)).filter((c) => c > 0);
+  if (seedCols.length < 2) return null;
+  const meanCol = header.findIndex((h, c) => c > 0 && MEAN_LABEL.test(stripCell(h)));
+  const cols = meanCol > 0 ? [...seedCols, meanCol] : seedCols;
+  return {
+    header: ["Seed", ...rows.map((r) => r[0] ?? "")],
+    rows: cols.map((c) => [
+      seedOf(header[c] ?? "") ?? stripCell(header[c] ?? ""),
+      ...rows.map((r) => r[c] ?? ""),
+    ]),
+  };
+}
+
+/** Markdown tables of per-seed results (one row per seed, or one column per seed), every bpb column read out. */
 function seedTables(lines: string[]): SeedTable[] {
   const tables: SeedTable[] = [];
   for (let i = 0; i + 1 < lines.length; i++) {
     const headerLine = lines[i] ?? "";
     const sepLine = lines[i + 1] ?? "";
     if (!headerLine.trim().startsWith("|") || !/^\s*\|?\s*:?-+/.test(sepLine)) continue;
-    const header = splitRow(headerLine);
-    if (!/^seed$/i.test(stripCell(header[0] ?? ""))) continue;
-    const rows: string[][] = [];
+    const rawRows: string[][] = [];
     let j = i + 2;
     for (; j < lines.length && (lines[j] ?? "").trim().startsWith("|"); j++)
-      rows.push(splitRow(lines[j] ?? ""));
+      rawRows.push(splitRow(lines[j] ?? ""));
     i = j - 1;
-    const seedRows = rows.filter((r) => /^\d+$/.test(stripCell(r[0] ?? "")));
-    const meanRow = rows.find((r) => /^mean$/i.test(stripCell(r[0] ?? "")));
+    let header = splitRow(headerLine);
+    let rows = rawRows;
+    let seedCol = header.findIndex((h) => SEED_HEADER.test(stripCell(h)));
+    if (seedCol < 0) {
+      const turned = transposed(header, rawRows);
+      if (!turned) continue;
+      ({ header, rows } = turned);
+      seedCol = 0;
+    }
+    const seedRows = rows.filter((r) => seedOf(r[seedCol] ?? "") !== null);
+    const meanRow = rows.find((r) => MEAN_LABEL.test(stripCell(r[seedCol] ?? "")));
     if (seedRows.length === 0) continue;
     const columns: SeedTable["columns"] = [];
     header.forEach((h, c) => {
-      if (c === 0 || !/bpb/i.test(h) || /pre[- ]?quant|delta|Δ|std/i.test(h)) return;
-      const seeds = seedRows.map((r) => toNumber(stripCell(r[c] ?? "")));
+      if (c === seedCol || !BPB_HEADER.test(h) || NOT_SCORE_HEADER.test(h)) return;
+      const seeds = seedRows.map((r) => cellBpb(r[c] ?? ""));
       if (seeds.some((v) => v === null)) return;
       columns.push({
         header: h,
         bold: /\*\*/.test(h),
         seeds: seeds.filter((v): v is number => v !== null),
-        mean: meanRow ? toNumber(stripCell(meanRow[c] ?? "")) : null,
+        mean: meanRow ? cellBpb(meanRow[c] ?? "") : null,
       });
     });
-    const artifactCol = header.findIndex((h) => /artifact|bytes|size/i.test(h));
+    const artifactCol = header.findIndex((h, c) => c !== seedCol && /artifact|bytes|size/i.test(h));
     tables.push({
       columns,
-      seeds: seedRows.map((r) => stripCell(r[0] ?? "")),
-      artifacts: seedRows.map((r) => (artifactCol > 0 ? parseBytes(r[artifactCol] ?? "") : null)),
+      seeds: seedRows.map((r) => seedOf(r[seedCol] ?? "") ?? ""),
+      artifacts: seedRows.map((r) => (artifactCol >= 0 ? parseBytes(r[artifactCol] ?? "") : null)),
     });
   }
   return tables;
+}
+
+/**
+ * How late in a run's evaluation a column's metric comes: test-time training after the sliding window,
+ * the sliding window after the round trip. The record reports the last one (as the log rule does).
+ */
+function evaluationStage(header: string): number {
+  if (/ttt|lora|test[- ]time/i.test(header)) return 3;
+  if (/sliding|stride|\bsw\b|\bs\d+\b/i.test(header)) return 2;
+  if (/post[- ]?quant|round[- ]?trip|\brt\b|quantized|int\d/i.test(header)) return 0;
+  return 1;
 }
 
 /** Picks the table column that carries the leaderboard metric. */
@@ -123,17 +173,10 @@ function pickColumn(table: SeedTable, statedMean: number | null): SeedTable["col
       .sort((a, b) => a.d - b.d);
     if (matching[0]) return matching[0].c;
   }
-  const ranked = [
-    (c: SeedTable["columns"][number]) => c.bold,
-    (c: SeedTable["columns"][number]) => /ttt/i.test(c.header),
-    (c: SeedTable["columns"][number]) => /sliding/i.test(c.header),
-    (c: SeedTable["columns"][number]) => !/post[- ]?quant|roundtrip|\brt\b/i.test(c.header),
-  ];
-  for (const test of ranked) {
-    const hit = cols.find(test);
-    if (hit) return hit;
-  }
-  return cols[0] ?? null;
+  const bold = cols.find((c) => c.bold);
+  if (bold) return bold;
+  // The latest evaluation; of equals, the leftmost.
+  return cols.reduce((best, c) => (evaluationStage(c.header) > evaluationStage(best.header) ? c : best));
 }
 
 function statedMeanOf(plain: string): { value: number; seeds: number | null } | null {

@@ -5,12 +5,15 @@
  * `val_bpb`, the ternary record's file holds seed 42 while its README states the 3-seed mean, and the LoRA
  * TTT file holds one run of four.
  */
+import { parseRunLog } from "./parse-run-log.ts";
+import { implausiblyLow, valBpbProblem } from "./plausible-score.ts";
 import { readmeScore, type ReadmeSeed } from "./readme-score.ts";
 
 /** The challenge cap: 16,000,000 bytes, decimal (README of openai/parameter-golf, "Artifact and limits"). */
 export const ARTIFACT_CAP_BYTES = 16_000_000;
 
-export type RecordFlag = "over_cap" | "missing_evidence" | "single_seed" | "unmerged";
+/** `implausible`: below what an 8xH100 run can plausibly reach (plausible-score.ts); never the SOTA. */
+export type RecordFlag = "over_cap" | "missing_evidence" | "single_seed" | "unmerged" | "implausible";
 
 export interface SeedResult {
   seed: string;
@@ -42,11 +45,17 @@ export interface RecordScore {
 }
 
 export interface RecordFiles {
+  /** Where the folder is (`records/track_10min_16mb/2026-03-17_X`, or a local path): the track comes from
+   * its `track_<name>` part when the submission file names none. */
+  folder?: string | null;
   readme: string | null;
   /** Every `submission*.json` of the folder, by file name. */
   submissions: { name: string; text: string }[];
   /** Every file name in the folder (relative), used for the evidence check. */
   files: string[];
+  /** Training logs of the folder (`train*.log`, `logs/*.txt`): read by the log parser when neither the
+   * submission file nor the README states a score. */
+  logs?: { name: string; text: string }[];
 }
 
 export type RecordScoreResult =
@@ -62,9 +71,14 @@ function num(value: unknown): number | null {
   return typeof n === "number" && Number.isFinite(n) ? n : null;
 }
 
+// Beyond these a number is not a FineWeb val_bpb of any real model (random bytes are 8 bits; the baseline
+// 1.22; the April 2026 record 1.06): a value outside is another number, never a score.
+const MIN_BPB = 0.3;
+const MAX_BPB = 5;
+
 function bpbOf(value: unknown): number | null {
   const n = num(value);
-  return n !== null && n > 0.3 && n < 5 ? n : null;
+  return n !== null && valBpbProblem(n) === null && n > MIN_BPB && n < MAX_BPB ? n : null;
 }
 
 function str(value: unknown): string | null {
@@ -161,6 +175,30 @@ function pickJson(
   return null;
 }
 
+/** `records/track_10min_16mb/2026-...` -> "10min_16mb"; null when no part of the path names a track. */
+export function trackFromFolder(folder: string | null | undefined): string | null {
+  const part = (folder ?? "").split(/[\\/]/).find((p) => /^track_./.test(p));
+  return part ? part.slice("track_".length) : null;
+}
+
+/** One seed per training log that parses to a score (the same run logged twice counts once). */
+function logSeeds(logs: RecordFiles["logs"]): SeedResult[] {
+  const seeds: SeedResult[] = [];
+  const seen = new Set<string>();
+  for (const log of logs ?? []) {
+    const run = parseRunLog(log.text);
+    const bpb = bpbOf(run.val_bpb);
+    if (run.status !== "ok" || bpb === null) continue;
+    const key = `${bpb}|${run.artifact_bytes}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const seed =
+      /seed[_-]?(\d+)/i.exec(log.name)?.[1] ?? /^seed\s*[:=]\s*(\d+)\s*$/m.exec(log.text)?.[1] ?? log.name;
+    seeds.push({ seed, val_bpb: bpb, artifact_bytes: run.artifact_bytes });
+  }
+  return seeds;
+}
+
 function fromReadmeSeeds(seeds: ReadmeSeed[]): SeedResult[] {
   return seeds.map((s) => ({ seed: s.seed, val_bpb: s.val_bpb, artifact_bytes: s.artifact_bytes }));
 }
@@ -229,6 +267,16 @@ export function recordScore(input: RecordFiles): RecordScoreResult {
   } else if (readme && readme.single !== null) {
     value = readme.single;
     source = "README.md val_bpb";
+  } else {
+    const fromLogs = logSeeds(input.logs);
+    if (fromLogs.length > 0) {
+      perSeed = fromLogs;
+      value = mean(fromLogs.map((s) => s.val_bpb));
+      source =
+        fromLogs.length === 1
+          ? `training log (log parser)`
+          : `training logs (log parser, mean of ${fromLogs.length})`;
+    }
   }
 
   if (value === null) {
@@ -239,6 +287,7 @@ export function recordScore(input: RecordFiles): RecordScoreResult {
           ? "no readable submission file"
           : "no submission file",
       readme ? (readme.ambiguity ?? "README.md states no bpb score") : "no README.md",
+      input.logs?.length ? "no training log has a final score" : "no training log",
     ];
     return { ok: false, reason: `no score found: ${why.join("; ")}`, notes };
   }
@@ -256,6 +305,11 @@ export function recordScore(input: RecordFiles): RecordScoreResult {
   if ([artifact, ...seedBytes].some((b) => b !== null && b > ARTIFACT_CAP_BYTES)) flags.push("over_cap");
   if (input.submissions.length === 0 || !hasLogs(input.files)) flags.push("missing_evidence");
   if (seeds < 2) flags.push("single_seed");
+  const tooLow = implausiblyLow(value, "full");
+  if (tooLow !== null) {
+    flags.push("implausible");
+    notes.push(tooLow);
+  }
 
   return {
     ok: true,
@@ -271,7 +325,7 @@ export function recordScore(input: RecordFiles): RecordScoreResult {
       author: str(json?.author),
       github_id: str(json?.github_id),
       date: str(json?.date),
-      track: str(json?.track),
+      track: str(json?.track) ?? trackFromFolder(input.folder),
       summary: str(json?.technique_summary) ?? str(json?.blurb),
       notes,
     },

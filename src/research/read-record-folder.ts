@@ -6,6 +6,15 @@ import { UserError } from "../core/user-error.ts";
 
 // READMEs and submission files are small; anything bigger is not one.
 const MAX_TEXT_BYTES = 2_000_000;
+// Training logs can carry the script's source and every step; a 10-minute run's log stays well below this.
+const MAX_LOG_BYTES = 50_000_000;
+const MAX_LOGS = 10;
+
+/** The folder's training logs: `*.log`, and `*.txt` other than requirements (the script's `logs/*.txt`). */
+export function isLogFile(name: string): boolean {
+  const base = name.split("/").pop() ?? name;
+  return /\.log$/i.test(base) || (/\.txt$/i.test(base) && !/^requirements/i.test(base));
+}
 
 async function listFiles(dir: string, prefix = "", depth = 0): Promise<string[]> {
   const out: string[] = [];
@@ -18,9 +27,9 @@ async function listFiles(dir: string, prefix = "", depth = 0): Promise<string[]>
   return out.sort();
 }
 
-async function readSmall(file: string): Promise<string | null> {
+async function readSmall(file: string, max = MAX_TEXT_BYTES): Promise<string | null> {
   const info = await stat(file);
-  return info.size > MAX_TEXT_BYTES ? null : readFile(file, "utf8");
+  return info.size > max ? null : readFile(file, "utf8");
 }
 
 export async function readRecordFolder(dir: string): Promise<RecordFiles> {
@@ -35,5 +44,10 @@ export async function readRecordFolder(dir: string): Promise<RecordFiles> {
     const text = await readSmall(path.join(dir, name));
     if (text !== null) submissions.push({ name, text });
   }
-  return { readme, submissions, files };
+  const logs: NonNullable<RecordFiles["logs"]> = [];
+  for (const name of files.filter(isLogFile).slice(0, MAX_LOGS)) {
+    const text = await readSmall(path.join(dir, name), MAX_LOG_BYTES);
+    if (text !== null) logs.push({ name, text });
+  }
+  return { folder: dir, readme, submissions, files, logs };
 }

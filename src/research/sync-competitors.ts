@@ -8,6 +8,7 @@ import { recordScore, type RecordFiles, type RecordFlag } from "../core/record-s
 import { recordTechniques } from "../core/record-techniques.ts";
 import { sanitizeUntrusted } from "../agent/sanitize.ts";
 import { competitorSota } from "./competitor-sota.ts";
+import { isLogFile } from "./read-record-folder.ts";
 import { GitHubRateLimitError, type GitHubClient } from "./github-client.ts";
 import type { Competitor, CompetitorsFile, PullState, SkippedRecord } from "./types.ts";
 
@@ -88,17 +89,41 @@ function recordFolders(files: PullFile[]): Map<string, PullFile[]> {
   return folders;
 }
 
-async function readFolder(github: GitHubClient, repo: string, files: PullFile[]): Promise<RecordFiles> {
+// Logs are fetched only for a folder whose README and submission file state no score, and few of them.
+const MAX_LOGS = 3;
+
+async function readFolder(
+  github: GitHubClient,
+  repo: string,
+  folder: string,
+  files: PullFile[],
+): Promise<RecordFiles> {
   const blob = async (sha: string) => decodeBlob(await github.get(`/repos/${repo}/git/blobs/${sha}`));
   const readme = files.find((f) => f.filename.toLowerCase() === "readme.md");
   const submissions = files.filter((f) => /^submission[^/]*\.json$/i.test(f.filename));
   return {
+    folder,
     readme: readme ? await blob(readme.sha) : null,
     submissions: await Promise.all(
       submissions.map(async (f) => ({ name: f.filename, text: await blob(f.sha) })),
     ),
     files: files.map((f) => f.filename),
   };
+}
+
+/** The folder's score; its training logs are read (a few blobs more) only when nothing else states one. */
+async function scoreFolder(github: GitHubClient, repo: string, folder: string, files: PullFile[]) {
+  const read = await readFolder(github, repo, folder, files);
+  const parsed = recordScore(read);
+  const logFiles = files.filter((f) => isLogFile(f.filename)).slice(0, MAX_LOGS);
+  if (parsed.ok || logFiles.length === 0) return parsed;
+  const logs = await Promise.all(
+    logFiles.map(async (f) => ({
+      name: f.filename,
+      text: decodeBlob(await github.get(`/repos/${repo}/git/blobs/${f.sha}`)),
+    })),
+  );
+  return recordScore({ ...read, logs });
 }
 
 async function readPull(
@@ -112,7 +137,7 @@ async function readPull(
   const competitors: Competitor[] = [];
   const skipped: SkippedRecord[] = [];
   for (const [folder, folderFiles] of recordFolders(files)) {
-    const parsed = recordScore(await readFolder(github, repo, folderFiles));
+    const parsed = await scoreFolder(github, repo, folder, folderFiles);
     if (!parsed.ok) {
       skipped.push({ pr_number: pull.number, folder, reason: parsed.reason });
       continue;

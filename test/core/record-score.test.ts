@@ -185,7 +185,7 @@ describe("recordScore on bad input", () => {
     });
     expect(result).toEqual({
       ok: false,
-      reason: "no score found: submission.json has no val_bpb; README.md states no bpb score",
+      reason: "no score found: submission.json has no val_bpb; README.md states no bpb score; no training log",
       notes: [],
     });
   });
@@ -201,7 +201,7 @@ describe("recordScore on bad input", () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.reason).toBe(
-      "no score found: no submission file; README.md names 12 different bpb values and no headline, mean or exact metric",
+      "no score found: no submission file; README.md names 12 different bpb values and no headline, mean or exact metric; no training log",
     );
   });
 

@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGitHubClient, type EtagCache } from "../../src/research/github-client.ts";
 import { emptyCompetitorsFile, syncCompetitors } from "../../src/research/sync-competitors.ts";
-import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
+import { fixture, hasShared, repoRoot, sharedMissing } from "../helpers/shared.ts";
 import { send, serve, type Served } from "./serve.ts";
 
 const REPO = "openai/parameter-golf";
@@ -220,7 +220,7 @@ describe.skipIf(!hasShared)(hasShared ? "syncCompetitors against a fake GitHub" 
       {
         pr_number: 999,
         folder: `${TRACK}/2026-03-18_Mine`,
-        reason: "no score found: no readable submission file; README.md states no bpb score",
+        reason: "no score found: no readable submission file; README.md states no bpb score; no training log",
       },
     ]);
     expect(Object.keys(file.seen).sort()).toEqual(["1855", "398", "5", "640", "77", "999"]);
@@ -294,6 +294,52 @@ describe.skipIf(!hasShared)(hasShared ? "syncCompetitors against a fake GitHub" 
       "PR #398: GitHub rate limit exhausted; it resets at 2026-01-01T00:00:00.000Z (set GITHUB_TOKEN for 5000/hour)",
     ]);
     expect(Object.keys(file.seen)).toEqual(["1855"]);
+  });
+});
+
+describe("syncCompetitors on record folders this repository holds (test/data/records)", () => {
+  const local = (rel: string, name: string) =>
+    readFileSync(path.join(repoRoot, "test", "data", "records", rel, name), "utf8");
+
+  it("reads the training logs of a folder whose README states no score, and the track from its path", async () => {
+    const fake = fakeGitHub([
+      {
+        number: 12,
+        title: "Record: log only",
+        state: "closed",
+        merged_at: "2026-01-04T12:00:00Z",
+        updated_at: "2026-01-04T12:00:00Z",
+        files: ["train_seed42.log", "train_seed7.log"].map((n) => ({
+          filename: `${TRACK}/2026-01-04_LogOnly/${n}`,
+          text: local("track_10min_16mb/2026-01-04_LogOnly", n),
+        })),
+      },
+      {
+        number: 13,
+        title: "Record: seed table",
+        state: "closed",
+        merged_at: "2026-01-02T12:00:00Z",
+        updated_at: "2026-01-02T12:00:00Z",
+        files: [
+          {
+            filename: `${TRACK}/2026-01-02_SeedTableOnly/README.md`,
+            text: local("track_10min_16mb/2026-01-02_SeedTableOnly", "README.md"),
+          },
+          { filename: `${TRACK}/2026-01-02_SeedTableOnly/train_seed42.log`, text: "not read\n" },
+        ],
+      },
+    ]);
+    served = await serve(fake.route(() => served?.url ?? ""));
+    const github = createGitHubClient({ fetch: globalThis.fetch, baseUrl: served.url, cache: {} });
+    const file = await syncCompetitors({ github, repo: REPO, previous: emptyCompetitorsFile(), now: "t" });
+    expect(file.skipped).toEqual([]);
+    expect(file.competitors.map((c) => [c.pr_number, c.track, c.seeds, c.source])).toEqual([
+      [13, "10min_16mb", 3, "README.md per-seed results (mean of 3)"],
+      [12, "10min_16mb", 2, "training logs (log parser, mean of 2)"],
+    ]);
+    // The README already states the score: its log is never downloaded.
+    const blobs = served.requests.filter((r) => r.path.includes("/git/blobs/"));
+    expect(blobs).toHaveLength(3);
   });
 });
 
