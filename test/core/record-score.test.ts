@@ -185,7 +185,8 @@ describe("recordScore on bad input", () => {
     });
     expect(result).toEqual({
       ok: false,
-      reason: "no score found: submission.json has no val_bpb; README.md states no bpb score; no training log",
+      reason:
+        "no score found: submission.json has no val_bpb; README.md states no bpb score; no training log",
       notes: [],
     });
   });
