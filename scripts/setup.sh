@@ -23,11 +23,17 @@ if ! "$sys_python" -c "import torch, numpy" 2>/dev/null || ! "$sys_python" -c "i
     python3-torch python3-numpy libopenblas0-pthread python3-venv python3-pip >/dev/null
 fi
 
-say "python venv (.venv, sees the system torch) with pytest and the modal client"
+if ! command -v bwrap >/dev/null 2>&1; then
+  say "bubblewrap (the sandbox for training runs and the scorer's model host)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null
+fi
+
+say "python venv (.venv, sees the system torch) with pytest, the modal client and sentencepiece"
 if [ ! -x .venv/bin/python ]; then
   "$sys_python" -m venv --system-site-packages .venv
 fi
-if ! .venv/bin/python -c "import pytest, modal" 2>/dev/null || [ ! -x .venv/bin/ruff ]; then
+if ! .venv/bin/python -c "import pytest, modal, sentencepiece" 2>/dev/null || [ ! -x .venv/bin/ruff ]; then
   .venv/bin/pip install -q --disable-pip-version-check -r python/requirements.txt
 fi
 .venv/bin/python -c "import torch; print('torch', torch.__version__, 'cuda' if torch.cuda.is_available() else 'cpu')"

@@ -361,6 +361,23 @@ def deserialize_int8_zlib(blob):
     return dequantize_state_dict_int8(obj)
 
 
+def caddie_model(model_path, device):
+    """caddie's scoring contract (docs/SCORING.md): the saved model as a function from input ids [B, T] to
+    logits [B, T, vocab], and the context length it was trained for. caddie scores the logits itself."""
+    model = GPT(VOCAB_SIZE, MODEL_DIM, NUM_LAYERS, NUM_HEADS, MLP_MULT).to(device)
+    with open(model_path, "rb") as f:
+        model.load_state_dict(deserialize_int8_zlib(f.read()))
+    model.eval()
+    cuda = torch.device(device).type == "cuda"
+
+    def logits(ids):
+        autocast = torch.autocast(device_type="cuda", dtype=torch.bfloat16) if cuda else contextlib.nullcontext()
+        with torch.no_grad(), autocast:  # as eval_val runs it
+            return model(ids)
+
+    return {"logits": logits, "context_len": TRAIN_SEQ_LEN, "dtype": "bfloat16" if cuda else "float32"}
+
+
 # ---------------------------------------------------------------------------
 # Training loop
 # ---------------------------------------------------------------------------
