@@ -15,11 +15,19 @@ FineWeb shards come from a Modal Volume mounted read-only. The experiment's code
 function gets no secrets, no access to other Modal objects, no network, one container per input, and no
 retries (a retry doubles the cost, and a re-run is a new sample, not the same one).
 
-Output, per seed under --out: seed-<N>/train.log (everything the run printed), seed-<N>/train_gpt.py and
-seed-<N>/final_model.int8.ptz (what the action counts), seed-<N>/logs/*.txt; and summary.json with the
-exit codes, seconds and GPU-seconds that settle the spend ledger.
+Caddie's own score (docs/SCORING.md) is a separate step that never shares a process or a container with
+the training code: for each seed that wrote a model, a second function `score` (one GPU, its own image
+holding caddie_score but no experiment code, no network, no secrets) gets only the commit's top-level *.py
+files (read here from the checkout, never from what the run left behind) and the model file's bytes, and
+runs `python -m caddie_score score` on the held-out shard, which lives on its own Volume (CADDIE_HELDOUT_VOLUME)
+mounted read-only in that function only: the training function never sees it.
 
-The body is the plain function `run_training`, which the tests run on CPU with golf_mini.
+Output, per seed under --out: seed-<N>/train.log (everything the run printed), seed-<N>/train_gpt.py and
+seed-<N>/final_model.int8.ptz (what the action counts), seed-<N>/logs/*.txt, seed-<N>/score.json (caddie's
+score of that model); and summary.json with the exit codes, seconds and GPU-seconds that settle the spend
+ledger (the scoring containers' GPU-seconds separately, as score_gpu_seconds).
+
+The bodies are the plain functions `run_training` and `run_scoring`, which the tests run on CPU with golf_mini.
 """
 
 import json
@@ -56,6 +64,16 @@ BLOCK_NETWORK = os.environ.get("CADDIE_MODAL_BLOCK_NETWORK", "1") != "0"
 CPU_CORES = 16.0  # data loading and torch.compile workers; billed per core-second, small next to the GPUs
 MEMORY_MIB = 131072  # host memory request
 MODEL_FILE = "final_model.int8.ptz"
+# The scoring step: one GPU, the held-out shard on its own Volume, the tokenizer from the data Volume.
+SCORE_GPU = "H100!"
+HELDOUT_VOLUME = os.environ.get("CADDIE_HELDOUT_VOLUME", "parameter-golf-heldout")
+HELDOUT_MOUNT = "/heldout"
+HELDOUT_PATH = os.environ.get("CADDIE_HELDOUT_PATH", "/heldout/fineweb_val_heldout.bin")  # made by caddie_score split
+SCORE_TIMEOUT_SECONDS = int(os.environ.get("CADDIE_SCORE_TIMEOUT", "900"))  # Modal timeout of the scoring function
+SCORE_MARGIN_SECONDS = 60  # caddie_score's own --timeout is this much shorter, so a result always comes back
+CADDIE_PYTHON = os.path.dirname(os.path.abspath(__file__))  # caddie's python/ folder (caddie_score lives here)
+REMOTE_CADDIE = "/root/caddie"  # where caddie_score appears in the scoring container
+CODE_FILE_CAP = 8_000_000  # bytes of commit code sent to the scorer
 TRAIN_PACKAGES = [  # the record track's stack (root requirements.txt, torch as the late records pin it)
     "torch==2.9.1",
     "numpy",
@@ -173,6 +191,53 @@ def run_training(code_dir, *, seed, env, nproc, use_torchrun, timeout_seconds, g
     }
 
 
+def commit_code(checkout):
+    """The commit's top-level *.py files as {name: bytes} (what the scorer imports), read from the checkout
+    itself, never from a run's folder; refuses more than CODE_FILE_CAP bytes."""
+    files, total = {}, 0
+    for name in sorted(os.listdir(checkout)):
+        path = os.path.join(checkout, name)
+        if name.endswith(".py") and os.path.isfile(path) and not os.path.islink(path):
+            files[name] = Path(path).read_bytes()
+            total += len(files[name])
+    if "train_gpt.py" not in files:
+        raise FileNotFoundError(f"{checkout}: no train_gpt.py in the checkout")
+    if total > CODE_FILE_CAP:
+        raise ValueError(f"{checkout}: {total} bytes of *.py files is more than the scorer takes ({CODE_FILE_CAP})")
+    return files
+
+
+def run_scoring(code, model, *, tokens, tokenizer, env, timeout_seconds, device="auto", caddie_python=CADDIE_PYTHON):
+    """caddie's score of one model: the code files and the model bytes in fresh folders, then
+    `python -m caddie_score score` as a child process. Returns its result dict; never raises for a bad model
+    (that is an `unverified` result), only for caddie's own broken inputs."""
+    for name in code:
+        if os.path.basename(name) != name or name in (".", "..") or not name:
+            raise ValueError(f"code file name {name!r} is not a plain file name")
+    work = tempfile.mkdtemp(prefix="caddie-modal-score-")
+    try:
+        code_dir = os.path.join(work, "code")
+        os.makedirs(code_dir)
+        for name, data in code.items():
+            Path(code_dir, name).write_bytes(data)
+        model_path = os.path.join(work, MODEL_FILE)
+        Path(model_path).write_bytes(model)
+        out = os.path.join(work, "score.json")
+        argv = [sys.executable, "-m", "caddie_score", "score", "--code-dir", code_dir, "--model", model_path,
+                "--tokens", tokens, "--tokenizer", tokenizer, "--out", out, "--device", device,
+                "--timeout", str(timeout_seconds)]
+        for key, value in env.items():
+            argv += ["--env", f"{key}={value}"]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout_seconds + 120,
+                              env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": caddie_python})
+        if proc.returncode != 0 or not os.path.isfile(out):
+            raise RuntimeError(f"caddie_score score failed (exit {proc.returncode}): {proc.stderr.strip()[-500:]}")
+        with open(out, encoding="utf-8") as f:
+            return json.load(f)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 # ---------------------------------------------------------------------------
 # The Modal app
 # ---------------------------------------------------------------------------
@@ -187,6 +252,17 @@ image = (
 )
 
 data_volume = modal.Volume.from_name(DATA_VOLUME).with_mount_options(read_only=True)
+heldout_volume = modal.Volume.from_name(HELDOUT_VOLUME).with_mount_options(read_only=True)
+
+# The scorer's image holds caddie_score and what the model host needs; the experiment's code is not in it.
+score_image = (
+    modal.Image.debian_slim(python_version="3.12")
+    .apt_install("bubblewrap")
+    .pip_install(*TRAIN_PACKAGES)
+    .env({"PYTHONUNBUFFERED": "1", "PYTHONPATH": REMOTE_CADDIE})
+    .add_local_dir(os.path.join(CADDIE_PYTHON, "caddie_score"), remote_path=f"{REMOTE_CADDIE}/caddie_score",
+                   ignore=["**/__pycache__", "tests"])
+)
 
 
 @app.function(
@@ -215,6 +291,24 @@ def train(seed: int, train_env: dict) -> dict:
     # Billing starts with the container, not with training: report that span too (it settles the ledger).
     result["container_seconds"] = time.monotonic() - _IMPORTED_AT
     print(f"caddie: container seconds {result['container_seconds']:.1f}, GPU seconds billed ~{result['container_seconds'] * NPROC:.1f}")
+    return result
+
+
+@app.function(
+    image=score_image,
+    gpu=SCORE_GPU,
+    timeout=SCORE_TIMEOUT_SECONDS,
+    retries=0,
+    volumes={DATA_MOUNT: data_volume, HELDOUT_MOUNT: heldout_volume},
+    block_network=True,
+    restrict_modal_access=True,
+    single_use_containers=True,
+)
+def score(code: dict, model: bytes, score_env: dict) -> dict:
+    """caddie's score of one seed's model, in a container of its own (never the training one)."""
+    result = run_scoring(code, model, tokens=HELDOUT_PATH, tokenizer=f"sentencepiece:{TOKENIZER_PATH}", env=score_env,
+                         timeout_seconds=max(SCORE_TIMEOUT_SECONDS - SCORE_MARGIN_SECONDS, 1), device="cuda")
+    result["container_seconds"] = time.monotonic() - _IMPORTED_AT
     return result
 
 
@@ -276,6 +370,34 @@ def write_outputs(results, out_dir, *, gpus, timeout_seconds):
     return summary
 
 
+def write_scores(scores, out_dir, *, timeout_seconds):
+    """Writes seed-<N>/score.json for each (seed, result or exception) and adds the scoring step to
+    summary.json (score per seed, score_gpu_seconds: one GPU per scoring container, a failed call at its
+    timeout). A failed scoring call is an `unverified` score, never a lost seed."""
+    out = Path(out_dir)
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    billed = 0.0
+    by_seed = {}
+    for seed, result in scores:
+        if isinstance(result, BaseException):
+            result = {"status": "unverified", "val_bpb": None,
+                      "reason": f"the scoring step failed: {type(result).__name__}: {str(result)[:300]}"}
+            billed += float(timeout_seconds)
+        else:
+            billed += float(result.get("container_seconds", result.get("seconds", 0.0)))
+        seed_dir = out / f"seed-{seed}"
+        seed_dir.mkdir(parents=True, exist_ok=True)
+        (seed_dir / "score.json").write_text(json.dumps(result) + "\n", encoding="utf-8")
+        by_seed[seed] = {"status": result["status"], "val_bpb": result.get("val_bpb"), "reason": result.get("reason")}
+    for row in summary["seeds"]:
+        row["score"] = by_seed.get(row["seed"])
+    summary["score_gpu_seconds"] = round(billed, 3)
+    tmp = out / "summary.json.tmp"
+    tmp.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, out / "summary.json")
+    return summary
+
+
 @app.local_entrypoint()
 def main(seeds: str = "1337", out: str = "modal-out"):
     """Runs the seeds in parallel (one 8xH100 container each), writes --out, prints the GPU seconds used."""
@@ -284,6 +406,16 @@ def main(seeds: str = "1337", out: str = "modal-out"):
     print(f"caddie: {len(seed_list)} seed(s) on {GPU}, train cap {TRAIN_SECONDS} s, Modal timeout {TIMEOUT_SECONDS} s")
     results = list(train.map(seed_list, kwargs={"train_env": train_env}, return_exceptions=True))
     summary = write_outputs(list(zip(seed_list, results, strict=True)), out, gpus=NPROC, timeout_seconds=TIMEOUT_SECONDS)
-    print(f"caddie: GPU seconds used: {summary['gpu_seconds']:.1f} ({summary['billed_seconds']:.1f} s x {NPROC} GPUs)")
+    # caddie's own score, a separate container per model: the commit's code from the checkout, the model bytes.
+    code = commit_code(CHECKOUT_DIR)
+    scored = [(seed, r) for seed, r in zip(seed_list, results, strict=True)
+              if not isinstance(r, BaseException) and MODEL_FILE in r["files"]]
+    score_env = {k: v for k, v in train_env.items() if k != "DATA_PATH"}
+    scores = list(score.starmap([(code, r["files"][MODEL_FILE]) for _, r in scored], kwargs={"score_env": score_env},
+                                return_exceptions=True))
+    summary = write_scores(list(zip([seed for seed, _ in scored], scores, strict=True)), out,
+                           timeout_seconds=SCORE_TIMEOUT_SECONDS)
+    print(f"caddie: GPU seconds used: {summary['gpu_seconds']:.1f} ({summary['billed_seconds']:.1f} s x {NPROC} GPUs)"
+          f" + {summary['score_gpu_seconds']:.1f} for caddie's scoring")
     if not summary["ok"]:
         sys.exit(1)

@@ -111,17 +111,31 @@ def test_the_image_attaches_the_checkout_with_add_local_dir_and_pins_torch(monke
     monkeypatch.setattr(modal.App, "function", spy("function"))
     try:
         reloaded = importlib.reload(modal_train)
-        [(args, kwargs)] = calls["add_local_dir"]
-        assert args == (str(tmp_path),)
-        assert kwargs["remote_path"] == reloaded.REMOTE_CODE
-        assert ".git" in kwargs["ignore"]
-        [(packages, _)] = calls["pip_install"]
-        assert "torch==2.9.1" in packages
-        [(_, declared)] = calls["function"]
-        assert declared["image"] is reloaded.image
+        checkout, scorer = calls["add_local_dir"]  # the training image's checkout, the scorer's caddie_score
+        assert checkout[0] == (str(tmp_path),)
+        assert checkout[1]["remote_path"] == reloaded.REMOTE_CODE
+        assert ".git" in checkout[1]["ignore"]
+        assert scorer[0] == (str(PYTHON_DIR / "caddie_score"),)
+        assert scorer[1]["remote_path"] == f"{reloaded.REMOTE_CADDIE}/caddie_score"
+        for packages, _ in calls["pip_install"]:
+            assert "torch==2.9.1" in packages and "sentencepiece" in packages
+        declared = [kwargs for _, kwargs in calls["function"]]
+        assert [d["image"] for d in declared] == [reloaded.image, reloaded.score_image]
     finally:
         monkeypatch.undo()
         importlib.reload(modal_train)
+
+
+def test_scoring_is_its_own_function_one_gpu_no_network_and_the_only_one_that_mounts_the_heldout_volume():
+    info = modal_train.score.info()
+    assert info.gpus == [("H100!", 1)]
+    assert info.block_network is True and info.restrict_modal_access is True and info.single_use_containers is True
+    assert info.secrets == [] and info.max_retries == 0
+    assert info.timeout == modal_train.SCORE_TIMEOUT_SECONDS
+    assert set(info.volumes) == {"/data", "/heldout"}
+    assert info.volumes["/heldout"].name == "parameter-golf-heldout" and info.volumes["/heldout"].read_only is True
+    assert "/heldout" not in modal_train.train.info().volumes  # the training container never sees it
+    assert modal_train.HELDOUT_PATH.startswith("/heldout/")
 
 
 def test_app_tags_carry_repo_pr_and_sha_in_the_characters_modal_allows():
@@ -272,3 +286,80 @@ def test_outputs_feed_the_action_and_a_failed_seed_settles_at_the_timeout(checko
     assert run.returncode == 0, run.stdout + run.stderr
     assert "status<<" in outputs.read_text()
     assert "\nok\n" in outputs.read_text()
+
+
+# ---------------------------------------------------------------------------
+# caddie's scoring step, run locally on CPU (data generated here: no ../shared needed)
+# ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def own_course(tmp_path_factory):
+    """golf_mini shards from generated text, split by caddie_score into the run's view and a held-out shard."""
+    root = tmp_path_factory.mktemp("own_course")
+    texts = root / "texts"
+    texts.mkdir()
+    words = ["caddie", "scores", "the", "model", "on", "held", "out", "bytes", "golf", "par", "green", "a"]
+    for i in range(30):
+        (texts / f"{i:02d}.txt").write_text(" ".join(words[(i * 7 + j * 5) % len(words)] for j in range(150)) + "\n")
+    shards = root / "shards"
+    subprocess.run([sys.executable, str(GOLF_MINI / "prepare.py"), "--txt-dir", str(texts), "--out", str(shards),
+                    "--val-every", "3"], check=True, capture_output=True)
+    view, heldout = root / "view", root / "heldout" / "val.bin"
+    split = subprocess.run([sys.executable, "-m", "caddie_score", "split", "--val-glob", str(shards / "fineweb_val_*.bin"),
+                            "--run-dir", str(view), "--heldout", str(heldout)],
+                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PYTHON_DIR)})
+    assert split.returncode == 0, split.stderr
+    (view / "fineweb_train_000000.bin").symlink_to(shards / "fineweb_train_000000.bin")
+    return view, heldout
+
+
+def test_a_promoted_seed_is_scored_from_the_commits_code_and_the_model_bytes(checkout, own_course, tmp_path):
+    view, heldout = own_course
+    run = modal_train.run_training(
+        str(checkout), seed=5, env={**TINY, "DATA_PATH": str(view)}, nproc=1, use_torchrun=False,
+        timeout_seconds=300, gpus=8, workdir=str(tmp_path / "work"), stream=open(os.devnull, "w"),
+    )
+    assert run["exit_code"] == 0, run["log"][-2000:]
+    (checkout / "notes.txt").write_text("not code")
+    code = modal_train.commit_code(str(checkout))
+    assert list(code) == ["train_gpt.py"] and code["train_gpt.py"] == (checkout / "train_gpt.py").read_bytes()
+    result = modal_train.run_scoring(code, run["files"][modal_train.MODEL_FILE], tokens=str(heldout), tokenizer="byte260",
+                                     env=TINY, timeout_seconds=300, device="cpu", caddie_python=str(PYTHON_DIR))
+    assert result["status"] == "verified", result["reason"]
+    assert result["contract"] == "caddie_model" and result["val_bpb"] > 0
+
+    broken = modal_train.run_scoring(code, b"not a model", tokens=str(heldout), tokenizer="byte260", env=TINY,
+                                     timeout_seconds=300, device="cpu", caddie_python=str(PYTHON_DIR))
+    assert broken["status"] == "unverified" and "caddie_model() raised" in broken["reason"]
+    with pytest.raises(ValueError, match="not a plain file name"):
+        modal_train.run_scoring({"../train_gpt.py": b""}, b"", tokens=str(heldout), tokenizer="byte260", env={},
+                                timeout_seconds=10, caddie_python=str(PYTHON_DIR))
+
+
+def test_the_scorer_gets_only_top_level_python_files_of_the_checkout_and_refuses_one_without_train_gpt(tmp_path):
+    (tmp_path / "train_gpt.py").write_text("print('train')\n")
+    (tmp_path / "helper.py").write_text("X = 1\n")
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "old.py").write_text("")
+    (tmp_path / "data.bin").write_bytes(b"\0" * 10)
+    assert sorted(modal_train.commit_code(str(tmp_path))) == ["helper.py", "train_gpt.py"]
+    (tmp_path / "train_gpt.py").unlink()
+    with pytest.raises(FileNotFoundError, match="no train_gpt.py"):
+        modal_train.commit_code(str(tmp_path))
+
+
+def test_scores_are_written_per_seed_and_a_failed_scoring_call_is_an_unverified_score_billed_at_its_timeout(tmp_path):
+    (tmp_path / "summary.json").write_text(json.dumps({"gpus": 8, "ok": True, "billed_seconds": 700.0, "gpu_seconds": 5600.0,
+                                                       "seeds": [{"seed": 1}, {"seed": 2}, {"seed": 3}]}))
+    verified = {"status": "verified", "val_bpb": 1.2345, "reason": None, "seconds": 40.0, "container_seconds": 55.0}
+    failed = modal.exception.FunctionTimeoutError("Function timed out after 900 s")
+    summary = modal_train.write_scores([(1, verified), (2, failed)], tmp_path, timeout_seconds=900)
+    assert summary["score_gpu_seconds"] == 955.0
+    assert summary["gpu_seconds"] == 5600.0  # training's own count is unchanged
+    assert [row["score"] for row in summary["seeds"]] == [
+        {"status": "verified", "val_bpb": 1.2345, "reason": None},
+        {"status": "unverified", "val_bpb": None,
+         "reason": "the scoring step failed: FunctionTimeoutError: Function timed out after 900 s"},
+        None,  # seed 3 wrote no model: nothing to score
+    ]
+    assert json.loads((tmp_path / "seed-1" / "score.json").read_text()) == verified
+    assert json.loads((tmp_path / "summary.json").read_text()) == summary
