@@ -1,10 +1,11 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createHash } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { createGitHubClient, type EtagCache } from "../../src/research/github-client.ts";
 import { emptyCompetitorsFile, syncCompetitors } from "../../src/research/sync-competitors.ts";
-import { fixture, hasShared, repoRoot, sharedMissing } from "../helpers/shared.ts";
+import { recordSources, type RecordSource, type SampleRecordName } from "../helpers/sample-records.ts";
+import { repoRoot } from "../helpers/shared.ts";
 import { send, serve, type Served } from "./serve.ts";
 
 const REPO = "openai/parameter-golf";
@@ -16,7 +17,7 @@ interface FakeFile {
   status?: string;
 }
 
-/** A fake GitHub holding a few real record folders as pull requests. */
+/** A fake GitHub holding a few record folders as pull requests. */
 function fakeGitHub(
   pulls: {
     number: number;
@@ -104,12 +105,14 @@ function fakeGitHub(
   return { route, state };
 }
 
-function folderFiles(folder: string, dest: string, extra: string[] = []): FakeFile[] {
-  const dir = path.join(fixture("parameter-golf", "records"), folder);
-  const names = [
-    "README.md",
-    ...(folder.includes("Ternary") ? ["submission_ternary.json"] : ["submission.json"]),
-  ];
+function folderFiles(
+  source: RecordSource,
+  record: SampleRecordName,
+  dest: string,
+  extra: string[] = [],
+): FakeFile[] {
+  const dir = path.join(source.dir, source.folder(record));
+  const names = readdirSync(dir).filter((n) => n === "README.md" || /^submission.*\.json$/.test(n));
   return [
     ...names.map((n) => ({ filename: `${dest}/${n}`, text: readFileSync(path.join(dir, n), "utf8") })),
     ...extra.map((n) => ({ filename: `${dest}/${n}`, text: `log of ${n}\n` })),
@@ -122,7 +125,7 @@ afterEach(async () => {
   served = null;
 });
 
-describe.skipIf(!hasShared)(hasShared ? "syncCompetitors against a fake GitHub" : sharedMissing, () => {
+describe.each(recordSources)("syncCompetitors against a fake GitHub, on $name", (source) => {
   const top = "2026-04-27_SP8192_LQER_SparseGate_BOSSmearFix_9HpStack_1.0611";
   const pulls = () => [
     {
@@ -131,7 +134,7 @@ describe.skipIf(!hasShared)(hasShared ? "syncCompetitors against a fake GitHub" 
       state: "closed",
       merged_at: "2026-04-28T10:00:00Z",
       updated_at: "2026-04-28T10:00:00Z",
-      files: folderFiles(top, `${TRACK}/${top}`, [
+      files: folderFiles(source, "mean-of-seeds", `${TRACK}/${top}`, [
         "train_seed42.log",
         "train_seed0.log",
         "train_seed1234.log",
@@ -143,10 +146,7 @@ describe.skipIf(!hasShared)(hasShared ? "syncCompetitors against a fake GitHub" 
       state: "closed",
       merged_at: null,
       updated_at: "2026-03-22T10:00:00Z",
-      files: folderFiles(
-        "PR398_2026-03-21_11L_EMA_TTT20ep_1.1213",
-        `${TRACK}/2026-03-21_11L_EMA_TTT20ep_1.1213`,
-      ),
+      files: folderFiles(source, "best-seed-and-mean", `${TRACK}/2026-03-21_11L_EMA_TTT20ep_1.1213`),
     },
     {
       number: 77,
@@ -154,7 +154,7 @@ describe.skipIf(!hasShared)(hasShared ? "syncCompetitors against a fake GitHub" 
       state: "closed",
       merged_at: "2026-03-19T12:00:00Z",
       updated_at: "2026-03-19T12:00:00Z",
-      files: folderFiles("2026-03-17_LoRA_TTT", `${TRACK}/2026-03-17_LoRA_TTT`, ["train_v0.txt"]),
+      files: folderFiles(source, "runs-mean-in-readme", `${TRACK}/2026-03-17_LoRA_TTT`, ["train_v0.txt"]),
     },
     {
       number: 640,
@@ -162,10 +162,7 @@ describe.skipIf(!hasShared)(hasShared ? "syncCompetitors against a fake GitHub" 
       state: "closed",
       merged_at: "2026-03-25T12:00:00Z",
       updated_at: "2026-03-25T12:00:00Z",
-      files: folderFiles(
-        "2026-03-24_74M_Ternary_UNet_FP8_10L_8192BPE_YaRN_NeoMuon",
-        `${TRACK}/2026-03-24_74M_Ternary`,
-      ),
+      files: folderFiles(source, "ternary-json", `${TRACK}/2026-03-24_74M_Ternary`),
     },
     {
       number: 5,
