@@ -2,12 +2,13 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { recordScore, type RecordFiles } from "../../src/core/record-score.ts";
+import { recordSources, type SampleRecordName } from "../helpers/sample-records.ts";
 import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
 
 const recordsDir = fixture("parameter-golf", "records");
 
-function folder(name: string): RecordFiles {
-  const dir = path.join(recordsDir, name);
+function folder(name: string, base = recordsDir): RecordFiles {
+  const dir = path.join(base, name);
   const files = readdirSync(dir).sort();
   return {
     readme: files.includes("README.md") ? readFileSync(path.join(dir, "README.md"), "utf8") : null,
@@ -115,35 +116,60 @@ const EXPECTED: { folder: string; val_bpb: number; seeds: number; bytes: number 
   },
 ];
 
-describe.skipIf(!hasShared)(hasShared ? "recordScore on the real record folders" : sharedMissing, () => {
-  it("covers every fixture folder", () => {
-    expect(readdirSync(recordsDir).sort()).toEqual(EXPECTED.map((e) => e.folder).sort());
-  });
+type Expected = Omit<(typeof EXPECTED)[number], "folder">;
+const expectedOf = (folderName: string): Expected => {
+  const found = EXPECTED.find((e) => e.folder === folderName);
+  if (!found) throw new Error(`no expectation for ${folderName}`);
+  return found;
+};
 
-  it.each(EXPECTED)("parses $folder to its leaderboard value", (expected) => {
-    const result = recordScore(folder(expected.folder));
-    if (!result.ok) throw new Error(result.reason);
-    expect(result.record.val_bpb).toBeCloseTo(expected.val_bpb, 7);
-    expect(result.record.seeds).toBe(expected.seeds);
-    expect(result.record.artifact_bytes).toBe(expected.bytes);
-    expect(result.record.source).toMatch(expected.source);
-    // The fixtures ship without their train logs, so each one lacks the evidence reviewers ask for.
-    expect(result.record.flags).toContain("missing_evidence");
-    expect(result.record.flags.includes("single_seed")).toBe(expected.seeds < 2);
-    expect(result.record.flags).not.toContain("over_cap");
+/** The sample records carry their real counterparts' numbers, so both meet the same expectations. */
+const ROLES: { record: SampleRecordName; expected: Expected }[] = [
+  {
+    record: "mean-of-seeds",
+    expected: expectedOf("2026-04-27_SP8192_LQER_SparseGate_BOSSmearFix_9HpStack_1.0611"),
+  },
+  { record: "best-seed-and-mean", expected: expectedOf("PR398_2026-03-21_11L_EMA_TTT20ep_1.1213") },
+  { record: "runs-mean-in-readme", expected: expectedOf("2026-03-17_LoRA_TTT") },
+  {
+    record: "ternary-json",
+    expected: expectedOf("2026-03-24_74M_Ternary_UNet_FP8_10L_8192BPE_YaRN_NeoMuon"),
+  },
+];
+
+function checkParsed(files: RecordFiles, expected: Expected): void {
+  const result = recordScore(files);
+  if (!result.ok) throw new Error(result.reason);
+  expect(result.record.val_bpb).toBeCloseTo(expected.val_bpb, 7);
+  expect(result.record.seeds).toBe(expected.seeds);
+  expect(result.record.artifact_bytes).toBe(expected.bytes);
+  expect(result.record.source).toMatch(expected.source);
+  // The folders ship without their train logs, so each one lacks the evidence reviewers ask for.
+  expect(result.record.flags).toContain("missing_evidence");
+  expect(result.record.flags.includes("single_seed")).toBe(expected.seeds < 2);
+  expect(result.record.flags).not.toContain("over_cap");
+}
+
+describe.each(recordSources)("recordScore on $name", (source) => {
+  const files = (record: SampleRecordName) => folder(source.folder(record), source.dir);
+
+  it.each(ROLES)("parses $record to its leaderboard value", ({ record, expected }) => {
+    checkParsed(files(record), expected);
   });
 
   it("keeps what submission.json wrote beside the mean, with a note when they differ", () => {
-    const result = recordScore(folder("PR398_2026-03-21_11L_EMA_TTT20ep_1.1213"));
+    const input = files("best-seed-and-mean");
+    const result = recordScore(input);
     if (!result.ok) throw new Error(result.reason);
     expect(result.record.submitted_val_bpb).toBe(1.12126612);
     expect(result.record.per_seed.map((s) => s.seed).sort()).toEqual(["1337", "2025", "42"]);
     expect(result.record.notes.join(" ")).toMatch(/not the reported mean/);
-    expect(result.record.author).toBe("Felipe Parodi");
+    const submitted = JSON.parse(input.submissions[0]?.text ?? "{}") as { author?: string };
+    expect(result.record.author).toBe(submitted.author);
   });
 
   it("reads the per-seed artifact sizes from a README table when the submission file has none per seed", () => {
-    const result = recordScore(folder("2026-03-24_74M_Ternary_UNet_FP8_10L_8192BPE_YaRN_NeoMuon"));
+    const result = recordScore(files("ternary-json"));
     if (!result.ok) throw new Error(result.reason);
     expect(result.record.per_seed.map((s) => [s.seed, s.val_bpb, s.artifact_bytes])).toEqual([
       ["42", 1.1565, 15993853],
@@ -153,9 +179,8 @@ describe.skipIf(!hasShared)(hasShared ? "recordScore on the real record folders"
   });
 
   it("falls back to the README when submission.json is malformed JSON, and says so", () => {
-    const files = folder("2026-04-27_SP8192_LQER_SparseGate_BOSSmearFix_9HpStack_1.0611");
     const broken = {
-      ...files,
+      ...files("mean-of-seeds"),
       submissions: [{ name: "submission.json", text: '{"val_bpb": 1.06107587, "seeds": [42,' }],
     };
     const result = recordScore(broken);
@@ -165,10 +190,29 @@ describe.skipIf(!hasShared)(hasShared ? "recordScore on the real record folders"
     expect(result.record.notes[0]).toMatch(/submission\.json is not valid JSON/);
   });
 
+  it.each(ROLES)(
+    "reads $record's README alone to within the rounding of its own numbers",
+    ({ record, expected }) => {
+      const result = recordScore({ ...files(record), submissions: [] });
+      if (!result.ok) throw new Error(`${record}: ${result.reason}`);
+      expect(Math.abs(result.record.val_bpb - expected.val_bpb)).toBeLessThan(1e-4);
+      expect(result.record.flags).toContain("missing_evidence");
+    },
+  );
+});
+
+describe.skipIf(!hasShared)(hasShared ? "recordScore on every real record folder" : sharedMissing, () => {
+  it("covers every fixture folder", () => {
+    expect(readdirSync(recordsDir).sort()).toEqual(EXPECTED.map((e) => e.folder).sort());
+  });
+
+  it.each(EXPECTED)("parses $folder to its leaderboard value", (expected) => {
+    checkParsed(folder(expected.folder), expected);
+  });
+
   it("reads the README alone to within the rounding of its own numbers", () => {
     for (const e of EXPECTED) {
-      const files = folder(e.folder);
-      const result = recordScore({ ...files, submissions: [] });
+      const result = recordScore({ ...folder(e.folder), submissions: [] });
       if (!result.ok) throw new Error(`${e.folder}: ${result.reason}`);
       expect(Math.abs(result.record.val_bpb - e.val_bpb), e.folder).toBeLessThan(1e-4);
       expect(result.record.flags).toContain("missing_evidence");

@@ -1,23 +1,16 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { significanceVerdict, type SeedScore } from "../../src/core/significance.ts";
-import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
+import { recordSources } from "../helpers/sample-records.ts";
 
 const seeds = (bpb: number[], loss: (number | null)[] = bpb.map(() => null)): SeedScore[] =>
   bpb.map((val_bpb, i) => ({ seed: i, val_bpb, val_loss: loss[i] ?? null }));
 
-describe.skipIf(!hasShared)(hasShared ? "significanceVerdict on real records" : sharedMissing, () => {
+describe.each(recordSources)("significanceVerdict on $name", (source) => {
   it("converts the top record's gain to nats the way its submission.json does", () => {
     const sub = JSON.parse(
-      readFileSync(
-        fixture(
-          "parameter-golf",
-          "records",
-          "2026-04-27_SP8192_LQER_SparseGate_BOSSmearFix_9HpStack_1.0611",
-          "submission.json",
-        ),
-        "utf8",
-      ),
+      readFileSync(path.join(source.dir, source.folder("mean-of-seeds"), "submission.json"), "utf8"),
     ) as {
       seed_results: Record<string, { val_loss: number; val_bpb: number }>;
       comparison_baseline_bpb: number;

@@ -6,7 +6,7 @@ import type { CommandIO } from "../../../src/local/commands/command.ts";
 import { competitorsCommand } from "../../../src/local/commands/competitors.ts";
 import { researchCommand } from "../../../src/local/commands/research.ts";
 import { UserError } from "../../../src/core/user-error.ts";
-import { fixture, hasShared, sharedMissing } from "../../helpers/shared.ts";
+import { recordSources } from "../../helpers/sample-records.ts";
 import { send, serve, type Served } from "../../research/serve.ts";
 
 function io(cwd: string, env: Record<string, string> = {}) {
@@ -31,13 +31,10 @@ afterEach(async () => {
   tmp = null;
 });
 
-describe.skipIf(!hasShared)(hasShared ? "caddie competitors parse" : sharedMissing, () => {
+describe.each(recordSources)("caddie competitors parse, on $name", (source) => {
   it("prints one JSON object for a record folder", async () => {
-    const t = io(fixture("parameter-golf", "records"));
-    const code = await competitorsCommand.run(
-      ["parse", "PR398_2026-03-21_11L_EMA_TTT20ep_1.1213", "--json"],
-      t.io,
-    );
+    const t = io(source.dir);
+    const code = await competitorsCommand.run(["parse", source.folder("best-seed-and-mean"), "--json"], t.io);
     expect(code).toBe(0);
     const record = JSON.parse(t.out()) as Record<string, unknown>;
     expect(record).toMatchObject({
