@@ -8,17 +8,17 @@ import {
   type PackageRecordOptions,
 } from "../../src/local/package-record.ts";
 import { UserError } from "../../src/core/user-error.ts";
+import { logSources, type LogSource } from "../helpers/sample-logs.ts";
 import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
 
-const BASELINE = () => fixture("parameter-golf", "logs", "2026-03-17_NaiveBaseline__train.log");
 const RECORDS = () => fixture("parameter-golf", "records");
 
 /**
- * Seed logs made from the real baseline log: its seed line and final score lines replaced, everything else
- * (format, sizes, the 47,642-byte code size) as the real script printed it.
+ * Seed logs made from a baseline log: its seed line and final score lines replaced, everything else
+ * (format, sizes, the 47,642-byte code size) as the script printed it.
  */
-async function seedLogs(dir: string, runs: SeedRun[]): Promise<string[]> {
-  const base = await readFile(BASELINE(), "utf8");
+async function seedLogs(source: LogSource, dir: string, runs: SeedRun[]): Promise<string[]> {
+  const base = await readFile(source.path("full-baseline"), "utf8");
   const files: string[] = [];
   for (const r of runs) {
     const text = base
@@ -46,6 +46,7 @@ interface SeedRun {
 }
 
 async function setup(
+  source: LogSource,
   runs: SeedRun[] = [
     { seed: 1337, loss: 2.0727, bpb: 1.2244 },
     { seed: 42, loss: 2.0712, bpb: 1.2235 },
@@ -54,7 +55,7 @@ async function setup(
 ): Promise<{ dir: string; options: PackageRecordOptions }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "caddie-package-"));
   await writeFile(path.join(dir, "train_gpt.py"), "#".repeat(47_642));
-  const logs = await seedLogs(dir, runs);
+  const logs = await seedLogs(source, dir, runs);
   return {
     dir,
     options: {
@@ -76,9 +77,9 @@ describe("recordFolderName", () => {
   });
 });
 
-describe.skipIf(!hasShared)(hasShared ? "packageRecord" : sharedMissing, () => {
+describe.each(logSources)("packageRecord on $name", (source) => {
   it("writes README.md, submission.json, one log per seed and train_gpt.py", async () => {
-    const { dir, options } = await setup();
+    const { dir, options } = await setup(source);
     const record = await packageRecord(options);
     expect(record.dir).toBe(
       path.join(dir, "pg", "records", "track_10min_16mb", "2026-05-02_Warmdown_fix_v2"),
@@ -148,6 +149,68 @@ describe.skipIf(!hasShared)(hasShared ? "packageRecord" : sharedMissing, () => {
     expect(readme).toContain("SEED=<seed> torchrun --standalone --nproc_per_node=8 train_gpt.py");
   });
 
+  it("adds the deltas and the record rule's verdict when given the score to beat", async () => {
+    const { options } = await setup(source, [
+      { seed: 1, loss: 2.0101, bpb: 1.19 },
+      { seed: 2, loss: 2.0118, bpb: 1.191 },
+      { seed: 3, loss: 2.0084, bpb: 1.189 },
+    ]);
+    const record = await packageRecord({ ...options, against: 1.2244 });
+    expect(record.verdict?.ready).toBe(true);
+    expect(record.submission.delta_vs_leaderboard_bpb).toBeCloseTo(1.19 - 1.2244, 8);
+    expect(record.submission.p_value).toBeLessThan(0.01);
+    const readme = await readFile(path.join(record.dir, "README.md"), "utf8");
+    expect(readme).toContain("## Significance");
+    expect(readme).toContain("The record rule asks for at least 0.005 nats at p < 0.01: met");
+  });
+
+  it("never overwrites an existing folder", async () => {
+    const { options } = await setup(source);
+    const first = await packageRecord(options);
+    const before = await readFile(path.join(first.dir, "submission.json"), "utf8");
+    await expect(packageRecord({ ...options, blurb: "again" })).rejects.toThrow(/already exists/);
+    expect(await readFile(path.join(first.dir, "submission.json"), "utf8")).toBe(before);
+    expect(await readdir(path.dirname(first.dir))).toEqual([path.basename(first.dir)]);
+  });
+
+  it("refuses a crashed log", async () => {
+    const { options } = await setup(source);
+    const crashed = source.path("crash-bad-heads");
+    await expect(packageRecord({ ...options, logs: [...options.logs, crashed] })).rejects.toThrow(
+      `${path.basename(crashed)}: not a finished run`,
+    );
+  });
+
+  it("refuses logs written by a different train_gpt.py", async () => {
+    const { dir, options } = await setup(source);
+    await writeFile(path.join(dir, "other.py"), "print('hi')\n");
+    await expect(packageRecord({ ...options, code: path.join(dir, "other.py") })).rejects.toThrow(
+      /was written by a train_gpt\.py of 47642 bytes, but --code is 12 bytes/,
+    );
+  });
+
+  it("refuses a repeated seed and an artifact over the cap", async () => {
+    const repeated = await setup(source, [
+      { seed: 7, loss: 2.07, bpb: 1.22 },
+      { seed: 7, loss: 2.071, bpb: 1.221 },
+    ]);
+    await expect(packageRecord(repeated.options)).rejects.toThrow(/seed 7 appears twice/);
+    const big = await setup(source, [{ seed: 7, loss: 2.07, bpb: 1.22, bytes: 16_000_001 }]);
+    await expect(packageRecord({ ...big.options, track: "non_record_16mb" })).rejects.toThrow(
+      /artifact 16000001 bytes is over the 16000000-byte cap/,
+    );
+  });
+
+  it("refuses a date that does not exist and a bad GitHub id", async () => {
+    const { options } = await setup(source);
+    await expect(packageRecord({ ...options, date: "2026-02-30" })).rejects.toThrow(
+      /--date must be a real YYYY-MM-DD/,
+    );
+    await expect(packageRecord({ ...options, githubId: "not a user" })).rejects.toThrow(/--github-id/);
+  });
+});
+
+describe.skipIf(!hasShared)(hasShared ? "packageRecord against the real records" : sharedMissing, () => {
   it("uses only fields that real records' submission.json files use", async () => {
     const allowed = new Set(["p_value", "t_statistic", "welch_df"]); // parameter-golf.md 5.2
     const seedFields = new Set<string>();
@@ -165,70 +228,10 @@ describe.skipIf(!hasShared)(hasShared ? "packageRecord" : sharedMissing, () => {
           Object.values(seeds).forEach((r) => Object.keys(r as object).forEach((k) => seedFields.add(k)));
       }
     }
-    const { options } = await setup();
+    const { options } = await setup(logSources[0] as LogSource);
     const record = await packageRecord({ ...options, against: 1.2244 });
     expect(Object.keys(record.submission).filter((k) => !allowed.has(k))).toEqual([]);
     const perSeed = Object.values(record.submission.seed_results as Record<string, object>)[0] ?? {};
     expect(Object.keys(perSeed).filter((k) => !seedFields.has(k))).toEqual([]);
-  });
-
-  it("adds the deltas and the record rule's verdict when given the score to beat", async () => {
-    const { options } = await setup([
-      { seed: 1, loss: 2.0101, bpb: 1.19 },
-      { seed: 2, loss: 2.0118, bpb: 1.191 },
-      { seed: 3, loss: 2.0084, bpb: 1.189 },
-    ]);
-    const record = await packageRecord({ ...options, against: 1.2244 });
-    expect(record.verdict?.ready).toBe(true);
-    expect(record.submission.delta_vs_leaderboard_bpb).toBeCloseTo(1.19 - 1.2244, 8);
-    expect(record.submission.p_value).toBeLessThan(0.01);
-    const readme = await readFile(path.join(record.dir, "README.md"), "utf8");
-    expect(readme).toContain("## Significance");
-    expect(readme).toContain("The record rule asks for at least 0.005 nats at p < 0.01: met");
-  });
-
-  it("never overwrites an existing folder", async () => {
-    const { options } = await setup();
-    const first = await packageRecord(options);
-    const before = await readFile(path.join(first.dir, "submission.json"), "utf8");
-    await expect(packageRecord({ ...options, blurb: "again" })).rejects.toThrow(/already exists/);
-    expect(await readFile(path.join(first.dir, "submission.json"), "utf8")).toBe(before);
-    expect(await readdir(path.dirname(first.dir))).toEqual([path.basename(first.dir)]);
-  });
-
-  it("refuses a crashed log", async () => {
-    const { options } = await setup();
-    const crashed = fixture("parameter-golf", "logs", "h100x1_crash_bad_heads__stdout.log");
-    await expect(packageRecord({ ...options, logs: [...options.logs, crashed] })).rejects.toThrow(
-      /h100x1_crash_bad_heads__stdout\.log: not a finished run/,
-    );
-  });
-
-  it("refuses logs written by a different train_gpt.py", async () => {
-    const { dir, options } = await setup();
-    await writeFile(path.join(dir, "other.py"), "print('hi')\n");
-    await expect(packageRecord({ ...options, code: path.join(dir, "other.py") })).rejects.toThrow(
-      /was written by a train_gpt\.py of 47642 bytes, but --code is 12 bytes/,
-    );
-  });
-
-  it("refuses a repeated seed and an artifact over the cap", async () => {
-    const repeated = await setup([
-      { seed: 7, loss: 2.07, bpb: 1.22 },
-      { seed: 7, loss: 2.071, bpb: 1.221 },
-    ]);
-    await expect(packageRecord(repeated.options)).rejects.toThrow(/seed 7 appears twice/);
-    const big = await setup([{ seed: 7, loss: 2.07, bpb: 1.22, bytes: 16_000_001 }]);
-    await expect(packageRecord({ ...big.options, track: "non_record_16mb" })).rejects.toThrow(
-      /artifact 16000001 bytes is over the 16000000-byte cap/,
-    );
-  });
-
-  it("refuses a date that does not exist and a bad GitHub id", async () => {
-    const { options } = await setup();
-    await expect(packageRecord({ ...options, date: "2026-02-30" })).rejects.toThrow(
-      /--date must be a real YYYY-MM-DD/,
-    );
-    await expect(packageRecord({ ...options, githubId: "not a user" })).rejects.toThrow(/--github-id/);
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { CommandIO } from "../../../src/local/commands/command.ts";
 import { packageCommand } from "../../../src/local/commands/package.ts";
 import { UserError } from "../../../src/core/user-error.ts";
-import { fixture, hasShared, sharedMissing } from "../../helpers/shared.ts";
+import { logSources } from "../../helpers/sample-logs.ts";
 
 function io(cwd: string): CommandIO & { out: string[] } {
   const out: string[] = [];
@@ -19,13 +19,10 @@ function io(cwd: string): CommandIO & { out: string[] } {
   };
 }
 
-describe.skipIf(!hasShared)(hasShared ? "caddie package" : sharedMissing, () => {
+describe.each(logSources)("caddie package on $name", (source) => {
   it("takes several logs after one --logs and reports what it wrote", async () => {
     const cwd = await mkdtemp(path.join(os.tmpdir(), "caddie-package-cmd-"));
-    const base = await readFile(
-      fixture("parameter-golf", "logs", "2026-03-17_NaiveBaseline__train.log"),
-      "utf8",
-    );
+    const base = await readFile(source.path("full-baseline"), "utf8");
     for (const seed of [1, 2]) {
       await writeFile(
         path.join(cwd, `s${seed}.log`),
