@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseRunLog, type RunLogSummary } from "../../src/core/parse-run-log.ts";
 import { UserError } from "../../src/core/user-error.ts";
+import { logSources, SAMPLE_LOGS, type SampleLogName } from "../helpers/sample-logs.ts";
 import { fixture, hasShared, sharedMissing } from "../helpers/shared.ts";
 
 const lines = (...rows: string[]): string => `${rows.join("\n")}\n`;
@@ -21,169 +22,189 @@ const rootTail = [
   "final_int8_zlib_roundtrip_exact val_loss:2.54321234 val_bpb:1.50625678",
 ];
 
+/** What each real log states, by its name; each sample log states the same as its counterpart. */
+const EXPECTED: Record<string, RunLogSummary> = {
+  "2026-03-17_NaiveBaseline__train.log": {
+    status: "ok",
+    val_bpb: 1.2243657,
+    val_loss: 2.07269931,
+    metric: "final_int8_zlib_roundtrip_exact",
+    artifact_bytes: 15863489,
+    model_params: 17059912,
+    steps: 13780,
+    train_time_ms: 600038,
+    peak_memory_mib: 10184,
+    stopping_early: true,
+    error: null,
+  },
+  // Scored by the sliding window printed after the round trip (submission.json: 1.1574404).
+  "2026-03-19_WarmdownQuantization__train.log": {
+    status: "ok",
+    val_bpb: 1.1574404,
+    val_loss: 1.95428963,
+    metric: "final_sliding_window_exact",
+    artifact_bytes: 15977717,
+    model_params: 21778504,
+    steps: 7199,
+    train_time_ms: 600031,
+    peak_memory_mib: 16840,
+    stopping_early: true,
+    error: null,
+  },
+  // Scored by legal test-time training, after the round trip, the sliding window and an int8 alias.
+  "2026-03-23_LeakyReLU_LegalTTT_ParallelMuon__train_seed42.log": {
+    status: "ok",
+    val_bpb: 1.12002032,
+    val_loss: 1.89110239,
+    metric: "legal_ttt_exact",
+    artifact_bytes: 15876510,
+    model_params: 26928220,
+    steps: 7182,
+    train_time_ms: 600128,
+    peak_memory_mib: 21471,
+    stopping_early: true,
+    error: null,
+  },
+  "2026-03-20_10L_Int5MLP_MuonWD04_SWA50__train_seed42.log": {
+    status: "ok",
+    val_bpb: 1.14271194,
+    val_loss: 1.92941613,
+    metric: "final_int8_zlib_roundtrip_exact",
+    artifact_bytes: 15965978,
+    model_params: 25517137,
+    steps: 6709,
+    train_time_ms: 600037,
+    peak_memory_mib: 18871,
+    stopping_early: true,
+    error: null,
+  },
+  "2026-04-05_SP8192_GPTQ-Embeddings_SDClip_Loop45x2__train_seed42.log": {
+    status: "ok",
+    val_bpb: 1.08664424,
+    val_loss: 2.80691494,
+    metric: "quantized_sliding_window",
+    artifact_bytes: 15988983,
+    model_params: 35943512,
+    steps: 4986,
+    train_time_ms: 588136,
+    peak_memory_mib: 35372,
+    stopping_early: true,
+    error: null,
+  },
+  "2026-04-27_SP8192_LQER_SparseGate_BOSSmearFix_9HpStack_1.0611__train_seed42.log": {
+    status: "ok",
+    val_bpb: 1.05989454,
+    val_loss: 2.31944212,
+    metric: "quantized_ttt_phased",
+    artifact_bytes: 15897259,
+    model_params: 35945671,
+    steps: 4945,
+    train_time_ms: 599592,
+    peak_memory_mib: 41717,
+    stopping_early: true,
+    error: null,
+  },
+  "h100x1_baseline_90s__stdout.log": {
+    status: "ok",
+    val_bpb: 3.54733956,
+    val_loss: 5.67205477,
+    metric: "final_int8_zlib_roundtrip_exact",
+    artifact_bytes: 8483863,
+    model_params: 17059912,
+    steps: 256,
+    train_time_ms: 90081,
+    peak_memory_mib: 10303,
+    stopping_early: true,
+    error: null,
+  },
+  "h100x1_crash_bad_heads__stdout.log": {
+    status: "crash",
+    val_bpb: null,
+    val_loss: null,
+    metric: null,
+    artifact_bytes: null,
+    model_params: null,
+    steps: null,
+    train_time_ms: null,
+    peak_memory_mib: null,
+    stopping_early: false,
+    error: "ValueError: model_dim must be divisible by num_heads",
+  },
+};
+
 describe.skipIf(!hasShared)(
-  `the real logs in ../shared/fixtures (${hasShared ? "present" : sharedMissing})`,
+  `every real log in ../shared/fixtures (${hasShared ? "present" : sharedMissing})`,
   () => {
     const read = (name: string) => readFileSync(fixture("parameter-golf", "logs", name), "utf8");
-    const expected: Record<string, RunLogSummary> = {
-      "2026-03-17_NaiveBaseline__train.log": {
-        status: "ok",
-        val_bpb: 1.2243657,
-        val_loss: 2.07269931,
-        metric: "final_int8_zlib_roundtrip_exact",
-        artifact_bytes: 15863489,
-        model_params: 17059912,
-        steps: 13780,
-        train_time_ms: 600038,
-        peak_memory_mib: 10184,
-        stopping_early: true,
-        error: null,
-      },
-      // Scored by the sliding window printed after the round trip (submission.json: 1.1574404).
-      "2026-03-19_WarmdownQuantization__train.log": {
-        status: "ok",
-        val_bpb: 1.1574404,
-        val_loss: 1.95428963,
-        metric: "final_sliding_window_exact",
-        artifact_bytes: 15977717,
-        model_params: 21778504,
-        steps: 7199,
-        train_time_ms: 600031,
-        peak_memory_mib: 16840,
-        stopping_early: true,
-        error: null,
-      },
-      // Scored by legal test-time training, after the round trip, the sliding window and an int8 alias.
-      "2026-03-23_LeakyReLU_LegalTTT_ParallelMuon__train_seed42.log": {
-        status: "ok",
-        val_bpb: 1.12002032,
-        val_loss: 1.89110239,
-        metric: "legal_ttt_exact",
-        artifact_bytes: 15876510,
-        model_params: 26928220,
-        steps: 7182,
-        train_time_ms: 600128,
-        peak_memory_mib: 21471,
-        stopping_early: true,
-        error: null,
-      },
-      "2026-03-20_10L_Int5MLP_MuonWD04_SWA50__train_seed42.log": {
-        status: "ok",
-        val_bpb: 1.14271194,
-        val_loss: 1.92941613,
-        metric: "final_int8_zlib_roundtrip_exact",
-        artifact_bytes: 15965978,
-        model_params: 25517137,
-        steps: 6709,
-        train_time_ms: 600037,
-        peak_memory_mib: 18871,
-        stopping_early: true,
-        error: null,
-      },
-      "2026-04-05_SP8192_GPTQ-Embeddings_SDClip_Loop45x2__train_seed42.log": {
-        status: "ok",
-        val_bpb: 1.08664424,
-        val_loss: 2.80691494,
-        metric: "quantized_sliding_window",
-        artifact_bytes: 15988983,
-        model_params: 35943512,
-        steps: 4986,
-        train_time_ms: 588136,
-        peak_memory_mib: 35372,
-        stopping_early: true,
-        error: null,
-      },
-      "2026-04-27_SP8192_LQER_SparseGate_BOSSmearFix_9HpStack_1.0611__train_seed42.log": {
-        status: "ok",
-        val_bpb: 1.05989454,
-        val_loss: 2.31944212,
-        metric: "quantized_ttt_phased",
-        artifact_bytes: 15897259,
-        model_params: 35945671,
-        steps: 4945,
-        train_time_ms: 599592,
-        peak_memory_mib: 41717,
-        stopping_early: true,
-        error: null,
-      },
-      "h100x1_baseline_90s__stdout.log": {
-        status: "ok",
-        val_bpb: 3.54733956,
-        val_loss: 5.67205477,
-        metric: "final_int8_zlib_roundtrip_exact",
-        artifact_bytes: 8483863,
-        model_params: 17059912,
-        steps: 256,
-        train_time_ms: 90081,
-        peak_memory_mib: 10303,
-        stopping_early: true,
-        error: null,
-      },
-      "h100x1_crash_bad_heads__stdout.log": {
-        status: "crash",
-        val_bpb: null,
-        val_loss: null,
-        metric: null,
-        artifact_bytes: null,
-        model_params: null,
-        steps: null,
-        train_time_ms: null,
-        peak_memory_mib: null,
-        stopping_early: false,
-        error: "ValueError: model_dim must be divisible by num_heads",
-      },
-    };
 
-    it.each(Object.entries(expected))("parses %s to the values the log states", (name, summary) => {
+    it.each(Object.entries(EXPECTED))("parses %s to the values the log states", (name, summary) => {
       expect(parseRunLog(read(name))).toEqual(summary);
     });
 
     it("knows every log of the fixture folder (a new one needs its recorded value here)", () => {
       const names = readdirSync(fixture("parameter-golf", "logs")).filter((n) => n.endsWith(".log"));
-      expect(names.filter((n) => !(n in expected))).toEqual([]);
+      expect(names.filter((n) => !(n in EXPECTED))).toEqual([]);
     });
 
     it("reads the same score when every line carries a timestamp", () => {
-      for (const name of Object.keys(expected)) {
+      for (const name of Object.keys(EXPECTED)) {
         const stamped = read(name)
           .split("\n")
           .map((line, i) => `2026-03-19 10:${String(i % 60).padStart(2, "0")}:07.${i} | ${line}`)
           .join("\n");
-        expect(parseRunLog(stamped), name).toEqual(expected[name]);
+        expect(parseRunLog(stamped), name).toEqual(EXPECTED[name]);
       }
-    });
-
-    it("reads the crash log as a crash also when torchrun's exit code 1 is given", () => {
-      const summary = parseRunLog(read("h100x1_crash_bad_heads__stdout.log"), { exitCode: 1 });
-      expect(summary.status).toBe("crash");
-      expect(summary.error).toBe("ValueError: model_dim must be divisible by num_heads");
-    });
-
-    it("turns the baseline into a crash when its process exited non-zero", () => {
-      const summary = parseRunLog(read("2026-03-17_NaiveBaseline__train.log"), { exitCode: 137 });
-      expect(summary).toMatchObject({
-        status: "crash",
-        val_bpb: null,
-        metric: null,
-        artifact_bytes: 15863489,
-      });
-      expect(summary.error).toBe(
-        "process exited with code 137 (after printing final_int8_zlib_roundtrip_exact val_bpb 1.22436570)",
-      );
-    });
-
-    it("takes the pre-quantization score of a record log only when a pattern asks for it", () => {
-      const log = read("2026-04-05_SP8192_GPTQ-Embeddings_SDClip_Loop45x2__train_seed42.log");
-      const summary = parseRunLog(log, { metricPattern: "^pre-quantization post-ema .*val_bpb:(\\S+)" });
-      expect(summary).toMatchObject({
-        status: "ok",
-        val_bpb: 1.0899407,
-        val_loss: 2.81543002,
-        metric: "pre-quantization post-ema",
-      });
     });
   },
 );
+
+describe.each(logSources)("parseRunLog on $name", (source) => {
+  const read = (log: SampleLogName) => readFileSync(source.path(log), "utf8");
+
+  it.each(Object.keys(SAMPLE_LOGS) as SampleLogName[])("parses %s to the values the log states", (log) => {
+    expect(parseRunLog(read(log))).toEqual(EXPECTED[SAMPLE_LOGS[log]]);
+  });
+
+  it("reads the same score when every line carries a timestamp", () => {
+    for (const log of Object.keys(SAMPLE_LOGS) as SampleLogName[]) {
+      const stamped = read(log)
+        .split("\n")
+        .map((line, i) => `2026-03-19 10:${String(i % 60).padStart(2, "0")}:07.${i} | ${line}`)
+        .join("\n");
+      expect(parseRunLog(stamped), log).toEqual(EXPECTED[SAMPLE_LOGS[log]]);
+    }
+  });
+
+  it("reads the crash log as a crash also when torchrun's exit code 1 is given", () => {
+    const summary = parseRunLog(read("crash-bad-heads"), { exitCode: 1 });
+    expect(summary.status).toBe("crash");
+    expect(summary.error).toBe("ValueError: model_dim must be divisible by num_heads");
+  });
+
+  it("turns the baseline into a crash when its process exited non-zero", () => {
+    const summary = parseRunLog(read("full-baseline"), { exitCode: 137 });
+    expect(summary).toMatchObject({
+      status: "crash",
+      val_bpb: null,
+      metric: null,
+      artifact_bytes: 15863489,
+    });
+    expect(summary.error).toBe(
+      "process exited with code 137 (after printing final_int8_zlib_roundtrip_exact val_bpb 1.22436570)",
+    );
+  });
+
+  it("takes the pre-quantization score of a record log only when a pattern asks for it", () => {
+    const log = read("record-brotli");
+    const summary = parseRunLog(log, { metricPattern: "^pre-quantization post-ema .*val_bpb:(\\S+)" });
+    expect(summary).toMatchObject({
+      status: "ok",
+      val_bpb: 1.0899407,
+      val_loss: 2.81543002,
+      metric: "pre-quantization post-ema",
+    });
+  });
+});
 
 describe("separator spellings", () => {
   it.each([

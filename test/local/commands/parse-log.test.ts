@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../../src/core/user-error.ts";
 import type { CommandIO } from "../../../src/local/commands/command.ts";
 import { parseLogCommand } from "../../../src/local/commands/parse-log.ts";
-import { fixture, hasShared, sharedMissing } from "../../helpers/shared.ts";
+import { logSources } from "../../helpers/sample-logs.ts";
 
 const SUMMARY_KEYS = [
   "status",
@@ -159,32 +159,29 @@ describe("caddie parse-log", () => {
   });
 });
 
-describe.skipIf(!hasShared)(
-  `caddie parse-log on the real logs (${hasShared ? "present" : sharedMissing})`,
-  () => {
-    const logs = (name: string) => fixture("parameter-golf", "logs", name);
+describe.each(logSources)("caddie parse-log on $name", (source) => {
+  const logs = source.path;
 
-    it("reads the baseline record's score and artifact", async () => {
-      expect(await runJson([logs("2026-03-17_NaiveBaseline__train.log")])).toMatchObject({
-        status: "ok",
-        val_bpb: 1.2243657,
-        artifact_bytes: 15863489,
-        steps: 13780,
-      });
+  it("reads the baseline record's score and artifact", async () => {
+    expect(await runJson([logs("full-baseline")])).toMatchObject({
+      status: "ok",
+      val_bpb: 1.2243657,
+      artifact_bytes: 15863489,
+      steps: 13780,
     });
+  });
 
-    it("reports the crash log as a crash with its error line and exits 0", async () => {
-      expect(await runJson([logs("h100x1_crash_bad_heads__stdout.log"), "--exit-code", "1"])).toMatchObject({
-        status: "crash",
-        val_bpb: null,
-        error: "ValueError: model_dim must be divisible by num_heads",
-      });
+  it("reports the crash log as a crash with its error line and exits 0", async () => {
+    expect(await runJson([logs("crash-bad-heads"), "--exit-code", "1"])).toMatchObject({
+      status: "crash",
+      val_bpb: null,
+      error: "ValueError: model_dim must be divisible by num_heads",
     });
+  });
 
-    it("prints the crash's error line in the human summary", async () => {
-      const io = fakeIo();
-      expect(await parseLogCommand.run([logs("h100x1_crash_bad_heads__stdout.log")], io)).toBe(0);
-      expect(io.out.join("")).toBe("crash: ValueError: model_dim must be divisible by num_heads\n");
-    });
-  },
-);
+  it("prints the crash's error line in the human summary", async () => {
+    const io = fakeIo();
+    expect(await parseLogCommand.run([logs("crash-bad-heads")], io)).toBe(0);
+    expect(io.out.join("")).toBe("crash: ValueError: model_dim must be divisible by num_heads\n");
+  });
+});
