@@ -3,11 +3,9 @@ import { spawnSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { fixture, hasShared, repoRoot, sharedMissing } from "../helpers/shared.ts";
+import { logSources } from "../helpers/sample-logs.ts";
+import { repoRoot } from "../helpers/shared.ts";
 import { bundlePath, runBundle } from "./run-bundle.ts";
-
-const log = (name: string) => fixture("parameter-golf", "logs", name);
-const BASELINE = "2026-03-17_NaiveBaseline__train.log";
 
 /** A working dir holding a code file and a model file of the given sizes. */
 async function files(codeBytes: number, modelBytes: number | null): Promise<string> {
@@ -18,7 +16,9 @@ async function files(codeBytes: number, modelBytes: number | null): Promise<stri
   return dir;
 }
 
-describe.skipIf(!hasShared)(hasShared ? "the action bundle on real logs" : sharedMissing, () => {
+describe.each(logSources)("the action bundle on $name", (source) => {
+  const log = source.path;
+  const BASELINE = "full-baseline";
   it("measures the baseline record: outputs, result JSON and a summary table, exit 0", async () => {
     // The baseline's own sizes: code 47,642 + model 15,815,847 = 15,863,489 bytes.
     const cwd = await files(47_642, 15_815_847);
@@ -68,7 +68,7 @@ describe.skipIf(!hasShared)(hasShared ? "the action bundle on real logs" : share
     const cwd = await files(47_686, null);
     const r = await runBundle(
       {
-        log: log("h100x1_crash_bad_heads__stdout.log"),
+        log: log("crash-bad-heads"),
         code: "train_gpt.py",
         model: "final_model.int8.ptz",
         "exit-code": "1",
@@ -131,7 +131,7 @@ describe.skipIf(!hasShared)(hasShared ? "the action bundle on real logs" : share
     await writeFile(path.join(cwd, "helper.py"), "x".repeat(516));
     const r = await runBundle(
       {
-        log: log("2026-04-05_SP8192_GPTQ-Embeddings_SDClip_Loop45x2__train_seed42.log"),
+        log: log("record-brotli"),
         code: "train_gpt.py\nhelper.py\n",
         model: "final_model.int8.ptz",
         "metric-pattern": "^quantized val_loss:\\S+ val_bpb:(\\S+)",
@@ -142,7 +142,7 @@ describe.skipIf(!hasShared)(hasShared ? "the action bundle on real logs" : share
     expect(r.outputs.artifact_bytes).toBe(String(15_000 + 516 + 15_970_000));
     const plain = await runBundle(
       {
-        log: log("2026-04-05_SP8192_GPTQ-Embeddings_SDClip_Loop45x2__train_seed42.log"),
+        log: log("record-brotli"),
         code: "train_gpt.py",
         model: "final_model.int8.ptz",
       },
