@@ -1,7 +1,7 @@
 """modal_train.py against the real modal client: the declared function, and its body run locally on CPU.
 
-The body is trained on golf_mini (our CPU-sized course) with challenge-format shards built from the shared
-FineWeb sample; those tests skip, saying so, when ../shared is not beside the checkout.
+The body is trained on golf_mini (our CPU-sized course) with challenge-format shards that prepare.py builds
+from the sample documents in ../conftest.py.
 """
 
 import importlib
@@ -20,9 +20,6 @@ import pytest
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 REPO = PYTHON_DIR.parent
 GOLF_MINI = PYTHON_DIR / "golf_mini"
-SHARED = Path(os.environ.get("CADDIE_SHARED_DIR", REPO.parent / "shared"))
-FINEWEB_JSONL = SHARED / "fixtures" / "fineweb-sample" / "fineweb_200_docs.jsonl"
-needs_shared = pytest.mark.skipif(not FINEWEB_JSONL.is_file(), reason=f"{FINEWEB_JSONL} not found: shared fixtures absent")
 
 sys.path.insert(0, str(PYTHON_DIR))
 import modal_train  # noqa: E402
@@ -36,10 +33,10 @@ TINY = {
 
 
 @pytest.fixture(scope="module")
-def shards(tmp_path_factory):
-    """golf_mini shards from the 200 real FineWeb documents (prepare.py is the course's fixed data step)."""
+def shards(tmp_path_factory, documents_jsonl):
+    """golf_mini shards from the sample documents (prepare.py is the course's fixed data step)."""
     out = tmp_path_factory.mktemp("shards")
-    subprocess.run([sys.executable, str(GOLF_MINI / "prepare.py"), "--jsonl", str(FINEWEB_JSONL), "--out", str(out)],
+    subprocess.run([sys.executable, str(GOLF_MINI / "prepare.py"), "--jsonl", str(documents_jsonl), "--out", str(out)],
                    check=True, capture_output=True)
     return out
 
@@ -165,7 +162,6 @@ def test_seeds_are_parsed_strictly():
 # ---------------------------------------------------------------------------
 # The body, run locally on CPU
 # ---------------------------------------------------------------------------
-@needs_shared
 def test_the_body_trains_golf_mini_with_plain_python_and_returns_log_and_artifact(checkout, shards, tmp_path):
     printed = []
 
@@ -207,7 +203,6 @@ def torchrun_works(tmp_path_factory):
         pytest.skip(f"torchrun of torch {torch.__version__} cannot start here: {run.stderr.strip().splitlines()[-1:]}")
 
 
-@needs_shared
 def test_the_body_runs_train_gpt_under_torchrun(checkout, shards, tmp_path, torchrun_works):
     result = modal_train.run_training(
         str(checkout), seed=3, env={**TINY, "DATA_PATH": str(shards)}, nproc=1, use_torchrun=True,
@@ -252,7 +247,6 @@ def test_a_checkout_without_train_gpt_is_refused(tmp_path):
         modal_train.run_training(str(tmp_path), seed=1, env={}, nproc=1, use_torchrun=False, timeout_seconds=5, gpus=1)
 
 
-@needs_shared
 def test_outputs_feed_the_action_and_a_failed_seed_settles_at_the_timeout(checkout, shards, tmp_path):
     ok = modal_train.run_training(
         str(checkout), seed=11, env={**TINY, "DATA_PATH": str(shards)}, nproc=1, use_torchrun=False,

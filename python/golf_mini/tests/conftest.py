@@ -1,4 +1,4 @@
-"""Shared fixtures for the golf_mini tests: import paths, the real FineWeb sample, tiny shards."""
+"""Fixtures for the golf_mini tests: import paths and tiny shards (documents from ../../conftest.py)."""
 
 import json
 import os
@@ -9,8 +9,6 @@ import pytest
 
 GOLF_MINI = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_ROOT = os.path.dirname(os.path.dirname(GOLF_MINI))
-SHARED = os.path.join(os.path.dirname(REPO_ROOT), "shared")
-FINEWEB_JSONL = os.path.join(SHARED, "fixtures", "fineweb-sample", "fineweb_200_docs.jsonl")
 TRAIN_GPT = os.path.join(GOLF_MINI, "train_gpt.py")
 PREPARE = os.path.join(GOLF_MINI, "prepare.py")
 
@@ -19,18 +17,11 @@ if GOLF_MINI not in sys.path:
 
 
 @pytest.fixture(scope="session")
-def fineweb_jsonl():
-    if not os.path.isfile(FINEWEB_JSONL):
-        pytest.skip(f"shared fixtures missing: {FINEWEB_JSONL} (needs the ../shared checkout)")
-    return FINEWEB_JSONL
-
-
-@pytest.fixture(scope="session")
-def tiny_data(tmp_path_factory, fineweb_jsonl):
-    """Shards built by prepare.py (as a subprocess, the way a user runs it) from 12 real documents."""
+def tiny_data(tmp_path_factory, documents_jsonl):
+    """Shards built by prepare.py (as a subprocess, the way a user runs it) from 12 sample documents."""
     root = tmp_path_factory.mktemp("tiny_data")
     jsonl = root / "docs.jsonl"
-    with open(fineweb_jsonl, encoding="utf-8") as src, open(jsonl, "w", encoding="utf-8") as dst:
+    with open(documents_jsonl, encoding="utf-8") as src, open(jsonl, "w", encoding="utf-8") as dst:
         for _, line in zip(range(12), src, strict=False):
             dst.write(json.dumps({"text": json.loads(line)["text"]}) + "\n")
     out = root / "shards"

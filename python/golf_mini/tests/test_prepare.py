@@ -40,8 +40,8 @@ def test_each_document_becomes_bos_then_its_bytes_plus_four():
     assert tokens.tolist() == [1, ord("h") + 4, 0xC3 + 4, 0xA9 + 4, 1, 4, 259]
 
 
-def test_the_same_inputs_give_byte_identical_shards_and_meta_in_two_places(tmp_path, fineweb_jsonl):
-    docs = read_jsonl(fineweb_jsonl)[:30]
+def test_the_same_inputs_give_byte_identical_shards_and_meta_in_two_places(tmp_path, any_documents_jsonl):
+    docs = read_jsonl(str(any_documents_jsonl))[:30]
     meta_a, _ = prepare(docs, str(tmp_path / "a"), {"test": 1}, val_every=5)
     meta_b, _ = prepare(docs, str(tmp_path / "b"), {"test": 1}, val_every=5)
     assert meta_a == meta_b
