@@ -25,6 +25,9 @@ await build({
   charset: "utf8",
   legalComments: "eof",
   logLevel: "warning",
+  // A worktree may link node_modules from another checkout; keep the paths esbuild writes into comments
+  // the linked ones (node_modules/...), so every checkout builds the same bytes.
+  preserveSymlinks: true,
   // @actions/core's HTTP stack pulls in CommonJS packages that call require("net"); an ESM bundle has no
   // require, so give it one (testing-a-github-app-offline.md, section 4).
   banner: {
