@@ -10,6 +10,11 @@ import { SweepProposer, seededRandom } from "./sweep-proposer.ts";
 
 export type AgentChoice = "auto" | "sweep" | "claude";
 
+/** The Claude model a session uses: CADDIE_MODEL when set, else the config's agent.model. */
+export function claudeModel(config: CaddieConfig, env: Record<string, string | undefined>): string {
+  return env.CADDIE_MODEL || config.agent.model;
+}
+
 export function chooseProposer(
   config: CaddieConfig,
   env: Record<string, string | undefined>,
@@ -21,7 +26,7 @@ export function chooseProposer(
     return new ClaudeProposer({
       apiKey: key,
       baseURL: env.ANTHROPIC_BASE_URL || undefined,
-      model: env.CADDIE_MODEL || config.agent.model,
+      model: claudeModel(config, env),
       maxTokens: config.agent.maxTokens,
       allow: config.allow,
     });

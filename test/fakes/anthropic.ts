@@ -1,7 +1,9 @@
 /**
- * A local server speaking the Anthropic Messages API (POST /v1/messages), for tests that drive the real
- * @anthropic-ai/sdk over real HTTP. Each test scripts the replies; the server checks the request shape the
- * way the real API does (required fields, roles, tool definitions) and records every request.
+ * A local server speaking the Anthropic Messages API (POST /v1/messages) and the Models API
+ * (GET /v1/models, GET /v1/models/{model_id}), for tests that drive the real @anthropic-ai/sdk over real
+ * HTTP. Each test scripts the replies and the model catalogue; the server checks the request shape the way
+ * the real API does (required fields, roles, tool definitions, headers) and records every request. With a
+ * catalogue, a message naming a model that is not in it, or is retired, fails as the real API does.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -23,9 +25,22 @@ export type ContentBlock =
 /** A scripted reply: content blocks (the server wraps them in a full Message), or a raw HTTP answer. */
 export type FakeReply = { content: ContentBlock[]; stop_reason?: string } | { status: number; body: unknown };
 
+/** A catalogue entry; the server fills the rest of the Models API's ModelInfo shape. */
+export interface FakeModel {
+  id: string;
+  display_name?: string;
+  /** RFC 3339; newer models are listed first, as the real API does. */
+  created_at?: string;
+  lifecycle?: "active" | "deprecated" | "retired";
+  deprecated_at?: string | null;
+  retires_at?: string | null;
+}
+
 export interface FakeAnthropic {
   url: string;
   requests: MessagesRequest[];
+  /** Paths (with query) of the Models API requests, in order. */
+  modelRequests: string[];
   /** Shape errors the server answered with 400; tests assert it stays empty. */
   violations: string[];
   close(): Promise<void>;
@@ -79,12 +94,54 @@ function message(request: MessagesRequest, reply: { content: ContentBlock[]; sto
   };
 }
 
+/** The Models API's ModelInfo for a catalogue entry (fields as in @anthropic-ai/sdk resources/models). */
+function modelInfo(m: FakeModel) {
+  const lifecycle = m.lifecycle ?? "active";
+  const line = /^claude-([a-z]+)-/.exec(m.id)?.[1] ?? null;
+  return {
+    type: "model",
+    id: m.id,
+    display_name: m.display_name ?? m.id,
+    created_at: m.created_at ?? "2026-01-01T00:00:00Z",
+    lifecycle,
+    deprecated_at: m.deprecated_at ?? (lifecycle === "active" ? null : "2026-06-01T00:00:00Z"),
+    retires_at: m.retires_at ?? null,
+    line,
+    max_input_tokens: 200_000,
+    max_tokens: 64_000,
+    capabilities: null,
+  };
+}
+
+/** GET /v1/models: newest first, `lifecycle[]` filter (default active and deprecated), cursor pages. */
+function listModels(models: FakeModel[], query: URLSearchParams) {
+  const wanted = query.getAll("lifecycle[]");
+  const stages = wanted.length ? wanted : ["active", "deprecated"];
+  const all = models
+    .map(modelInfo)
+    .filter((m) => stages.includes(m.lifecycle))
+    .sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const limit = Math.min(Math.max(Number(query.get("limit") ?? 20) || 20, 1), 1000);
+  const after = query.get("after_id");
+  const before = query.get("before_id");
+  let start = 0;
+  let end = all.length;
+  if (after) start = all.findIndex((m) => m.id === after) + 1;
+  if (before) end = Math.max(0, all.findIndex((m) => m.id === before));
+  const page = before ? all.slice(Math.max(start, end - limit), end) : all.slice(start, start + limit);
+  const has_more = before ? end - limit > start : start + limit < end;
+  return { data: page, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more };
+}
+
 export async function startFakeAnthropic(options: {
-  respond: (request: MessagesRequest, index: number) => FakeReply | Promise<FakeReply>;
+  respond?: (request: MessagesRequest, index: number) => FakeReply | Promise<FakeReply>;
   /** The API key the server accepts (x-api-key or Authorization: Bearer). */
   apiKey?: string;
+  /** The Models API catalogue; when given, messages must name a model in it that is not retired. */
+  models?: FakeModel[];
 }): Promise<FakeAnthropic> {
   const requests: MessagesRequest[] = [];
+  const modelRequests: string[] = [];
   const violations: string[] = [];
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/json", "request-id": `req_fake_${++ids}` });
@@ -98,16 +155,29 @@ export async function startFakeAnthropic(options: {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       void (async () => {
-        if (req.method !== "POST" || req.url?.split("?")[0] !== "/v1/messages")
+        const url = new URL(req.url ?? "/", "http://fake");
+        const modelRoute = /^\/v1\/models(?:\/([^/]+))?$/.exec(url.pathname);
+        const isMessages = req.method === "POST" && url.pathname === "/v1/messages";
+        if (!isMessages && !(req.method === "GET" && modelRoute))
           return error(res, 404, "not_found_error", `no route ${req.method} ${req.url}`);
         // SDK 1.x sends the key as a bearer token; older clients use x-api-key. Accept either.
         const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
         const key = req.headers["x-api-key"] ?? bearer;
         if (options.apiKey && key !== options.apiKey)
-          return error(res, 401, "authentication_error", "invalid API key");
+          return error(res, 401, "authentication_error", "invalid x-api-key");
         if (typeof req.headers["anthropic-version"] !== "string") {
           violations.push("missing anthropic-version header");
           return error(res, 400, "invalid_request_error", "anthropic-version header is required");
+        }
+        if (modelRoute) {
+          modelRequests.push(`${url.pathname}${url.search}`);
+          const catalogue = options.models ?? [];
+          const id = modelRoute[1] === undefined ? null : decodeURIComponent(modelRoute[1]);
+          if (id === null) return send(res, 200, listModels(catalogue, url.searchParams));
+          const found = catalogue.find((m) => m.id === id);
+          return found
+            ? send(res, 200, modelInfo(found))
+            : error(res, 404, "not_found_error", `model: ${id}`);
         }
         let body: unknown;
         try {
@@ -123,8 +193,14 @@ export async function startFakeAnthropic(options: {
         }
         const request = body as MessagesRequest;
         if (request.stream) return error(res, 400, "invalid_request_error", "the fake does not stream");
+        if (options.models) {
+          const known = options.models.find((m) => m.id === request.model);
+          if (!known || known.lifecycle === "retired")
+            return error(res, 404, "not_found_error", `model: ${request.model}`);
+        }
         requests.push(request);
         try {
+          if (!options.respond) throw new Error("this fake scripts no messages");
           const reply = await options.respond(request, requests.length - 1);
           if ("status" in reply) return send(res, reply.status, reply.body);
           send(res, 200, message(request, reply));
@@ -139,6 +215,7 @@ export async function startFakeAnthropic(options: {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    modelRequests,
     violations,
     close: () =>
       new Promise<void>((resolve) => {

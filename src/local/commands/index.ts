@@ -20,6 +20,12 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./run.ts")).runCommand,
   },
   {
+    name: "doctor",
+    summary:
+      "check a fork before anything runs: git, script, config, data, GPUs, disk, API key and model, App",
+    load: async () => (await import("./doctor.ts")).doctorCommand,
+  },
+  {
     name: "parse-log",
     summary: "read a train_gpt.py log: final val_bpb, artifact size, steps, crash or not",
     load: async () => (await import("./parse-log.ts")).parseLogCommand,

@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import path from "node:path";
 import { UserError } from "../../core/user-error.ts";
+import { preflight } from "../doctor/preflight.ts";
 import { loadConfig } from "../load-config.ts";
 import type { AgentChoice } from "../../agent/choose-proposer.ts";
 import { runLocalSession } from "../local-session.ts";
@@ -16,7 +17,8 @@ export const runCommand: Command = {
   Experiments become branches caddie/TAG/exp-NNN; kept ones advance autoresearch/TAG; discarded ones stay
   under refs/caddie/discarded/TAG/. State (results.tsv, notes.md, scorecard) goes to PATH/.caddie/TAG/.
   --agent auto (default) uses Claude when ANTHROPIC_API_KEY is set, otherwise the sweep over search_space.
-  Ctrl-C stops after cleaning up; run the same command again to resume.`,
+  Before anything is created, the checks of 'caddie doctor' that need no network run; a failed one stops
+  the run with its fix. Ctrl-C stops after cleaning up; run the same command again to resume.`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -39,16 +41,28 @@ export const runCommand: Command = {
     if (!["auto", "sweep", "claude"].includes(agent))
       throw new UserError("--agent must be auto, sweep or claude");
     const repo = path.resolve(io.cwd, values.repo);
+    const maxExperiments = positiveNumber(values["max-experiments"], "--max-experiments", {
+      integer: true,
+      allowZero: true,
+    });
     const { config } = await loadConfig(repo, values.config);
+    // Before any branch, folder or file is made: stop with every problem and its fix.
+    await preflight(
+      {
+        repo,
+        configFile: values.config,
+        env: io.env,
+        runs: maxExperiments + config.thresholds.baselineRuns,
+        agent,
+      },
+      io.stderr,
+    );
     const result = await runLocalSession({
       repo,
       tag: values.tag,
       config,
       agent,
-      maxExperiments: positiveNumber(values["max-experiments"], "--max-experiments", {
-        integer: true,
-        allowZero: true,
-      }),
+      maxExperiments,
       maxHours: values["max-hours"] === undefined ? null : positiveNumber(values["max-hours"], "--max-hours"),
       timeoutMinutes:
         values["timeout-minutes"] === undefined
