@@ -127,7 +127,11 @@ function listModels(models: FakeModel[], query: URLSearchParams) {
   let start = 0;
   let end = all.length;
   if (after) start = all.findIndex((m) => m.id === after) + 1;
-  if (before) end = Math.max(0, all.findIndex((m) => m.id === before));
+  if (before)
+    end = Math.max(
+      0,
+      all.findIndex((m) => m.id === before),
+    );
   const page = before ? all.slice(Math.max(start, end - limit), end) : all.slice(start, start + limit);
   const has_more = before ? end - limit > start : start + limit < end;
   return { data: page, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more };
