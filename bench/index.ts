@@ -9,6 +9,7 @@ import { benchDutyCycle } from "./duty-cycle.bench.ts";
 import { benchAction } from "./action.bench.ts";
 import { benchGithub } from "./github.bench.ts";
 import { benchResearchSources } from "./research-sources.bench.ts";
+import { benchSanitize } from "./sanitize.bench.ts";
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["parse-log", benchParseLog],
@@ -16,6 +17,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["action", benchAction],
   ["github", benchGithub],
   ["research-sources", benchResearchSources],
+  ["sanitize", benchSanitize],
   ["duty-cycle", benchDutyCycle],
 ];
 

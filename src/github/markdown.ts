@@ -3,7 +3,7 @@
  * cells are folded to one line with pipes escaped, @mentions are defused (a bot comment must not ping
  * people on the model's say-so), and fenced blocks use a fence longer than any backtick run inside.
  */
-import { sanitizeUntrusted } from "../agent/sanitize.ts";
+import { sanitizeUntrusted } from "../core/sanitize.ts";
 
 export function inline(text: string, max = 300): string {
   const clean = sanitizeUntrusted(text, { maxLength: max })

@@ -4,7 +4,7 @@
  * must be finite, and every piece of text is sanitized again. A line the renderers could choke on (a
  * non-numeric relevance, a grade without a tier) is dropped whole rather than repaired by guessing.
  */
-import { sanitizeUntrusted } from "../agent/sanitize.ts";
+import { sanitizeUntrusted } from "../core/sanitize.ts";
 import { rawItem } from "./sources/source.ts";
 import type { Grade, GradeScores, ResearchItem, SourceName, Tier, Verification } from "./types.ts";
 

@@ -6,7 +6,7 @@
  */
 import { recordScore, type RecordFiles, type RecordFlag } from "../core/record-score.ts";
 import { recordTechniques } from "../core/record-techniques.ts";
-import { sanitizeUntrusted } from "../agent/sanitize.ts";
+import { sanitizeUntrusted } from "../core/sanitize.ts";
 import { competitorSota } from "./competitor-sota.ts";
 import { isLogFile } from "./read-record-folder.ts";
 import { GitHubRateLimitError, type GitHubClient } from "./github-client.ts";

@@ -1,5 +1,5 @@
 /** The contract every research source follows, and the one place outside text is sanitized on the way in. */
-import { sanitizeUntrusted } from "../../agent/sanitize.ts";
+import { sanitizeUntrusted } from "../../core/sanitize.ts";
 import type { RawItem } from "../types.ts";
 
 export interface SourceContext {
