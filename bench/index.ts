@@ -10,6 +10,7 @@ import { benchAction } from "./action.bench.ts";
 import { benchGithub } from "./github.bench.ts";
 import { benchResearchSources } from "./research-sources.bench.ts";
 import { benchSanitize } from "./sanitize.bench.ts";
+import { benchUnzip } from "./unzip.bench.ts";
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["parse-log", benchParseLog],
@@ -18,6 +19,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["github", benchGithub],
   ["research-sources", benchResearchSources],
   ["sanitize", benchSanitize],
+  ["unzip", benchUnzip],
   ["duty-cycle", benchDutyCycle],
 ];
 

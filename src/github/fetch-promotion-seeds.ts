@@ -28,7 +28,7 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 /** The entry whose path ends with `suffix` (artifact roots differ with the runner's layout). */
-function entry(files: Map<string, Buffer>, suffix: string): Buffer | undefined {
+function entry<T>(files: Map<string, T>, suffix: string): T | undefined {
   for (const [name, data] of files) if (name === suffix || name.endsWith(`/${suffix}`)) return data;
   return undefined;
 }
@@ -94,7 +94,8 @@ export async function fetchPromotionSeeds(
     const fail = (error: string): void => {
       seeds.push({ pr, seed, billedSeconds: null, result: { ok: false, error } });
     };
-    const downloaded = await downloadArtifact(gh, repo, artifact);
+    // The model is only measured (its size), never held in memory.
+    const downloaded = await downloadArtifact(gh, repo, artifact, (name) => !name.endsWith(MODEL_FILE));
     if (!downloaded.ok) {
       fail(downloaded.error);
       continue;
@@ -114,7 +115,7 @@ export async function fetchPromotionSeeds(
       seeds.push({ pr, seed, billedSeconds, result: { ok: false, error: `no train.log for seed ${seed}` } });
       continue;
     }
-    const model = entry(files, `modal-out/seed-${seed}/${MODEL_FILE}`);
+    const modelBytes = entry(downloaded.sizes, `modal-out/seed-${seed}/${MODEL_FILE}`);
     const logText = log.toString("utf8");
     seeds.push({
       pr,
@@ -128,7 +129,7 @@ export async function fetchPromotionSeeds(
           seconds: summary.seconds ?? summary.billedSeconds,
           logText: logText.length > MAX_LOG_CHARS ? logText.slice(-MAX_LOG_CHARS) : logText,
           logPath: `artifact ${artifact.id}/seed-${seed}/train.log`,
-          modelBytes: model ? model.length : null,
+          modelBytes: modelBytes ?? null,
         },
       },
     });
