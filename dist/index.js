@@ -20329,13 +20329,208 @@ function readActionInputs(raw) {
   return { inputs: { log, code, model, limit, tier, metricPattern, exitCode }, errors };
 }
 
+// src/core/sanitize.ts
+var REDACTED = "[redacted]";
+var TRUNCATED = " … [truncated]";
+var WINDOW_FACTOR = 4;
+var WINDOW_SLACK = 4096;
+var HIDDEN_RANGES = [
+  [0, 8],
+  [11, 31],
+  [127, 159],
+  [173, 173],
+  [847, 847],
+  [1564, 1564],
+  [4447, 4448],
+  [6068, 6069],
+  [6155, 6159],
+  [8203, 8207],
+  [8234, 8238],
+  [8288, 8303],
+  [12644, 12644],
+  [65024, 65039],
+  [65279, 65279],
+  [65440, 65440],
+  [65529, 65531],
+  [917504, 917631],
+  [917760, 917999]
+];
+var hex = (cp) => `\\u{${cp.toString(16)}}`;
+var HIDDEN_CHARACTERS = new RegExp(
+  `[${HIDDEN_RANGES.map(([lo, hi]) => `${hex(lo)}-${hex(hi)}`).join("")}]`,
+  "gu"
+);
+function stripHiddenCharacters(text) {
+  return text.replace(HIDDEN_CHARACTERS, "");
+}
+var START = "(?<![A-Za-z0-9_-])";
+var CREDENTIALS = [
+  /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  new RegExp(`${START}(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,255}`, "g"),
+  new RegExp(`${START}github_pat_[A-Za-z0-9_]{20,255}`, "g"),
+  new RegExp(`${START}sk-ant-[A-Za-z0-9_-]{10,255}`, "g"),
+  new RegExp(`${START}sk-(?:proj-)?[A-Za-z0-9_-]{20,255}`, "g"),
+  new RegExp(`${START}(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}(?![A-Za-z0-9])`, "g"),
+  new RegExp(`${START}xox[abprs]-[A-Za-z0-9-]{10,255}`, "g"),
+  new RegExp(`${START}AIza[0-9A-Za-z_-]{35}`, "g"),
+  new RegExp(`${START}hf_[A-Za-z0-9]{30,255}`, "g"),
+  // Modal token ids and secrets (MODAL_TOKEN_ID / MODAL_TOKEN_SECRET).
+  new RegExp(`${START}a[ks]-[A-Za-z0-9]{16,255}`, "g"),
+  new RegExp(`${START}eyJ[A-Za-z0-9_-]{10,8192}\\.eyJ[A-Za-z0-9_-]{10,8192}\\.[A-Za-z0-9_-]{10,8192}`, "g")
+];
+var ASSIGNED_SECRET = /(?<![A-Za-z0-9_])((?:aws_secret_access_key|api[_-]?key|secret|password|passwd|token)[ \t]{0,8}[:=][ \t]{0,8}["']?)[A-Za-z0-9/+=_-]{16,512}/gi;
+function redactSecrets(text) {
+  let out = text;
+  for (const re of CREDENTIALS) out = out.replace(re, REDACTED);
+  return out.replace(ASSIGNED_SECRET, (_match, key) => `${key}${REDACTED}`);
+}
+var RAW_HIDDEN = /* @__PURE__ */ new Set([
+  "script",
+  "style",
+  "template",
+  "noscript",
+  "iframe",
+  "object",
+  "embed",
+  "svg",
+  "head",
+  "title"
+]);
+var VOID = /* @__PURE__ */ new Set(["area", "base", "br", "col", "hr", "img", "input", "link", "meta", "source", "wbr"]);
+var HIDING_ATTRIBUTE = /(?:^|\s)hidden(?:[\s=/]|$)|aria-hidden\s{0,8}=\s{0,8}["']?true|display\s{0,8}:\s{0,8}none|visibility\s{0,8}:\s{0,8}hidden|font-size\s{0,8}:\s{0,8}0(?![.\d]*[1-9])|opacity\s{0,8}:\s{0,8}0(?:\.0*)?(?![.\d]*[1-9])/i;
+function isLetter(code) {
+  return code >= 97 && code <= 122 || code >= 65 && code <= 90;
+}
+function asciiLower(text) {
+  const lower = text.toLowerCase();
+  return lower.length === text.length ? lower : text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+function stripMarkup(text) {
+  if (!text.includes("<")) return text;
+  const lower = asciiLower(text);
+  let out = "";
+  let i = 0;
+  let quotesTrusted = true;
+  let hiddenTag = null;
+  let depth = 0;
+  const emit = (s) => {
+    if (hiddenTag === null) out += s;
+  };
+  while (i < text.length) {
+    const lt = text.indexOf("<", i);
+    if (lt < 0) {
+      emit(text.slice(i));
+      break;
+    }
+    emit(text.slice(i, lt));
+    if (text.startsWith("<!--", lt)) {
+      const end2 = text.indexOf("-->", lt + 4);
+      i = end2 < 0 ? text.length : end2 + 3;
+      continue;
+    }
+    const closing = text.charCodeAt(lt + 1) === 47;
+    const nameStart = lt + (closing ? 2 : 1);
+    const first = text.charCodeAt(nameStart);
+    const declaration = !closing && (first === 33 || first === 63);
+    if (!isLetter(first) && !declaration) {
+      emit("<");
+      i = lt + 1;
+      continue;
+    }
+    let nameEnd = nameStart + 1;
+    while (nameEnd < text.length && /[A-Za-z0-9-]/.test(text.charAt(nameEnd))) nameEnd++;
+    const name = lower.slice(nameStart, nameEnd);
+    const end = tagEnd(text, nameEnd, quotesTrusted);
+    if (end < 0) {
+      if (quotesTrusted && text.indexOf(">", nameEnd) >= 0) {
+        quotesTrusted = false;
+        i = lt;
+        continue;
+      }
+      break;
+    }
+    i = end + 1;
+    if (declaration) continue;
+    const attributes = text.slice(nameEnd, end);
+    if (hiddenTag !== null) {
+      if (name === hiddenTag) depth += closing ? -1 : attributes.endsWith("/") ? 0 : 1;
+      if (depth === 0) hiddenTag = null;
+      continue;
+    }
+    if (closing) continue;
+    if (RAW_HIDDEN.has(name)) {
+      const close = lower.indexOf(`</${name}`, i);
+      const after = close < 0 ? -1 : text.indexOf(">", close);
+      i = after < 0 ? text.length : after + 1;
+      continue;
+    }
+    if (!VOID.has(name) && !attributes.endsWith("/") && HIDING_ATTRIBUTE.test(attributes)) {
+      hiddenTag = name;
+      depth = 1;
+    }
+  }
+  return out;
+}
+function tagEnd(text, from, quotesTrusted) {
+  if (!quotesTrusted) return text.indexOf(">", from);
+  let quote = 0;
+  for (let j = from; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39) quote = c;
+    else if (c === 62) return j;
+  }
+  return -1;
+}
+function decodeNumericEntities(text) {
+  return text.replace(/&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?/g, (match, hex2, dec) => {
+    const cp = hex2 !== void 0 ? parseInt(hex2, 16) : Number(dec);
+    return cp > 0 && cp <= 1114111 && !(cp >= 55296 && cp <= 57343) ? String.fromCodePoint(cp) : match;
+  });
+}
+function capLength(text, max, marker = TRUNCATED) {
+  if (text.length <= max) return text;
+  let cut = Math.max(0, max - marker.length);
+  const code = text.charCodeAt(cut - 1);
+  if (code >= 55296 && code <= 56319) cut -= 1;
+  return text.slice(0, cut).trimEnd() + marker;
+}
+function sanitizeUntrusted(text, options = {}) {
+  const maxLength = Math.max(TRUNCATED.length + 1, options.maxLength ?? 4e3);
+  const window = text.length > maxLength * WINDOW_FACTOR + WINDOW_SLACK;
+  let out = window ? text.slice(0, maxLength * WINDOW_FACTOR + WINDOW_SLACK) : text;
+  out = out.replace(/\r\n?/g, "\n");
+  out = stripMarkup(out);
+  out = stripHiddenCharacters(decodeNumericEntities(out));
+  out = redactSecrets(out);
+  out = out.split("\n").map((line) => line.trimEnd()).join("\n").replace(/\n{3,}/g, "\n\n").trim();
+  return capLength(window && out.length <= maxLength ? `${out}${TRUNCATED}`.trimStart() : out, maxLength);
+}
+
+// src/core/safe-markdown.ts
+var ZWSP = "​";
+function defuseReferences(text) {
+  return text.replace(/@/g, `@${ZWSP}`).replace(/#/g, `#${ZWSP}`).replace(/\b(gh)-(?=\d)/gi, `$1${ZWSP}-`).replace(/:\/\//g, `:${ZWSP}//`).replace(/\b(www)\./gi, `$1${ZWSP}.`).replace(/\b(?=[0-9a-f]{0,39}[a-f])(?=[0-9a-f]{0,39}[0-9])([0-9a-f]{4})([0-9a-f]{3,36})\b/gi, `$1${ZWSP}$2`);
+}
+function escapeMarkdown(text) {
+  return text.replace(/[\\`*_[\]|~!]/g, "\\$&").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+function inline(text, max = 300) {
+  const one = sanitizeUntrusted(text, { maxLength: max }).replace(/\s+/g, " ").trim();
+  return defuseReferences(escapeMarkdown(one));
+}
+function codeSpan(text) {
+  return `\`${text.replace(/`/g, "'").replace(/\s+/g, " ")}\``;
+}
+
 // src/action/render-summary.ts
 var TITLES = { ok: "ok", over_limit: "over the limit", crash: "crash" };
 function renderActionSummary(r) {
   const a = r.artifact;
   const dash = "-";
   const rows = [
-    ["val_bpb", r.val_bpb === null ? dash : `${r.val_bpb}${r.metric ? ` (\`${r.metric}\`)` : ""}`],
+    ["val_bpb", r.val_bpb === null ? dash : `${r.val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80))})` : ""}`],
     ["val_loss", r.val_loss === null ? dash : String(r.val_loss)],
     ["Code", a === null ? dash : `${n(a.code_bytes)} bytes`],
     ["Model", a === null ? dash : `${n(a.model_bytes)} bytes`],
@@ -20355,11 +20550,11 @@ function renderActionSummary(r) {
     "",
     "| Measure | Value |",
     "|---|---|",
-    ...rows.map(([k, v]) => `| ${k} | ${escapeCell(v)} |`),
+    ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|")} |`),
     ""
   ];
   if (r.error !== null)
-    lines.push(`**${r.status === "crash" ? "Crash" : "Gate"}:** ${escapeText(r.error)}`, "");
+    lines.push(`**${r.status === "crash" ? "Crash" : "Gate"}:** ${inline(r.error, 2e3)}`, "");
   if (a?.mismatch) {
     lines.push(
       `**Note:** the log claims ${n(a.log_artifact_bytes ?? 0)} bytes; the gate uses the ${n(a.artifact_bytes)} bytes counted on disk.`,
@@ -20370,12 +20565,6 @@ function renderActionSummary(r) {
 }
 function n(x) {
   return x.toLocaleString("en-US");
-}
-function escapeText(text) {
-  return text.replace(/[\r\n]+/g, " ").replace(/[<>&`|*_[\]]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-function escapeCell(text) {
-  return text.replace(/\|/g, "\\|");
 }
 
 // src/action/main.ts

@@ -2,6 +2,7 @@
  * The job summary of the action: one markdown table of what was measured, then what went wrong. Pure; the
  * entry writes it once to $GITHUB_STEP_SUMMARY.
  */
+import { codeSpan, inline } from "../core/safe-markdown.ts";
 import type { ActionResult } from "./measure-run.ts";
 
 const TITLES = { ok: "ok", over_limit: "over the limit", crash: "crash" } as const;
@@ -10,7 +11,10 @@ export function renderActionSummary(r: ActionResult): string {
   const a = r.artifact;
   const dash = "-";
   const rows: [string, string][] = [
-    ["val_bpb", r.val_bpb === null ? dash : `${r.val_bpb}${r.metric ? ` (\`${r.metric}\`)` : ""}`],
+    [
+      "val_bpb",
+      r.val_bpb === null ? dash : `${r.val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80))})` : ""}`,
+    ],
     ["val_loss", r.val_loss === null ? dash : String(r.val_loss)],
     ["Code", a === null ? dash : `${n(a.code_bytes)} bytes`],
     ["Model", a === null ? dash : `${n(a.model_bytes)} bytes`],
@@ -32,11 +36,11 @@ export function renderActionSummary(r: ActionResult): string {
     "",
     "| Measure | Value |",
     "|---|---|",
-    ...rows.map(([k, v]) => `| ${k} | ${escapeCell(v)} |`),
+    ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|")} |`),
     "",
   ];
   if (r.error !== null)
-    lines.push(`**${r.status === "crash" ? "Crash" : "Gate"}:** ${escapeText(r.error)}`, "");
+    lines.push(`**${r.status === "crash" ? "Crash" : "Gate"}:** ${inline(r.error, 2000)}`, "");
   if (a?.mismatch) {
     lines.push(
       `**Note:** the log claims ${n(a.log_artifact_bytes ?? 0)} bytes; the gate uses the ${n(a.artifact_bytes)} bytes counted on disk.`,
@@ -48,13 +52,4 @@ export function renderActionSummary(r: ActionResult): string {
 
 function n(x: number): string {
   return x.toLocaleString("en-US");
-}
-
-// The error text comes from the training log, which the experiment controls: no markup, no table breaks.
-function escapeText(text: string): string {
-  return text.replace(/[\r\n]+/g, " ").replace(/[<>&`|*_[\]]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function escapeCell(text: string): string {
-  return text.replace(/\|/g, "\\|");
 }

@@ -52,7 +52,8 @@ const HIDDEN_CHARACTERS = new RegExp(
   "gu",
 );
 
-function dropHiddenCharacters(text: string): string {
+/** Drops control, zero-width, bidi and tag characters (text a reader cannot see). */
+export function stripHiddenCharacters(text: string): string {
   return text.replace(HIDDEN_CHARACTERS, "");
 }
 
@@ -233,7 +234,7 @@ export function sanitizeUntrusted(text: string, options: SanitizeOptions = {}): 
   let out = window ? text.slice(0, maxLength * WINDOW_FACTOR + WINDOW_SLACK) : text;
   out = out.replace(/\r\n?/g, "\n");
   out = stripMarkup(out);
-  out = dropHiddenCharacters(decodeNumericEntities(out));
+  out = stripHiddenCharacters(decodeNumericEntities(out));
   out = redactSecrets(out);
   out = out
     .split("\n")

@@ -6,6 +6,7 @@
  */
 import type { ArtifactGateResult } from "../core/artifact-gate.ts";
 import type { RunLogSummary } from "../core/parse-run-log.ts";
+import { fitBody, GITHUB_LIMITS, inline, plainTitle } from "../core/safe-markdown.ts";
 import { bpb, bytes } from "./markdown.ts";
 import type { RepoSession } from "./repo-session.ts";
 
@@ -51,16 +52,16 @@ export function checkOutput(input: CheckInput): { ok: boolean; title: string; su
     return {
       ok: false,
       title: "result rejected",
-      summary: `The run's result artifact was refused: ${input.rejected}`,
+      summary: `The run's result artifact was refused: ${inline(input.rejected, 2000)}`,
     };
   const s = input.summary;
   const scored = s !== null && s.status === "ok" && s.val_bpb !== null;
   const within = input.gate?.ok === true;
   const title = scored
     ? `val_bpb ${bpb(s.val_bpb)} · ${input.gate ? `${bytes(input.gate.artifact_bytes)} bytes ${within ? "≤" : ">"} ${bytes(input.gate.limit)}` : "no model file"}`
-    : `no score: ${s?.error ?? "the log has no final val_bpb"}`.slice(0, 200);
+    : plainTitle(`no score: ${s?.error ?? "the log has no final val_bpb"}`, 200);
   const lines = [
-    `**${input.verdict ?? "measured"}**: ${input.reason}`,
+    `**${inline(input.verdict ?? "measured", 40)}**: ${inline(input.reason, 2000)}`,
     "",
     `- val_bpb (parsed by caddie from the log): ${bpb(s?.val_bpb ?? null)}`,
     input.gate
@@ -81,7 +82,7 @@ export function checkPost(input: CheckInput): CheckPost {
     experiment: input.experiment,
     conclusion: out.ok ? "success" : "failure",
     title: out.title,
-    summary: out.summary,
+    summary: fitBody(out.summary, GITHUB_LIMITS.checkSummary),
     detailsUrl: input.detailsUrl,
     promote: out.ok && input.promotable,
   };

@@ -7,19 +7,21 @@ import { formatReasoning } from "../core/notes.ts";
 import type { Proposal } from "../engine/ports.ts";
 import type { PendingExperiment } from "./bot-state.ts";
 import { experimentBranch } from "./github-forge.ts";
-import { inline } from "./markdown.ts";
+import { fenced, inline, plainText, plainTitle } from "../core/safe-markdown.ts";
 import { marker } from "./markers.ts";
 import type { ReadySession } from "./repo-session.ts";
 
 export function commitMessage(id: string, proposal: Proposal): string {
   const r = proposal.reasoning;
-  return `${id}: ${proposal.description}\n\nHypothesis: ${r.hypothesis}\nEvidence: ${r.evidence}\nRisk: ${r.risk}\n`;
+  // Commit messages show on GitHub too, and references in them link once pushed: defused like a title.
+  return `${id}: ${plainTitle(proposal.description, 200)}\n\nHypothesis: ${plainText(r.hypothesis)}\nEvidence: ${plainText(r.evidence)}\nRisk: ${plainText(r.risk)}\n`;
 }
 
 export function renderPullBody(id: string, proposal: Proposal): string {
   return [
     marker("experiment", id),
-    formatReasoning(proposal.reasoning),
+    // The model's own words: shown as written, in a code block, where nothing links, pings or renders.
+    fenced(formatReasoning(proposal.reasoning), { max: 20_000 }),
     "",
     `Direction: ${inline(proposal.direction ?? "—", 80)}`,
     "",
@@ -49,7 +51,7 @@ export async function openExperiment(
   const branch = experimentBranch(id);
   const pr = await session.gh.rest.pulls.create({
     ...session.repo,
-    title: `${id}: ${proposal.description}`.slice(0, 250),
+    title: plainTitle(`${id}: ${proposal.description}`),
     head: branch,
     base: session.config.researchLine,
     body: renderPullBody(id, proposal),

@@ -3,6 +3,8 @@
  * outside code fences and quotes. Arguments are `key=value`; unknown arguments and out-of-range values are
  * refused with a reason, never guessed.
  */
+import { codeSpan } from "../core/safe-markdown.ts";
+
 export type CommandName = "promote" | "rerun" | "discard" | "keep" | "pause" | "resume" | "budget";
 
 export const PR_COMMANDS: readonly CommandName[] = ["promote", "rerun", "discard", "keep"];
@@ -44,7 +46,7 @@ export function parseCommand(body: string): ParsedCommand {
         return {
           kind: "invalid",
           name,
-          error: `\`/${name}\` does not take \`${arg.slice(0, 40)}\`${name === "promote" || name === "rerun" ? " (only seeds=N)" : ""}`,
+          error: `\`/${name}\` does not take ${codeSpan(arg.slice(0, 40))}${name === "promote" || name === "rerun" ? " (only seeds=N)" : ""}`,
         };
       seeds = Number(match[1]);
       if (seeds < 1 || seeds > MAX_SEEDS)

@@ -6,7 +6,7 @@
  */
 import { renderCompetitorTable } from "../research/render-competitor-table.ts";
 import type { CompetitorsFile } from "../research/types.ts";
-import { inline } from "./markdown.ts";
+import { inline } from "../core/safe-markdown.ts";
 
 export interface CompetitorSection {
   /** competitors.json from caddie/state, or null when it is damaged. */

@@ -3,7 +3,8 @@
  * top as a table against the incumbent and the competitor SOTA, older runs folded in <details>.
  */
 import { duration } from "../core/scorecard.ts";
-import { bpb, bytes, inline, short, signed } from "./markdown.ts";
+import { bpb, bytes, short, signed } from "./markdown.ts";
+import { fitBody, GITHUB_LIMITS, inline } from "../core/safe-markdown.ts";
 import { marker, REPORT_MARKER } from "./markers.ts";
 
 export interface ReportRun {
@@ -85,5 +86,5 @@ export function renderReport(input: ReportInput): string {
       "</details>",
     );
   }
-  return lines.join("\n");
+  return fitBody(lines.join("\n"), GITHUB_LIMITS.commentBody);
 }

@@ -7,7 +7,8 @@
 import type { LedgerRow } from "../core/ledger.ts";
 import { significanceVerdict, RECORD_MIN_SEEDS } from "../core/significance.ts";
 import { renderTierCorrelation } from "../core/tier-correlation.ts";
-import { bpb, bytes, inline, short } from "./markdown.ts";
+import { bpb, bytes, short } from "./markdown.ts";
+import { fitBody, GITHUB_LIMITS, inline } from "../core/safe-markdown.ts";
 import { marker, RESULTS_MARKER } from "./markers.ts";
 import { renderCompetitorSection, type CompetitorSection } from "./render-competitor-section.ts";
 
@@ -231,5 +232,8 @@ export function renderResultsIssue(model: ResultsModel): string {
   const folded = rows.length - kept;
   const table = rows.length === 0 ? ["_No runs yet._"] : [...tableHead.slice(2), ...rows.slice(0, kept)];
   if (folded > 0) table.push("", `_${folded} older run(s) folded: see results.tsv._`);
-  return [...head, ...tableHead.slice(0, 2), ...table, "", ...tail].join("\n");
+  return fitBody(
+    [...head, ...tableHead.slice(0, 2), ...table, "", ...tail].join("\n"),
+    GITHUB_LIMITS.issueBody,
+  );
 }

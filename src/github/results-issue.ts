@@ -28,11 +28,11 @@ export async function resultsModel(
   const bot = store.bot();
   const rows = await store.readLedger();
   const notes = parseNotes(await store.readNotes());
-  // PR numbers as code spans, not links: the bot must not add cross-references to competitors' pull requests.
+  // The renderer defuses the `#`: the bot must not add cross-references to competitors' pull requests.
   const stored = storedCompetitors(store);
   const best = stored.file?.sota ?? null;
   const sota: ResultsModel["sota"] = best
-    ? { valBpb: best.val_bpb, label: `\`openai/parameter-golf#${best.pr_number}\``, url: null }
+    ? { valBpb: best.val_bpb, label: `openai/parameter-golf#${best.pr_number}`, url: null }
     : null;
   const pulls: Record<string, number> = {};
   for (const [id, e] of Object.entries(bot.experiments)) pulls[id] = e.pr;

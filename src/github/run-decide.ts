@@ -14,7 +14,7 @@ import { settleRun, type Settled } from "../engine/settle-run.ts";
 import { autoPromote } from "./auto-promote.ts";
 import type { Owed, PendingExperiment } from "./bot-state.ts";
 import { checkPost, type CheckInput } from "./check-run.ts";
-import { fenced, inline } from "./markdown.ts";
+import { fenced, inline } from "../core/safe-markdown.ts";
 import { ANALYSIS_MARKER, marker } from "./markers.ts";
 import { commitMessage, openExperiment } from "./open-experiment.ts";
 import type { ReportRun } from "./render-report.ts";
@@ -194,7 +194,7 @@ async function settle(
   const better = m.summary.val_bpb !== null && before !== null && m.summary.val_bpb < before.valBpb;
   const crashNote =
     verdict === "crash"
-      ? `\n\n**Crash:** ${inline(m.summary.error ?? settled.decision.reason, 500)}\n\nLog tail:\n\n${fenced(tail(outcome.logText))}`
+      ? `\n\n**Crash:** ${inline(m.summary.error ?? settled.decision.reason, 500)}\n\nLog tail:\n\n${fenced(tail(outcome.logText), { max: 8000, keep: "tail" })}`
       : "";
   const next: PendingExperiment = {
     ...exp,

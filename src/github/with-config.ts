@@ -6,6 +6,7 @@
 import { GitHubStore } from "./github-store.ts";
 import { readConfig, ready, stateBranch, type ReadySession, type RepoSession } from "./repo-session.ts";
 import { refreshResultsIssue } from "./results-issue.ts";
+import { inline } from "../core/safe-markdown.ts";
 
 /** Why work that needs the config did not run. */
 export type Unready = "idle: no config" | "config error";
@@ -20,7 +21,7 @@ async function reportConfigError(session: RepoSession, error: string): Promise<v
     await session.gh.rest.issues.createComment({
       ...session.repo,
       issue_number: issue,
-      body: `The config is broken, so caddie is doing nothing until it is fixed:\n\n> ${error.replace(/\n/g, " ")}`,
+      body: `The config is broken, so caddie is doing nothing until it is fixed:\n\n> ${inline(error, 2000)}`,
     });
   store.setBot({ ...store.bot(), configError: error });
   await store.flush("config error reported");

@@ -1,24 +1,11 @@
 /**
- * The competitor table and SOTA line for the results issue. Logins and PR numbers are written as code spans:
- * the bot must not notify competitors or add cross-references to their pull requests.
+ * The competitor table and SOTA line for the results issue. Logins and PR numbers are written as code spans
+ * and the competitors' own words go through the one renderer (src/core/safe-markdown.ts): the bot must not
+ * notify competitors or add cross-references to their pull requests.
  */
+import { codeSpan as code, inline } from "../core/safe-markdown.ts";
 import { competitorSota } from "./competitor-sota.ts";
 import type { Competitor } from "./types.ts";
-
-/** One table cell: one line, pipes escaped, no markup, and @mentions defused (the bot must not ping anyone). */
-function cell(text: string): string {
-  return text
-    .replace(/\s+/g, " ")
-    .replace(/\|/g, "\\|")
-    .replace(/`/g, "'")
-    .replace(/</g, "&lt;")
-    .replace(/@(?=[A-Za-z0-9-])/g, "@\u200b")
-    .trim();
-}
-
-function code(text: string): string {
-  return `\`${text.replace(/`/g, "'")}\``;
-}
 
 function bytes(n: number | null): string {
   return n === null ? "—" : n.toLocaleString("en-US");
@@ -46,7 +33,7 @@ export function renderCompetitorTable(
   rows.forEach((c, i) => {
     const techniques = c.techniques.length ? c.techniques.join(" + ") : (c.name ?? "");
     lines.push(
-      `| ${i + 1} | ${c.val_bpb.toFixed(4)} | ${code(`#${c.pr_number}`)} | ${c.pr_author ? code(c.pr_author) : "—"} | ${c.state} | ${c.seeds} | ${bytes(c.artifact_bytes)} | ${c.flags.join(", ") || "—"} | ${cell(techniques.slice(0, 120))} |`,
+      `| ${i + 1} | ${c.val_bpb.toFixed(4)} | ${code(`#${c.pr_number}`)} | ${c.pr_author ? code(c.pr_author) : "—"} | ${c.state} | ${c.seeds} | ${bytes(c.artifact_bytes)} | ${c.flags.join(", ") || "—"} | ${inline(techniques, 120)} |`,
     );
   });
   return lines.join("\n");

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { expectDefused, HOSTILE } from "../helpers/hostile.ts";
 import { crashResult, type ActionResult } from "../../src/action/measure-run.ts";
 import { renderActionSummary } from "../../src/action/render-summary.ts";
 
@@ -22,9 +23,16 @@ describe("renderActionSummary", () => {
         "| Train time | - |",
         "| Peak memory | - |",
         "",
-        "**Crash:** ValueError: &#60;script&#62;alert(1)&#60;/script&#62; &#124; bad",
+        // The one renderer (src/core/safe-markdown.ts): markup dropped, table syntax escaped.
+        "**Crash:** ValueError: \\| bad",
         "",
       ].join("\n"),
     );
+  });
+
+  it("defuses mentions, references, images and links in the log's error and metric name", () => {
+    const r: ActionResult = { ...crashResult(raw, "proxy", HOSTILE), metric: `final\`@x ${HOSTILE}` };
+    expectDefused(renderActionSummary(r));
+    expectDefused(renderActionSummary({ ...r, val_bpb: 1.5 }));
   });
 });

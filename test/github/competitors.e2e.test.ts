@@ -189,7 +189,7 @@ describe("the competitor watch on GitHub", () => {
     await h.tick();
     await h.tick();
     const body = resultsBody(h);
-    expect(body).toContain("| competitor SOTA | 1.0611 | `openai/parameter-golf#101` | |");
+    expect(body).toContain("| competitor SOTA | 1.0611 | openai/parameter-golf#\u200b101 | |");
     expect(body).toContain("### Competitors (openai/parameter-golf)");
     expect(body).toContain(
       "**SOTA (best merged record):** 1.0611 val_bpb, PR `#101` by `top-author`, 3 seeds, 15,907,550 bytes",

@@ -78,7 +78,7 @@ describe("failures and bad input on GitHub", () => {
     const report = [...h.fake.state.comments.values()].find(
       (c) => c.issueNumber === pr && c.body.includes("caddie:report"),
     );
-    expect(report?.body).toContain("run.json has unknown fields: val_bpb_override");
+    expect(report?.body).toContain("run.json has unknown fields: val\\_bpb\\_override");
     expect(h.fake.state.pulls.get(pr)?.state).toBe("open");
     expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual(["exp-000"]);
   });

@@ -53,7 +53,7 @@ describe("renderResultsIssue", () => {
     expect(body).toContain("🟢 **running**");
     expect(body).toContain("| best proxy | 1.2990 | [exp-001](../pull/2) | 15,000,000 |");
     expect(body).toContain(
-      "| competitor SOTA | 1.0611 | [openai/parameter-golf#1](https://github.com/openai/parameter-golf/pull/1) | |",
+      "| competitor SOTA | 1.0611 | [openai/parameter-golf#\u200b1](https://github.com/openai/parameter-golf/pull/1) | |",
     );
     expect(body).toContain(
       "| [exp-002](../pull/3) | proxy | `0000002` | 1.4000 | 15,000,000 | discard | change number 2 |",
