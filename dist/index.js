@@ -20511,7 +20511,10 @@ function sanitizeUntrusted(text, options = {}) {
 // src/core/safe-markdown.ts
 var ZWSP = "​";
 function defuseReferences(text) {
-  return text.replace(/@/g, `@${ZWSP}`).replace(/#/g, `#${ZWSP}`).replace(/\b(gh)-(?=\d)/gi, `$1${ZWSP}-`).replace(/:\/\//g, `:${ZWSP}//`).replace(/\b(www)\./gi, `$1${ZWSP}.`).replace(/\b(?=[0-9a-f]{0,39}[a-f])(?=[0-9a-f]{0,39}[0-9])([0-9a-f]{4})([0-9a-f]{3,36})\b/gi, `$1${ZWSP}$2`);
+  return text.replace(/@/g, `@${ZWSP}`).replace(/#/g, `#${ZWSP}`).replace(/\b(gh)-(?=\d)/gi, `$1${ZWSP}-`).replace(/:\/\//g, `:${ZWSP}//`).replace(/\b(www)\./gi, `$1${ZWSP}.`).replace(
+    /\b(?=[0-9a-f]{0,39}[a-f])(?=[0-9a-f]{0,39}[0-9])([0-9a-f]{4})([0-9a-f]{3,36})\b/gi,
+    `$1${ZWSP}$2`
+  );
 }
 function escapeMarkdown(text) {
   return text.replace(/[\\`*_[\]|~!]/g, "\\$&").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -20530,7 +20533,10 @@ function renderActionSummary(r) {
   const a = r.artifact;
   const dash = "-";
   const rows = [
-    ["val_bpb", r.val_bpb === null ? dash : `${r.val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80))})` : ""}`],
+    [
+      "val_bpb",
+      r.val_bpb === null ? dash : `${r.val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80))})` : ""}`
+    ],
     ["val_loss", r.val_loss === null ? dash : String(r.val_loss)],
     ["Code", a === null ? dash : `${n(a.code_bytes)} bytes`],
     ["Model", a === null ? dash : `${n(a.model_bytes)} bytes`],
