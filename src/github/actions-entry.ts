@@ -8,15 +8,8 @@
 import { readFileSync } from "node:fs";
 import { Probot, type ApplicationFunction, type ProbotOctokit } from "probot";
 import { createCaddieApp } from "./app.ts";
+import { MissingCredential, readAppCredentials, type Env } from "./app-credentials.ts";
 import { TICK_EVENT } from "./workflows.ts";
-
-type Env = Record<string, string | undefined>;
-
-function privateKey(env: Env): string {
-  if (env.PRIVATE_KEY) return env.PRIVATE_KEY.replace(/\\n/g, "\n");
-  if (env.PRIVATE_KEY_PATH) return readFileSync(env.PRIVATE_KEY_PATH, "utf8");
-  throw new Error("set PRIVATE_KEY (or PRIVATE_KEY_PATH) to the App's private key");
-}
 
 export interface ActionsRunOptions {
   env?: Env;
@@ -37,14 +30,18 @@ export async function runInActions(options: ActionsRunOptions = {}): Promise<num
     );
     return 2;
   }
-  if (!env.APP_ID) {
-    process.stderr.write("caddie: set APP_ID (and PRIVATE_KEY) from the App's settings as secrets\n");
+  let credentials;
+  try {
+    credentials = readAppCredentials(env);
+  } catch (error) {
+    if (!(error instanceof MissingCredential)) throw error;
+    process.stderr.write(`caddie: ${error.message} (the App's settings, as secrets)\n`);
     return 2;
   }
   const probot = new Probot({
-    appId: env.APP_ID,
-    privateKey: privateKey(env),
-    secret: "unused: events come from the workflow, not a webhook",
+    ...credentials,
+    // Events come from the workflow's own event file here, never from a webhook: no signature to check.
+    secret: "unused: no webhook is received in this mode",
     baseUrl: env.GITHUB_API_URL ?? "https://api.github.com",
     logLevel: (env.LOG_LEVEL as "info" | undefined) ?? "info",
     ...(options.Octokit ? { Octokit: options.Octokit } : {}),

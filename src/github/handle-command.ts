@@ -1,8 +1,14 @@
 /**
  * One path for every human command, typed in a comment (`/promote`) or clicked on a check run (the
  * Promote button): authorize the sender with the collaborator-permission API (write, maintain or admin;
- * never author_association), bind pull request commands to a head SHA, stay idempotent on the delivery id
- * and on (PR, SHA, command), act, and reply on the issue or pull request with the outcome.
+ * never author_association), bind pull request commands to a head SHA, stay idempotent on the event (a key
+ * from the signed body: the comment id, the clicked check run) and on (PR, SHA, command), act, and reply on
+ * the issue or pull request with the outcome.
+ *
+ * Someone without write access gets nothing: no reply, no reaction, no state write, only a log line (on a
+ * public repository anyone can comment, and each reply or commit would be theirs to cause). A delivery
+ * replayed with a new delivery id is the same event, so it is a no-op; one older than GitHub's redelivery
+ * window is refused, so a replay outlives neither the key list nor the window.
  */
 import { renderBudget, renderSpendEstimate } from "../core/render-budget.ts";
 import { estimateFullRun, spendSummary } from "../core/spend-ledger.ts";
@@ -15,7 +21,10 @@ import { isExperimentRun } from "./workflows.ts";
 import { short } from "./markdown.ts";
 
 export interface CommandRequest {
-  deliveryId: string;
+  /** Identifies the event from inside its signed body (`comment:<id>`, `click:<check run>:<action>`). */
+  eventKey: string;
+  /** When the event happened (the comment's created_at), if the payload says. */
+  createdAt?: string | null;
   /** Where the command applies and the reply goes. */
   issueNumber: number;
   isPull: boolean;
@@ -29,7 +38,9 @@ export interface CommandRequest {
 
 /** What a command came to (for logs, tests and whether the loop should tick at once). */
 export type CommandOutcome =
-  | "duplicate delivery"
+  | "duplicate event"
+  | "ignored: permission"
+  | "ignored: stale"
   | "duplicate command"
   | "invalid command"
   | "budget"
@@ -42,7 +53,6 @@ export type CommandOutcome =
   | "discarded"
   | "kept"
   | "refused"
-  | "refused: permission"
   | "refused: wrong place"
   | "refused: config"
   | "refused: not an experiment"
@@ -54,6 +64,8 @@ export type CommandOutcome =
   | "refused: no run";
 
 const WRITE_ROLES = new Set(["write", "maintain", "admin"]);
+/** GitHub lets a delivery be redelivered for three days; an event older than that is a replay. */
+export const MAX_EVENT_AGE_MS = 3 * 24 * 3600 * 1000;
 
 async function canWrite(session: RepoSession, login: string): Promise<boolean> {
   try {
@@ -80,9 +92,25 @@ export async function handleCommand(
   ready: ReadySession | null,
   req: CommandRequest,
 ): Promise<CommandOutcome> {
-  const deliveryKey = `delivery:${req.deliveryId}`;
-  if (store.bot().handled.includes(deliveryKey)) return "duplicate delivery";
+  const eventKey = req.eventKey;
+  if (store.bot().handled.includes(eventKey)) return "duplicate event";
+  const created = req.createdAt ? Date.parse(req.createdAt) : NaN;
+  if (Number.isFinite(created) && session.app.clock.now() - created > MAX_EVENT_AGE_MS) {
+    session.log.warn(
+      { event: eventKey, createdAt: req.createdAt },
+      "command older than the redelivery window",
+    );
+    return "ignored: stale";
+  }
   const { gh, repo } = session;
+  // Before any write (reaction, reply, state): strangers cause nothing but a log line.
+  if (!(await canWrite(session, req.sender.login))) {
+    session.log.info(
+      { sender: req.sender.login, event: eventKey },
+      "command from a user without write access",
+    );
+    return "ignored: permission";
+  }
   await req.acknowledge();
   const reply = async (
     text: string,
@@ -94,17 +122,12 @@ export async function handleCommand(
       issue_number: req.issueNumber,
       body: `@${req.sender.login} ${text}`,
     });
-    markHandled(store, [deliveryKey, ...keys]);
+    markHandled(store, [eventKey, ...keys]);
     await store.flush(`command: ${outcome}`);
     return outcome;
   };
   const parsed = req.command;
   if (parsed.kind === "invalid") return reply(parsed.error, "invalid command");
-  if (!(await canWrite(session, req.sender.login)))
-    return reply(
-      `\`/${parsed.name}\` needs write access to this repository; nothing was done.`,
-      "refused: permission",
-    );
   const name = parsed.name;
   const bot = store.bot();
   if (ISSUE_COMMANDS.includes(name)) {

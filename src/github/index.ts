@@ -1,8 +1,14 @@
 /**
- * `npm start` entry: `probot run ./src/github/index.ts` loads this default export. Probot reads APP_ID,
- * PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, LOG_LEVEL, and GHE_HOST / GHE_PROTOCOL for GitHub
- * Enterprise Server; the app itself reads ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL, CADDIE_MODEL).
+ * `npm start`: runs the App's webhook server (serve.ts) from the environment, or says in one line which
+ * credential is missing and exits 2. (Not `probot run`: it would start without a webhook secret.)
  */
-import { createCaddieApp } from "./app.ts";
+import { MissingCredential } from "./app-credentials.ts";
+import { serve } from "./serve.ts";
 
-export default createCaddieApp({ env: process.env });
+try {
+  await serve(process.env);
+} catch (error) {
+  if (!(error instanceof MissingCredential)) throw error;
+  process.stderr.write(`caddie: refusing to start: ${error.message}\n`);
+  process.exit(2);
+}

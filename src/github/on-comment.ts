@@ -9,10 +9,10 @@ import { parseCommand } from "./parse-command.ts";
 import type { ReadySession, RepoSession } from "./repo-session.ts";
 
 export interface CommentEvent {
-  deliveryId: string;
   issueNumber: number;
   isPull: boolean;
   commentId: number;
+  createdAt: string | null;
   body: string;
   sender: { login: string; type: string };
 }
@@ -34,7 +34,8 @@ export async function onComment(
   const parsed = parseCommand(ev.body);
   if (parsed.kind === "none") return "ignored: no command";
   return handleCommand(session, store, ready, {
-    deliveryId: ev.deliveryId,
+    eventKey: `comment:${ev.commentId}`,
+    createdAt: ev.createdAt,
     issueNumber: ev.issueNumber,
     isPull: ev.isPull,
     sender: ev.sender,

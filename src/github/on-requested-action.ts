@@ -12,9 +12,8 @@ import { isBot } from "./on-comment.ts";
 import type { ReadySession, RepoSession } from "./repo-session.ts";
 
 export interface RequestedActionEvent {
-  deliveryId: string;
   identifier: string;
-  check: { name: string; headSha: string; externalId: string | null };
+  check: { id: number; name: string; headSha: string; externalId: string | null };
   sender: { login: string; type: string };
 }
 
@@ -38,7 +37,8 @@ export async function onRequestedAction(
     experiments.find(([, e]) => e.commit === ev.check.headSha);
   if (!entry) return "ignored: not an experiment";
   return handleCommand(session, store, ready, {
-    deliveryId: ev.deliveryId,
+    // Nothing in a click's signed body tells two clicks apart: one click per check and button counts.
+    eventKey: `click:${ev.check.id}:${ev.identifier}`,
     issueNumber: entry[1].pr,
     isPull: true,
     sender: ev.sender,

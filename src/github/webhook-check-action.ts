@@ -20,9 +20,8 @@ export async function onCheckAction(
       r?.store ?? (await GitHubStore.open(stateBranch(session))),
       r,
       {
-        deliveryId: context.id,
         identifier: action?.identifier ?? "",
-        check: { name: check.name, headSha: check.head_sha, externalId: check.external_id },
+        check: { id: check.id, name: check.name, headSha: check.head_sha, externalId: check.external_id },
         sender: { login: sender.login, type: sender.type },
       },
     );

@@ -21,10 +21,10 @@ export async function onIssueComment(
     const r = await readyOrNull(session);
     const store = r?.store ?? (await GitHubStore.open(stateBranch(session)));
     const outcome = await onComment(session, store, r, {
-      deliveryId: context.id,
       issueNumber: issue.number,
       isPull: issue.pull_request !== undefined && issue.pull_request !== null,
       commentId: comment.id,
+      createdAt: comment.created_at ?? null,
       body: comment.body,
       sender: { login: sender.login, type: sender.type },
     });

@@ -25,12 +25,66 @@ describe("commands on GitHub", () => {
       (c) => c.issueNumber === issue && c.user.type === "Bot" && c.body.startsWith("@"),
     );
 
-  it("refuses /promote from a read-only user and dispatches nothing", async () => {
-    await h.comment(measuredPr, "/promote", { login: "reader", type: "User" });
+  it("gives strangers and read-only users nothing: no reply, no reaction, no state commit, no dispatch", async () => {
+    const results = [...h.fake.state.issues.values()].find((i) => i.body?.includes("caddie:results-issue"));
+    const stateHead = h.fake.state.refs.get("heads/caddie/state");
+    const comments = h.fake.state.comments.size;
+    const writes = () =>
+      h.fake.calls.filter(
+        (c) => c.method !== "GET" && c.operationId !== "apps/create-installation-access-token",
+      );
+    const before = writes().length;
+    const stranger = { login: "passer-by", type: "User" as const };
+    const reader = { login: "reader", type: "User" as const };
+    for (const [issue, body, user] of [
+      [measuredPr, "/promote", reader],
+      [measuredPr, "/promote seeds=5", stranger],
+      [measuredPr, "/keep", stranger],
+      [measuredPr, "/frobnicate", stranger],
+      [results?.number ?? 0, "/pause", stranger],
+      [results?.number ?? 0, "/budget", stranger],
+    ] as const)
+      expect((await h.comment(issue, body, user)).status).toBe(200);
     expect(h.fake.state.workflowDispatches).toEqual([]);
-    expect(replies(measuredPr).at(-1)?.body).toContain("needs write access");
-    expect(h.fake.state.reactions.map((r) => r.content)).toEqual(["eyes"]);
-    expect(h.fake.ops()).toContain("repos/get-collaborator-permission-level");
+    // Six comments were made (by the test, as the strangers); the bot added none.
+    expect(h.fake.state.comments.size).toBe(comments + 6);
+    expect(h.fake.state.reactions).toEqual([]);
+    expect(h.fake.state.refs.get("heads/caddie/state")).toBe(stateHead);
+    expect(writes().length).toBe(before);
+    expect(JSON.parse(h.stateFile("bot.json") ?? "{}").paused).toBe(false);
+    expect(h.outcomes.filter((o) => o.event === "comment").map((o) => o.outcome)).toEqual(
+      Array(6).fill("ignored: permission"),
+    );
+  });
+
+  it("treats a signed body replayed under a new delivery id as the same event: /pause replayed after /resume", async () => {
+    const issue = [...h.fake.state.issues.values()].find((i) => i.body?.includes("caddie:results-issue"));
+    const pause = commentPayload(h.fake, {
+      issue: issue?.number ?? 0,
+      body: "/pause",
+      user: { login: "octocat", type: "User" },
+    });
+    await h.send("issue_comment", pause, "delivery-a");
+    await h.comment(issue?.number ?? 0, "/resume");
+    await h.send("issue_comment", pause, "delivery-b");
+    expect(JSON.parse(h.stateFile("bot.json") ?? "{}").paused).toBe(false);
+    // An old comment (past GitHub's 3-day redelivery window) is refused even when its key was forgotten.
+    const old = commentPayload(h.fake, {
+      issue: issue?.number ?? 0,
+      body: "/pause",
+      user: { login: "octocat", type: "User" },
+    });
+    (old.comment as { created_at: string }).created_at = new Date(
+      Date.now() - 4 * 24 * 3600 * 1000,
+    ).toISOString();
+    await h.send("issue_comment", old, "delivery-c");
+    expect(JSON.parse(h.stateFile("bot.json") ?? "{}").paused).toBe(false);
+    expect(h.outcomes.filter((o) => o.event === "comment").map((o) => o.outcome)).toEqual([
+      "pause",
+      "resume",
+      "duplicate event",
+      "ignored: stale",
+    ]);
   });
 
   it("promotes the measured head SHA once, even when the delivery or the command repeats", async () => {
@@ -54,7 +108,7 @@ describe("commands on GitHub", () => {
     expect(replies(measuredPr).at(-1)?.body).toContain("already handled");
     expect(h.outcomes.filter((o) => o.event === "comment").map((o) => o.outcome)).toEqual([
       "promoted",
-      "duplicate delivery",
+      "duplicate event",
       "duplicate command",
     ]);
   });

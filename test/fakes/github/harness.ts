@@ -7,8 +7,9 @@
 import http from "node:http";
 import { generateKeyPairSync } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
+import { Probot, ProbotOctokit } from "probot";
 import { createCaddieApp, type CaddieAppOptions } from "../../../src/github/app.ts";
+import { createWebhookServer } from "../../../src/github/webhook-server.ts";
 import {
   EXPERIMENT_WORKFLOW_FILE,
   EXPERIMENT_WORKFLOW_NAME,
@@ -162,10 +163,8 @@ export class Harness {
       },
     });
     harness.probot = probot;
-    const middleware = await createNodeMiddleware(app, { probot });
-    harness.server = http.createServer((req, res) => {
-      void middleware(req, res, () => res.writeHead(404).end());
-    });
+    // The App's own HTTP front (body cap included), as `npm start` runs it.
+    harness.server = await createWebhookServer(app, { probot });
     await new Promise<void>((resolve) => harness.server?.listen(0, "127.0.0.1", resolve));
     harness.webhookUrl = `http://127.0.0.1:${(harness.server.address() as AddressInfo).port}/api/github/webhooks`;
     return harness;
