@@ -103,6 +103,14 @@ export const configSchema = section({
       command: textList(text()).default(["torchrun", "--standalone", "--nproc_per_node=1", "train_gpt.py"]),
       env: envMap.default({ MAX_WALLCLOCK_SECONDS: "300" }),
       timeoutMinutes: z.number().min(1).max(360).default(15),
+      /** `auto`: every run through caddie's sandbox (bubblewrap where it works); `none`: a plain child process. */
+      sandbox: z.enum(["auto", "none"], { error: "must be auto or none" }).default("auto"),
+      /** Network access for the training run (off: a run reaches nothing). */
+      network: z.boolean().default(false),
+      /** The training-loop budget checked after each run; null: `MAX_WALLCLOCK_SECONDS` of `env`. */
+      budgetSeconds: z.number().min(1).nullable().default(null),
+      /** Wall seconds a whole run may take beyond the budget (start-up, compile, evaluation); null: unchecked. */
+      overheadSeconds: z.number().min(0).nullable().default(null),
     }),
     full: section({
       provider: z.literal("modal", { error: "must be 'modal'" }).default("modal"),
@@ -116,6 +124,20 @@ export const configSchema = section({
       usdPerGpuHour: z.number().min(0).default(3.95),
       volume: text().default("parameter-golf-fineweb"),
     }),
+  }),
+  /** Training data merged into each run folder, read-only; validation shards replaced by the run's slice. */
+  data: section({
+    /** Folders of the repository whose untracked files are linked into each run folder. */
+    paths: textList(repoPath()).default(["data"]),
+    /** File-name pattern of the validation shards. */
+    valPattern: text()
+      .refine((p) => !p.includes("/"), "is a file-name pattern, without '/'")
+      .default("fineweb_val_*.bin"),
+  }),
+  /** What a run folder keeps after its run. */
+  retention: section({
+    /** File-name patterns dropped from run folders after each run (raw checkpoints); [] keeps everything. */
+    drop: z.array(text()).default(["*.pt", "*.pth", "*.ckpt", "*.safetensors"]),
   }),
   thresholds: section({
     /** Smallest val_bpb gain that counts as real. */

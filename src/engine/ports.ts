@@ -4,6 +4,8 @@
  */
 import type { LedgerRow } from "../core/ledger.ts";
 import type { RunLogSummary } from "../core/parse-run-log.ts";
+import type { RunFlag } from "../core/run-flags.ts";
+import type { RunTiming } from "../core/run-timing.ts";
 
 /** A whole-file write to an allow-listed path. */
 export interface FileEdit {
@@ -125,6 +127,12 @@ export interface RunOutcome {
   codeBytes: number;
   /** Bytes of the compressed model file; null when the run wrote none. */
   modelBytes: number | null;
+  /** Where the wall time went, when the runner saw the lines arrive (the local runner). */
+  timing?: RunTiming;
+  /** What the runner's own guards caught (over budget, data modified, state tampered). */
+  flags?: RunFlag[];
+  /** Seconds of the runner's own work around the process (export, data view, checks). */
+  overheadSeconds?: number;
 }
 
 export interface RunRequest {

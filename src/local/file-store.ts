@@ -8,11 +8,14 @@ import { emptyNotes, renderNotes } from "../core/notes.ts";
 import { UserError } from "../core/user-error.ts";
 import type { LoopState, Store } from "../engine/ports.ts";
 import { atomicWrite, readTextIfExists } from "../io/files.ts";
+import { StateGuard } from "./state-guard.ts";
 
 export class FileStore implements Store {
   readonly ledgerFile: string;
   readonly notesFile: string;
   readonly stateFile: string;
+  /** What caddie last wrote to each file, checked after every run. */
+  readonly guard = new StateGuard();
 
   constructor(readonly dir: string) {
     this.ledgerFile = path.join(dir, "results.tsv");
@@ -21,7 +24,7 @@ export class FileStore implements Store {
   }
 
   async readLedger(): Promise<LedgerRow[]> {
-    const text = await readTextIfExists(this.ledgerFile);
+    const text = await this.readGuarded(this.ledgerFile);
     if (text === null) return [];
     try {
       return parseLedger(text);
@@ -31,19 +34,19 @@ export class FileStore implements Store {
   }
 
   writeLedger(rows: LedgerRow[]): Promise<void> {
-    return atomicWrite(this.ledgerFile, formatLedger(rows));
+    return this.writeGuarded(this.ledgerFile, formatLedger(rows));
   }
 
   async readNotes(): Promise<string> {
-    return (await readTextIfExists(this.notesFile)) ?? renderNotes(emptyNotes());
+    return (await this.readGuarded(this.notesFile)) ?? renderNotes(emptyNotes());
   }
 
   writeNotes(markdown: string): Promise<void> {
-    return atomicWrite(this.notesFile, markdown);
+    return this.writeGuarded(this.notesFile, markdown);
   }
 
   async readState(): Promise<LoopState> {
-    const text = await readTextIfExists(this.stateFile);
+    const text = await this.readGuarded(this.stateFile);
     if (text === null) return { counter: 0, experiments: {} };
     let parsed: unknown;
     try {
@@ -60,6 +63,22 @@ export class FileStore implements Store {
   }
 
   writeState(state: LoopState): Promise<void> {
-    return atomicWrite(this.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+    return this.writeGuarded(this.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  /** Registers every state file with the guard as it is now; called before the first run. */
+  async watch(): Promise<void> {
+    for (const file of [this.ledgerFile, this.notesFile, this.stateFile]) await this.readGuarded(file);
+  }
+
+  private async readGuarded(file: string): Promise<string | null> {
+    const text = await readTextIfExists(file);
+    this.guard.read(file, text);
+    return text;
+  }
+
+  private async writeGuarded(file: string, content: string): Promise<void> {
+    await atomicWrite(file, content);
+    this.guard.wrote(file, content);
   }
 }

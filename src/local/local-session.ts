@@ -12,6 +12,7 @@ import { FileStore } from "./file-store.ts";
 import { GitForge } from "./git-forge.ts";
 import { outsideContext } from "./outside-context.ts";
 import { progressView } from "./progress-view.ts";
+import type { DataSource } from "./data-view.ts";
 import { SubprocessRunner } from "./subprocess-runner.ts";
 import { writeScorecard, type ScorecardFiles } from "./write-scorecard.ts";
 import type { CommandIO } from "./commands/command.ts";
@@ -39,6 +40,35 @@ export interface LocalSessionResult {
   lineBranch: string;
 }
 
+/**
+ * The data folders merged into each run folder: the config's `data.paths` of the repository, and
+ * caddie's own course data when the tier's command or env names `${CADDIE_DATA}` (golf_mini).
+ */
+function dataSources(
+  root: string,
+  config: CaddieConfig,
+  variables: Record<string, string>,
+): (DataSource & { variable?: string })[] {
+  const sources: (DataSource & { variable?: string })[] = config.data.paths.map((p) => ({
+    from: path.join(root, p),
+    to: p,
+  }));
+  const tier = config.tiers.proxy;
+  const named = [...tier.command, ...Object.values(tier.env)].some((v) => v.includes("${CADDIE_DATA}"));
+  if (named && variables.CADDIE_DATA)
+    sources.push({ from: path.resolve(variables.CADDIE_DATA), to: "caddie_data", variable: "CADDIE_DATA" });
+  return sources;
+}
+
+/**
+ * The repository (its .git, caddie's state, the user's files) is hidden from runs; when the Python that
+ * trains lives inside it (a venv in the repository), only .git and .caddie are.
+ */
+function hiddenFromRuns(root: string, python: string): string[] {
+  const inside = (p: string) => !path.relative(root, p).startsWith("..") && path.isAbsolute(p);
+  return inside(python) ? [path.join(root, ".git"), path.join(root, ".caddie")] : [root];
+}
+
 export async function runLocalSession(options: LocalSessionOptions): Promise<LocalSessionResult> {
   const { io, config } = options;
   const forge = await GitForge.open(options.repo, options.tag, io.env);
@@ -53,20 +83,41 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
   });
   const proposer = chooseProposer(config, io.env, options.agent);
   const variables = courseVariables(io.env);
+  const capValue = Number(
+    expandVariables(config.tiers.proxy.env.MAX_WALLCLOCK_SECONDS ?? "", { ...io.env, ...variables }),
+  );
   const runner = new SubprocessRunner({
     runsDir: path.join(stateDir, "runs"),
     exportTree: (commit, dir) => forge.exportTree(commit, dir),
     command: config.tiers.proxy.command,
     env: config.tiers.proxy.env,
     variables,
+    callerEnv: io.env,
     timeoutMs: (options.timeoutMinutes ?? config.tiers.proxy.timeoutMinutes) * 60_000,
     codeFiles: [config.target],
     modelFile: config.model,
-    links: { from: root, names: ["data"] },
+    data: {
+      sources: dataSources(root, config, variables),
+      valPattern: config.data.valPattern,
+      courseDir: path.join(root, ".caddie", "course-data"),
+    },
+    sandbox: {
+      mode: config.tiers.proxy.sandbox,
+      network: config.tiers.proxy.network,
+      hide: hiddenFromRuns(root, variables.PYTHON ?? ""),
+      cacheDir: path.join(root, ".caddie", "cache"),
+    },
+    budget: {
+      budgetSeconds:
+        config.tiers.proxy.budgetSeconds ?? (Number.isFinite(capValue) && capValue > 0 ? capValue : null),
+      overheadSeconds: config.tiers.proxy.overheadSeconds,
+    },
+    guard: store.guard,
+    drop: config.retention.drop,
   });
-  const capValue = Number(
-    expandVariables(config.tiers.proxy.env.MAX_WALLCLOCK_SECONDS ?? "", { ...io.env, ...variables }),
-  );
+  await store.watch();
+  const diskWarning = await runner.checkDisk(options.maxExperiments + config.thresholds.baselineRuns);
+  if (diskWarning) io.stderr(`warning: ${diskWarning}\n`);
   const view = progressView({
     write: io.stdout,
     isTTY:

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Git } from "../../src/local/git.ts";
@@ -10,7 +10,10 @@ export async function tempRepo(
   const dir = await mkdtemp(path.join(tmpdir(), "caddie-test-"));
   const git = new Git(dir);
   await git.run(["init", "-q", "-b", "main"]);
-  for (const [name, content] of Object.entries(files)) await writeFile(path.join(dir, name), content);
+  for (const [name, content] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await writeFile(path.join(dir, name), content);
+  }
   await git.run(["add", "-A"]);
   await git.run(["commit", "-q", "-m", "initial"]);
   return { dir, git, cleanup: () => rm(dir, { recursive: true, force: true }) };
