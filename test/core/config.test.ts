@@ -79,6 +79,34 @@ describe("parseConfig", () => {
     expect(parseConfig({}).tiers.proxy.runsOn).toEqual(["self-hosted", "gpu"]);
   });
 
+  it("reads how runs execute: sandbox, network, budget, data and retention", () => {
+    expect(DEFAULT_CONFIG.tiers.proxy).toMatchObject({
+      sandbox: "auto",
+      network: false,
+      budgetSeconds: null,
+    });
+    expect(DEFAULT_CONFIG.data).toEqual({ paths: ["data"], valPattern: "fineweb_val_*.bin" });
+    expect(DEFAULT_CONFIG.retention.drop).toContain("*.pt");
+    const config = parseConfig({
+      tiers: { proxy: { sandbox: "none", network: true, budget_seconds: 60, overhead_seconds: 240 } },
+      data: { paths: ["data", "tokenizers"], val_pattern: "val_*.bin" },
+      retention: { drop: [] },
+    });
+    expect(config.tiers.proxy).toMatchObject({
+      sandbox: "none",
+      network: true,
+      budgetSeconds: 60,
+      overheadSeconds: 240,
+    });
+    expect(config.data).toEqual({ paths: ["data", "tokenizers"], valPattern: "val_*.bin" });
+    expect(config.retention.drop).toEqual([]);
+    expect(() => parseConfig({ tiers: { proxy: { sandbox: "off" } } })).toThrow(
+      "'tiers.proxy.sandbox' must be auto or none",
+    );
+    expect(() => parseConfig({ data: { val_pattern: "sp/val_*.bin" } })).toThrow("without '/'");
+    expect(() => parseConfig({ data: { paths: ["../elsewhere"] } })).toThrow("must be relative");
+  });
+
   it("accepts the demo course's own config", () => {
     const text = readFileSync(path.join(repoRoot, "courses", "golf_mini", "caddie.yml"), "utf8");
     const config = parseConfig(parse(text));
