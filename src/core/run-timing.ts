@@ -95,3 +95,45 @@ export function trackRunTiming(): RunTimingTracker {
     },
   };
 }
+
+/** A session's runs added up: where all their wall time went. */
+export interface TimeTotals {
+  runs: number;
+  /** Wall seconds of the training processes. */
+  runSeconds: number;
+  /** Training-loop seconds by the logs' own clocks (a run that printed none counts 0). */
+  trainLoopSeconds: number;
+  phases: RunPhases;
+  /** caddie's own work around the processes (export, data view, checks). */
+  caddieSeconds: number;
+}
+
+export function noTime(): TimeTotals {
+  return {
+    runs: 0,
+    runSeconds: 0,
+    trainLoopSeconds: 0,
+    phases: { startup: 0, training: 0, evaluation: 0, exit: 0 },
+    caddieSeconds: 0,
+  };
+}
+
+/** Adds one run; a runner that saw no lines arrive (a workflow run) counts its seconds as start-up. */
+export function addRunTime(
+  total: TimeTotals,
+  run: { seconds: number; timing?: RunTiming; overheadSeconds?: number },
+): TimeTotals {
+  const p = run.timing?.phases ?? { startup: run.seconds, training: 0, evaluation: 0, exit: 0 };
+  return {
+    runs: total.runs + 1,
+    runSeconds: total.runSeconds + run.seconds,
+    trainLoopSeconds: total.trainLoopSeconds + (run.timing?.trainLoopSeconds ?? 0),
+    phases: {
+      startup: total.phases.startup + p.startup,
+      training: total.phases.training + p.training,
+      evaluation: total.phases.evaluation + p.evaluation,
+      exit: total.phases.exit + p.exit,
+    },
+    caddieSeconds: total.caddieSeconds + (run.overheadSeconds ?? 0),
+  };
+}

@@ -3,6 +3,7 @@
  * one glance: how many runs, how many kept, the baseline, the best and by how much, and what got there.
  */
 import type { LedgerRow, RunStatus } from "./ledger.ts";
+import type { TimeTotals } from "./run-timing.ts";
 import type { ScorecardPoint } from "./scorecard-chart.ts";
 
 export { renderChartSvg, type ScorecardPoint, type ChartOptions } from "./scorecard-chart.ts";
@@ -18,8 +19,10 @@ export interface ScorecardInput {
   resultsFile: string;
   /** Whole session, start to finish. */
   wallSeconds: number | null;
-  /** Sum of the training runs' seconds. */
+  /** Training-loop seconds by the logs' own clocks. */
   trainSeconds: number | null;
+  /** Where the runs' wall time went (this session), when the runner measured it. */
+  time?: TimeTotals | null;
 }
 
 export function renderScorecardMarkdown(input: ScorecardInput): string {
@@ -44,6 +47,8 @@ export function renderScorecardMarkdown(input: ScorecardInput): string {
   }
   if (input.trainSeconds !== null) rows.push(["Training time", duration(input.trainSeconds)]);
   if (input.wallSeconds !== null) rows.push(["Wall time", duration(input.wallSeconds)]);
+  if (input.trainSeconds !== null && input.wallSeconds)
+    rows.push(["Duty cycle (training loop / wall)", percent(input.trainSeconds / input.wallSeconds)]);
 
   const lines = [
     `# ${oneLine(input.title)}`,
@@ -55,6 +60,7 @@ export function renderScorecardMarkdown(input: ScorecardInput): string {
     ...rows.map(([name, value]) => `| ${name} | ${value} |`),
     "",
     ...keptTable(points),
+    ...timeTable(input.time ?? null, input.wallSeconds),
     `Memory: [${cell(fileName(input.notesFile))}](${linkTarget(input.notesFile)}) (the agent's notes: best config, dead ends, ` +
       `what works, the experiment log). Every run: [${cell(fileName(input.resultsFile))}](${linkTarget(input.resultsFile)}).`,
   ];
@@ -82,6 +88,38 @@ function keptTable(points: ScorecardPoint[]): string[] {
     ...rows,
     "",
   ];
+}
+
+/**
+ * Where the session's wall time went: each phase of the training processes (start-up and compile,
+ * the training loop, evaluation and serialization, exit) and caddie's own work between runs.
+ */
+function timeTable(time: TimeTotals | null, wallSeconds: number | null): string[] {
+  if (time === null || time.runs === 0 || !wallSeconds) return [];
+  const between = Math.max(0, wallSeconds - time.runSeconds);
+  const rows: [string, number][] = [
+    ["Start-up, compile, warm-up", time.phases.startup],
+    ["Training loop", time.phases.training],
+    ["Evaluation and serialization", time.phases.evaluation],
+    ["Process exit", time.phases.exit],
+    ["caddie between runs (propose, measure, record)", between],
+  ];
+  return [
+    "## Where the time went",
+    "",
+    `${time.runs} run(s); the logs' own training clocks count ${duration(time.trainLoopSeconds)}.`,
+    "",
+    "| Phase | Wall time | Share |",
+    "|---|---:|---:|",
+    ...rows.map(
+      ([name, seconds]) => `| ${name} | ${duration(seconds)} | ${percent(seconds / wallSeconds)} |`,
+    ),
+    "",
+  ];
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
 }
 
 /** "1h 02m", "4m 05s", "42s". */

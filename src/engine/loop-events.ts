@@ -1,6 +1,7 @@
 import type { Decision } from "../core/decide.ts";
 import type { LedgerRow } from "../core/ledger.ts";
 import type { RunLogSummary } from "../core/parse-run-log.ts";
+import type { RunTiming } from "../core/run-timing.ts";
 
 export type RunKind = "baseline" | "experiment" | "fix";
 
@@ -8,7 +9,14 @@ export type RunKind = "baseline" | "experiment" | "fix";
 export interface LoopEvents {
   runStarted?(run: { id: string; kind: RunKind; description: string; commit: string }): void;
   runLine?(id: string, line: string): void;
-  runFinished?(run: { id: string; row: LedgerRow; decision: Decision; summary: RunLogSummary }): void;
+  runFinished?(run: {
+    id: string;
+    row: LedgerRow;
+    decision: Decision;
+    summary: RunLogSummary;
+    /** Where the run's wall time went, when the runner measured it. */
+    timing?: RunTiming;
+  }): void;
   /** Dead ends, plateaus, backtracks and other things worth a line of their own. */
   notice?(text: string): void;
 }

@@ -5,6 +5,8 @@
  * onto the new line head, or proposed again when it no longer applies.
  */
 import { checkEdits } from "../core/allow-list.ts";
+import { crashHint } from "../core/crash-hint.ts";
+import { addRunTime, noTime, type TimeTotals } from "../core/run-timing.ts";
 import { upsertLedgerRow } from "../core/ledger.ts";
 import { BASELINE } from "./baseline-proposal.ts";
 import { experimentId } from "./experiment-id.ts";
@@ -26,14 +28,17 @@ export interface LoopOptions {
   seed?: number;
 }
 
-export type StopReason = "max-experiments" | "max-hours" | "interrupted" | "exhausted";
+/** `baseline-crashed`: the reference run failed; nothing can be judged until it is fixed. */
+export type StopReason = "max-experiments" | "max-hours" | "interrupted" | "exhausted" | "baseline-crashed";
 
 export interface LoopSummary {
   experiments: number;
   stopReason: StopReason;
-  /** Sum of training-process seconds and the loop's wall seconds: their ratio is the runner's duty cycle. */
+  /** Training-loop seconds (by the logs' own clocks) and the loop's wall seconds: their ratio is the duty cycle. */
   trainSeconds: number;
   wallSeconds: number;
+  /** Where the runs' time went. */
+  time: TimeTotals;
 }
 
 interface Prepared {
@@ -45,7 +50,14 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
   const start = deps.clock.now();
   const tier = deps.tier ?? "proxy";
   const seed = options.seed ?? 1337;
-  let trainSeconds = 0;
+  let time = noTime();
+  const summarize = (experiments: number, stopReason: StopReason): LoopSummary => ({
+    experiments,
+    stopReason,
+    trainSeconds: time.trainLoopSeconds,
+    wallSeconds: (deps.clock.now() - start) / 1000,
+    time,
+  });
   const aborted = () => options.signal?.aborted === true;
 
   async function train(
@@ -66,7 +78,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       signal: options.signal,
       onLine: (line) => deps.events?.runLine?.(id, line),
     });
-    trainSeconds += outcome.seconds;
+    time = addRunTime(time, outcome);
     // A run cut short by Ctrl-C is not a result: record nothing, so a resumed loop simply runs it again.
     if (aborted()) return null;
     const { summary, gate } = measureOutcome(outcome, {
@@ -84,28 +96,46 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       seed: runSeed,
       baseline: kind === "baseline",
     });
-    deps.events?.runFinished?.({ id, row: settled.row, decision: settled.decision, summary });
-    return { ...settled, error: summary.error, logTail: outcome.logText.split("\n").slice(-40).join("\n") };
+    deps.events?.runFinished?.({
+      id,
+      row: settled.row,
+      decision: settled.decision,
+      summary,
+      timing: outcome.timing,
+    });
+    return {
+      ...settled,
+      error: summary.error,
+      logTail: outcome.logText.split("\n").slice(-40).join("\n"),
+      logPath: outcome.logPath,
+    };
   }
 
   // Baseline first: the unchanged line head, repeated over seeds when the config asks for a noise estimate.
+  // Only a measured baseline counts: a crashed one is run again (same seed) on the next start.
   const existing = (await deps.store.readLedger()).filter((r) => r.tier === tier);
   const baselineId = experimentId(0);
-  const baselineDone = existing.filter((r) => r.experiment === baselineId).length;
-  for (let i = baselineDone; i < deps.config.thresholds.baselineRuns && !aborted(); i++) {
+  const measured = new Set(
+    existing.filter((r) => r.experiment === baselineId && r.status === "keep").map((r) => r.seed),
+  );
+  for (let i = 0; measured.size < deps.config.thresholds.baselineRuns && !aborted(); i++) {
+    if (measured.has(seed + i)) continue;
     const head = await deps.forge.lineHead();
     const settled = await train(baselineId, 0, "baseline", head, BASELINE, seed + i);
-    if (settled && settled.decision.verdict === "crash") {
+    if (!settled) break;
+    if (settled.decision.verdict !== "keep") {
+      const hint = crashHint(settled.error) ?? crashHint(settled.logTail);
       deps.events?.notice?.(
-        `the baseline crashed (${settled.error ?? "no score"}); fix the course before experimenting`,
+        [
+          `the baseline failed: ${settled.decision.reason}`,
+          ...(hint ? [`hint: ${hint}`] : []),
+          `log: ${settled.logPath}`,
+          "fix it and run the same command again: the baseline runs first again",
+        ].join("\n    "),
       );
-      return {
-        experiments: 0,
-        stopReason: "exhausted",
-        trainSeconds,
-        wallSeconds: (deps.clock.now() - start) / 1000,
-      };
+      return summarize(0, "baseline-crashed");
     }
+    measured.add(seed + i);
   }
 
   let done = 0;
@@ -191,7 +221,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     await applySignals(deps, id);
   }
   if (prepared) await (prepared as Promise<Prepared>).catch(() => undefined);
-  return { experiments: done, stopReason, trainSeconds, wallSeconds: (deps.clock.now() - start) / 1000 };
+  return summarize(done, aborted() ? "interrupted" : stopReason);
 }
 
 function commitMessage(id: string, proposal: Proposal): string {
@@ -203,6 +233,7 @@ function commitMessage(id: string, proposal: Proposal): string {
 interface Trained extends Settled {
   error: string | null;
   logTail: string;
+  logPath: string;
 }
 
 type Train = (

@@ -1,3 +1,4 @@
+import { constants } from "node:os";
 import { UserError } from "../core/user-error.ts";
 import type { CommandIO } from "./commands/command.ts";
 import { commands } from "./commands/index.ts";
@@ -8,10 +9,24 @@ function usage(): string {
   return `usage: caddie <command> [options]\n\ncommands:\n${lines.join("\n")}\n\nRun 'caddie <command> --help' for a command's options.\n`;
 }
 
+/**
+ * Ctrl-C, a `kill`/`timeout`/CI cancel (SIGTERM) and a closed terminal (SIGHUP) all stop caddie the same
+ * way: the current run's process group ends, nothing half-done is recorded, and the exit code says which.
+ */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
 /** Entry point of bin/caddie. Returns the exit code; never throws. */
 export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise<number> {
   const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error("interrupted"));
+  let stoppedBy: NodeJS.Signals | null = null;
+  // Handlers stay for the whole command: a second signal must not kill caddie before the group is gone.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stoppedBy) return;
+    stoppedBy = signal;
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  // A terminal that went away (SIGHUP) closes stdout; a failed write must not crash the clean-up.
+  const ignore = () => undefined;
   const full: CommandIO = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
@@ -35,9 +50,14 @@ export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise
     full.stdout(`usage: ${command.usage}\n`);
     return 0;
   }
-  if (!io.signal) process.once("SIGINT", onSigint);
+  if (!io.signal) {
+    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+    process.stdout.on("error", ignore);
+    process.stderr.on("error", ignore);
+  }
   try {
-    return await command.run(rest, full);
+    const code = await command.run(rest, full);
+    return stoppedBy ? 128 + constants.signals[stoppedBy] : code;
   } catch (error) {
     if (error instanceof UserError) {
       full.stderr(`caddie ${name}: ${error.message}\n`);
@@ -55,6 +75,6 @@ export async function main(argv: string[], io: Partial<CommandIO> = {}): Promise
     full.stderr(`caddie ${name}: internal error (please report it)\n${message}\n`);
     return 70;
   } finally {
-    process.removeListener("SIGINT", onSigint);
+    for (const signal of STOP_SIGNALS) process.removeListener(signal, onSignal);
   }
 }

@@ -153,6 +153,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     tier: "proxy",
     wallSeconds: summary.wallSeconds,
     trainSeconds: summary.trainSeconds,
+    time: summary.time,
   });
   return {
     summary,

@@ -4,6 +4,7 @@
  * decision lines are printed, so logs stay readable.
  */
 import { parseProgressLine } from "../core/parse-progress-line.ts";
+import type { RunTiming } from "../core/run-timing.ts";
 import type { LoopEvents } from "../engine/loop-events.ts";
 
 export interface ProgressViewOptions {
@@ -29,6 +30,15 @@ function bar(fraction: number, width = 20): string {
 function clock(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
   return `${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** "train loop 20.0 s of 31.2 s: start-up 6.1, training 21.0, evaluation 3.9, exit 0.2". */
+function timeLine(t: RunTiming): string {
+  const f = (x: number) => x.toFixed(1);
+  const loop =
+    t.trainLoopSeconds === null ? "no train time in the log" : `train loop ${f(t.trainLoopSeconds)} s`;
+  const p = t.phases;
+  return `${loop} of ${f(t.wallSeconds)} s: start-up ${f(p.startup)}, training ${f(p.training)}, evaluation ${f(p.evaluation)}, exit ${f(p.exit)}`;
 }
 
 export function progressView(options: ProgressViewOptions): LoopEvents {
@@ -89,7 +99,7 @@ export function progressView(options: ProgressViewOptions): LoopEvents {
       if (p.trainLoss !== null) current.trainLoss = p.trainLoss;
       draw();
     },
-    runFinished({ id, row, decision }) {
+    runFinished({ id, row, decision, timing }) {
       if (options.isTTY) options.write("\r\x1b[2K");
       current = null;
       const score = row.val_bpb === null ? "no score      " : `val_bpb ${row.val_bpb.toFixed(4)}`;
@@ -97,7 +107,8 @@ export function progressView(options: ProgressViewOptions): LoopEvents {
         decision.delta === null ? "" : ` (${decision.delta >= 0 ? "+" : ""}${decision.delta.toFixed(4)})`;
       options.write(
         `${VERDICT_MARK[row.status] ?? row.status} ${id.padEnd(8)} ${score}${delta.padEnd(10)} ${String(row.seconds ?? "?").padStart(5)} s  ${row.description}\n` +
-          (row.status === "keep" ? "" : `         ${decision.reason}\n`),
+          (row.status === "keep" ? "" : `         ${decision.reason}\n`) +
+          (timing ? `         ${timeLine(timing)}\n` : ""),
       );
     },
     notice(text) {

@@ -2,6 +2,7 @@
 import path from "node:path";
 import { renderChartSvg, renderScorecardMarkdown, scorecardPoints } from "../core/scorecard.ts";
 import type { LedgerRow } from "../core/ledger.ts";
+import type { TimeTotals } from "../core/run-timing.ts";
 import { bestKept } from "../engine/history.ts";
 import { atomicWrite } from "../io/files.ts";
 import type { FileStore } from "./file-store.ts";
@@ -18,6 +19,8 @@ export async function writeScorecard(
     tier: string;
     wallSeconds: number | null;
     trainSeconds: number | null;
+    /** Where the runs' wall time went. */
+    time?: TimeTotals | null;
     /** The ledger when the caller already holds it, to skip reading results.tsv again. */
     ledger?: LedgerRow[];
   },
@@ -42,6 +45,7 @@ export async function writeScorecard(
       resultsFile: "results.tsv",
       wallSeconds: input.wallSeconds,
       trainSeconds: input.trainSeconds,
+      time: input.time ?? null,
     }),
   );
   return { markdown, chart };

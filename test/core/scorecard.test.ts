@@ -346,6 +346,27 @@ describe("renderScorecardMarkdown", () => {
     expect(md).not.toMatch(/Gain|Kept experiments|Wall time/);
   });
 
+  it("shows where the time went: the duty cycle and each phase's share of the wall time", () => {
+    const md = renderScorecardMarkdown({
+      ...input,
+      wallSeconds: 1000,
+      trainSeconds: 250,
+      time: {
+        runs: 4,
+        runSeconds: 900,
+        trainLoopSeconds: 250,
+        phases: { startup: 400, training: 260, evaluation: 230, exit: 10 },
+        caddieSeconds: 20,
+      },
+    });
+    expect(md).toContain("| Duty cycle (training loop / wall) | 25.0% |");
+    expect(md).toContain("## Where the time went");
+    expect(md).toContain("| Start-up, compile, warm-up | 6m 40s | 40.0% |");
+    expect(md).toContain("| Training loop | 4m 20s | 26.0% |");
+    expect(md).toContain("| Evaluation and serialization | 3m 50s | 23.0% |");
+    expect(md).toContain("| caddie between runs (propose, measure, record) | 1m 40s | 10.0% |");
+  });
+
   it("escapes spaces and parentheses in link targets", () => {
     expect(renderScorecardMarkdown({ ...input, chartFile: "my chart (1).svg" })).toContain(
       "](my%20chart%20%281%29.svg)",

@@ -198,4 +198,66 @@ describe("runResearchLoop", () => {
     ).rejects.toThrow(/refused edit to '.github\/workflows\/ci.yml'/);
     expect(runner.runs).toEqual(["exp-000"]);
   });
+
+  it("stops at a crashed baseline with a hint naming what it missed, and runs the baseline again next time", async () => {
+    const { forge, store, config } = await setup();
+    let dataThere = false;
+    const runner = new ScriptedRunner(forge);
+    const real = runner.run.bind(runner);
+    runner.run = async (request) =>
+      dataThere
+        ? real(request)
+        : {
+            exitCode: 1,
+            timedOut: false,
+            seconds: 3,
+            logText:
+              'Traceback (most recent call last):\nRuntimeError: NOT_FOUND: "./data/tokenizers/fineweb_1024_bpe.model": No such file or directory\n',
+            logPath: "/runs/exp-000/run.log",
+            codeBytes: 100,
+            modelBytes: null,
+          };
+    const notices: string[] = [];
+    const first = await runResearchLoop(
+      {
+        forge,
+        runner,
+        store,
+        proposer: new ScriptedProposer([set("LR", 0)], true),
+        clock: { now: () => 0 },
+        config,
+        program: "",
+        events: { notice: (t) => notices.push(t) },
+      },
+      { maxExperiments: 3, maxHours: null },
+    );
+    expect(first.stopReason).toBe("baseline-crashed");
+    expect(first.experiments).toBe(0);
+    expect(notices.join("\n")).toContain(
+      "hint: the run could not find ./data/tokenizers/fineweb_1024_bpe.model",
+    );
+    expect(notices.join("\n")).toContain("log: /runs/exp-000/run.log");
+    expect((await store.readLedger()).map((r) => [r.experiment, r.status])).toEqual([["exp-000", "crash"]]);
+
+    // The crashed row is no baseline: the next start measures it again before any experiment.
+    dataThere = true;
+    const second = await runResearchLoop(
+      {
+        forge,
+        runner,
+        store,
+        proposer: new ScriptedProposer([set("LR", 0)], true),
+        clock: { now: () => 0 },
+        config,
+        program: "",
+      },
+      { maxExperiments: 1, maxHours: null },
+    );
+    expect(second.stopReason).toBe("max-experiments");
+    expect(runner.runs).toEqual(["exp-000", "exp-001"]);
+    expect((await store.readLedger()).map((r) => [r.experiment, r.status])).toEqual([
+      ["exp-000", "keep"],
+      ["exp-001", "keep"],
+    ]);
+  });
 });

@@ -7,7 +7,7 @@ import { loadConfig } from "../load-config.ts";
 import type { AgentChoice } from "../../agent/choose-proposer.ts";
 import { runLocalSession } from "../local-session.ts";
 import type { Command } from "./command.ts";
-import { positiveNumber, printSessionEnd } from "./session-output.ts";
+import { positiveNumber, printSessionEnd, sessionExitCode } from "./session-output.ts";
 
 export const demoCommand: Command = {
   name: "demo",
@@ -56,6 +56,6 @@ export const demoCommand: Command = {
       title: "caddie demo: golf_mini",
     });
     await printSessionEnd(result, io);
-    return result.summary.stopReason === "interrupted" ? 130 : 0;
+    return sessionExitCode(result.summary.stopReason);
   },
 };

@@ -1,7 +1,10 @@
 import { bestKept } from "../../engine/history.ts";
+import type { StopReason } from "../../engine/research-loop.ts";
 import { UserError } from "../../core/user-error.ts";
 import type { LocalSessionResult } from "../local-session.ts";
 import type { CommandIO } from "./command.ts";
+
+const s = (seconds: number) => `${seconds.toFixed(0)} s`;
 
 /** Parses a numeric flag; one clear error when it is not a (positive) number. */
 export function positiveNumber(
@@ -19,6 +22,12 @@ export function positiveNumber(
   return n;
 }
 
+/** 1 when the baseline failed (nothing could be judged), 130 when interrupted, else 0. */
+export function sessionExitCode(stopReason: StopReason): number {
+  if (stopReason === "baseline-crashed") return 1;
+  return stopReason === "interrupted" ? 130 : 0;
+}
+
 /** The closing lines of a run or demo: best result, duty cycle, and where every file is. */
 export async function printSessionEnd(result: LocalSessionResult, io: CommandIO): Promise<void> {
   const rows = await result.store.readLedger();
@@ -26,13 +35,16 @@ export async function printSessionEnd(result: LocalSessionResult, io: CommandIO)
   const baseline = rows.find((r) => r.experiment === "exp-000")?.val_bpb ?? null;
   const { summary } = result;
   const duty = summary.wallSeconds > 0 ? summary.trainSeconds / summary.wallSeconds : 0;
+  const { phases } = summary.time;
+  const between = Math.max(0, summary.wallSeconds - summary.time.runSeconds);
   const lines = [
     "",
     `stopped: ${summary.stopReason}; ${summary.experiments} experiment(s) after the baseline`,
     best
       ? `best: val_bpb ${best.valBpb.toFixed(4)} at ${best.commit.slice(0, 7)} (${best.experiment})${baseline !== null ? `, baseline ${baseline.toFixed(4)}` : ""}`
       : "best: none yet",
-    `runner duty cycle: ${(duty * 100).toFixed(1)}% (${summary.trainSeconds.toFixed(0)} s training in ${summary.wallSeconds.toFixed(0)} s)`,
+    `duty cycle: ${(duty * 100).toFixed(1)}% (${s(summary.trainSeconds)} of training loop in ${s(summary.wallSeconds)})`,
+    `where the time went: start-up ${s(phases.startup)}, training ${s(phases.training)}, evaluation ${s(phases.evaluation)}, exit ${s(phases.exit)}, caddie between runs ${s(between)}`,
     `scorecard:  ${result.scorecard.markdown}`,
     `chart:      ${result.scorecard.chart}`,
     `results:    ${result.store.ledgerFile}`,
