@@ -94,7 +94,8 @@ describe("caddie run on golf_mini with the sweep proposer", () => {
     await printSessionEnd(result, session);
     const text = session.out.join("");
     expect(text).toMatch(/keep\s+exp-000/);
-    expect(text).toContain("runner duty cycle");
+    expect(text).toContain("duty cycle:");
+    expect(text).toContain("where the time went: start-up");
 
     // Running again resumes: no second baseline, ids continue.
     const again = await runLocalSession({
