@@ -6,6 +6,7 @@ import type { BenchResult } from "./bench-result.ts";
 import { benchParseLog } from "./parse-log.bench.ts";
 import { benchSweep } from "./sweep.bench.ts";
 import { benchDutyCycle } from "./duty-cycle.bench.ts";
+import { benchRunnerOverhead } from "./runner-overhead.bench.ts";
 import { benchAction } from "./action.bench.ts";
 import { benchGithub } from "./github.bench.ts";
 import { benchResearchSources } from "./research-sources.bench.ts";
@@ -20,6 +21,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["research-sources", benchResearchSources],
   ["sanitize", benchSanitize],
   ["unzip", benchUnzip],
+  ["runner-overhead", benchRunnerOverhead],
   ["duty-cycle", benchDutyCycle],
 ];
 

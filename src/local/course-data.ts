@@ -38,6 +38,8 @@ export async function prepareCourseData(input: {
   valShards: string[];
   valPattern: string;
   python: string;
+  /** Share of each folder's documents held out (the split's own default when absent). */
+  heldoutFraction?: number;
 }): Promise<CourseData> {
   const byFolder = new Map<string, string[]>();
   for (const file of input.valShards) {
@@ -50,7 +52,17 @@ export async function prepareCourseData(input: {
     const out = path.join(input.dir, key);
     const valDir = path.join(out, "val");
     const heldOut = path.join(out, "heldout.bin");
-    await split(input.python, path.join(folder, input.valPattern), valDir, heldOut);
+    const fraction =
+      input.heldoutFraction === undefined ? [] : ["--heldout-fraction", String(input.heldoutFraction)];
+    await split(input.python, [
+      "--val-glob",
+      path.join(folder, input.valPattern),
+      "--run-dir",
+      valDir,
+      "--heldout",
+      heldOut,
+      ...fraction,
+    ]);
     for (const shard of shards) {
       const slice = path.join(valDir, path.basename(shard));
       if (!existsSync(slice))
@@ -64,20 +76,22 @@ export async function prepareCourseData(input: {
   return data;
 }
 
-async function split(python: string, glob: string, runDir: string, heldOut: string): Promise<void> {
+/** The held-out shard split from the folder of a validation glob (`DIR/fineweb_val_*.bin`), if any. */
+export function heldOutFor(data: CourseData, valGlob: string): string | null {
+  const folder = path.resolve(path.dirname(valGlob));
+  return data.heldOut.find((h) => path.resolve(h.valFolder) === folder)?.file ?? null;
+}
+
+async function split(python: string, args: string[]): Promise<void> {
   try {
-    await run(
-      python,
-      ["-m", "caddie_score", "split", "--val-glob", glob, "--run-dir", runDir, "--heldout", heldOut],
-      {
-        env: { PATH: process.env.PATH ?? "", PYTHONPATH: path.join(caddieRoot, "python") },
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
+    await run(python, ["-m", "caddie_score", "split", ...args], {
+      env: { PATH: process.env.PATH ?? "", PYTHONPATH: path.join(caddieRoot, "python") },
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr?.trim();
     throw new UserError(
-      `splitting the validation shards ${glob} failed: ${stderr ? stderr.split("\n").at(-1) : String(error)}`,
+      `splitting the validation shards (${args[1]}) failed: ${stderr ? stderr.split("\n").at(-1) : String(error)}`,
     );
   }
 }

@@ -52,7 +52,13 @@ export interface SubprocessRunnerOptions {
    * with what the commit holds there; a source with `variable` also sets `${variable}` to its view.
    * Validation shards (`valPattern`) are replaced by the run's own slice, split once into `courseDir`.
    */
-  data?: { sources: (DataSource & { variable?: string })[]; valPattern: string; courseDir: string };
+  data?: {
+    sources: (DataSource & { variable?: string })[];
+    valPattern: string;
+    courseDir: string;
+    /** Share of the validation documents held out for caddie's re-score. */
+    heldoutFraction?: number;
+  };
   /** Default: `auto` (the wrapper), no network, nothing extra hidden, no shared cache. */
   sandbox?: {
     mode: "auto" | "none";
@@ -134,6 +140,7 @@ export class SubprocessRunner implements Runner {
         valShards,
         valPattern: data.valPattern,
         python: this.python(),
+        heldoutFraction: data.heldoutFraction,
       });
     })();
     this.courseData.catch(() => (this.courseData = null));
