@@ -24,8 +24,10 @@ const BASE_NAMES = new Set([
   "MKL_NUM_THREADS",
   "OPENBLAS_NUM_THREADS",
   "PYTORCH_CUDA_ALLOC_CONF",
+  // Shared GPU hosts turn NVLink multicast off this way; a run must keep it off.
+  "TORCH_SYMM_MEM_DISABLE_MULTICAST",
 ]);
-const BASE_PREFIXES = ["LC_", "NCCL_"];
+const BASE_PREFIXES = ["LC_", "NCCL_", "NVSHMEM_"];
 
 // Credential-shaped names: secrets and passwords anywhere in the name, keys and tokens at its end
 // (`TRAIN_BATCH_TOKENS` and `BOS_TOKEN_ID` are settings), and the services caddie itself talks to.

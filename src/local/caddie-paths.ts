@@ -7,8 +7,13 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The caddie checkout (this file is src/local/caddie-paths.ts). */
-export const caddieRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/**
+ * The caddie checkout: this file is src/local/caddie-paths.ts, unless CADDIE_ROOT names it (the bundled
+ * CLI of `npm run build:cli` lives elsewhere and reads caddie's Python from a checkout).
+ */
+export const caddieRoot = process.env.CADDIE_ROOT
+  ? path.resolve(process.env.CADDIE_ROOT)
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export const golfMiniDir = path.join(caddieRoot, "python", "golf_mini");
 export const demoCourseDir = path.join(caddieRoot, "courses", "golf_mini");

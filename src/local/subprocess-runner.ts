@@ -87,6 +87,9 @@ export interface RunRecord {
   flags: RunFlag[];
   /** Seconds of caddie's own work before the spawn and after the exit. */
   caddieSeconds: { prepare: number; finish: number };
+  /** When the process started and when caddie was done with the run (epoch ms): gaps between runs are caddie's. */
+  startedAt: number;
+  finishedAt: number;
   /** The run folder's size before and after dropping raw checkpoints. */
   bytes: { peak: number; kept: number };
 }
@@ -206,6 +209,7 @@ export class SubprocessRunner implements Runner {
     const prepare = (performance.now() - prepareStart) / 1000;
 
     const logPath = path.join(dir, "run.log");
+    const startedAt = Date.now();
     const result = await this.spawnAndWait(sandboxedCommand(spec, argv), dir, logPath, request);
     const finishStart = performance.now();
 
@@ -233,6 +237,8 @@ export class SubprocessRunner implements Runner {
       timing: result.timing,
       flags,
       caddieSeconds: { prepare, finish: (performance.now() - finishStart) / 1000 },
+      startedAt,
+      finishedAt: Date.now(),
       bytes: { peak, kept },
     };
     await atomicWrite(path.join(dir, "run.json"), `${JSON.stringify(record, null, 2)}\n`);
