@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import type { ArtifactGateResult } from "../core/artifact-gate.ts";
 import { parseRunLog, type RunLogSummary } from "../core/parse-run-log.ts";
 import { UserError } from "../core/user-error.ts";
-import { measureArtifactFiles } from "../local/measure-artifact.ts";
+import { measureArtifactFiles } from "../io/measure-artifact.ts";
 import type { ActionInputs, RawActionInputs, Tier } from "./read-inputs.ts";
 
 export type ActionStatus = "ok" | "over_limit" | "crash";

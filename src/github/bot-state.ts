@@ -4,8 +4,18 @@
  * experiments in flight (their pull request, base and proposal) so a restart loses nothing.
  */
 import type { Reasoning } from "../engine/ports.ts";
-import type { CheckPost } from "./check-run.ts";
 import type { ReportRun } from "./render-report.ts";
+
+/** A check run as it will be written: rendered once at decision time, so a retry writes the same one. */
+export interface CheckPost {
+  sha: string;
+  experiment: string;
+  conclusion: "success" | "failure";
+  title: string;
+  summary: string;
+  detailsUrl: string | null;
+  promote: boolean;
+}
 
 /**
  * What a decision still owes GitHub (an outbox): written in the same state commit as the decision, so a

@@ -8,6 +8,7 @@ import type { ArtifactGateResult } from "../core/artifact-gate.ts";
 import type { RunLogSummary } from "../core/parse-run-log.ts";
 import { fitBody, GITHUB_LIMITS, inline, plainTitle } from "../core/safe-markdown.ts";
 import { bpb, bytes } from "./markdown.ts";
+import type { CheckPost } from "./bot-state.ts";
 import type { RepoSession } from "./repo-session.ts";
 
 export const CHECK_NAME = "caddie / proxy";
@@ -34,17 +35,6 @@ export interface CheckInput {
   detailsUrl: string | null;
   /** Kept, or discarded while still better than the incumbent: worth offering the Promote button. */
   promotable: boolean;
-}
-
-/** A check run as it will be written: rendered once at decision time, so a retry writes the same one. */
-export interface CheckPost {
-  sha: string;
-  experiment: string;
-  conclusion: "success" | "failure";
-  title: string;
-  summary: string;
-  detailsUrl: string | null;
-  promote: boolean;
 }
 
 export function checkOutput(input: CheckInput): { ok: boolean; title: string; summary: string } {

@@ -8,8 +8,9 @@
  * that already hold the repository's lock (the reconciler).
  */
 import type { ReadySession } from "./repo-session.ts";
-import { decideRuns, saveExperiment, type Decided } from "./run-decide.ts";
-import { prepareRun, type FinishedRun } from "./run-prepare.ts";
+import { decideRuns, saveExperiment } from "./run-decide.ts";
+import { prepareRun } from "./run-prepare.ts";
+import type { Decided, FinishedRun } from "./run-types.ts";
 import { publishRun } from "./run-publish.ts";
 
 export async function handleRun(session: ReadySession, run: FinishedRun): Promise<Decided> {

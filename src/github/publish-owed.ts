@@ -5,7 +5,6 @@
  * a restart) each piece is first looked up on GitHub and only written when missing, so a write that
  * landed but whose answer was lost is never repeated.
  */
-import type { LedgerRow } from "../core/ledger.ts";
 import { bestKept } from "../engine/history.ts";
 import type { Owed, PendingExperiment } from "./bot-state.ts";
 import { CHECK_NAME, publishCheck } from "./check-run.ts";
@@ -13,13 +12,9 @@ import { ANALYSIS_MARKER, hasMarker } from "./markers.ts";
 import { renderReport } from "./render-report.ts";
 import { upsertReport } from "./report-comment.ts";
 import type { ReadySession } from "./repo-session.ts";
+import type { StateView } from "./run-types.ts";
 
 /** The state right after the decision's commit, for rendering the report. */
-export interface StateView {
-  rows: LedgerRow[];
-  competitors: string | undefined;
-}
-
 export async function stateView(session: ReadySession): Promise<StateView> {
   return { rows: await session.store.readLedger(), competitors: session.store.text("competitors.json") };
 }

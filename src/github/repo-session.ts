@@ -15,8 +15,7 @@ import type { Batcher } from "./batcher.ts";
 import { IdleGate } from "./idle-gate.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { loadRepoConfig, type ConfigCache, type RepoConfig } from "./load-repo-config.ts";
-import type { Decided } from "./run-decide.ts";
-import type { Prepared } from "./run-prepare.ts";
+import type { Decided, Prepared } from "./run-types.ts";
 import { newStateCache, StateBranch, type StateCache } from "./state-branch.ts";
 
 /** One repository's entry, shared by all deliveries for it in this process. */

@@ -10,7 +10,7 @@ import { bestKept } from "../engine/history.ts";
 import { judgeMeasurement } from "../engine/judge.ts";
 import type { Measurement } from "../engine/measure-outcome.ts";
 import type { Proposal, RunOutcome } from "../engine/ports.ts";
-import { settleRun, type Settled } from "../engine/settle-run.ts";
+import { settleRun } from "../engine/settle-run.ts";
 import { autoPromote } from "./auto-promote.ts";
 import type { Owed, PendingExperiment } from "./bot-state.ts";
 import { checkPost, type CheckInput } from "./check-run.ts";
@@ -18,23 +18,10 @@ import { fenced, inline } from "../core/safe-markdown.ts";
 import { ANALYSIS_MARKER, marker } from "./markers.ts";
 import { commitMessage, openExperiment } from "./open-experiment.ts";
 import type { ReportRun } from "./render-report.ts";
-import { stateView, type StateView } from "./publish-owed.ts";
+import { stateView } from "./publish-owed.ts";
 import type { ReadySession } from "./repo-session.ts";
-import { skipReason, type FinishedRun, type Prepared, type Skipped } from "./run-prepare.ts";
-
-interface DecidedBase {
-  id: string;
-  exp: PendingExperiment;
-  run: FinishedRun;
-  /** The state right after the batch's commit, for rendering the report. */
-  view?: StateView;
-}
-
-export type Decided =
-  | Skipped
-  | (DecidedBase & { kind: "rejected"; error: string })
-  | (DecidedBase & { kind: "rerun"; measurement: Measurement; note: string; rebased: boolean })
-  | (DecidedBase & { kind: "settled"; measurement: Measurement; settled: Settled; logText: string });
+import { skipReason } from "./run-prepare.ts";
+import type { Decided, FinishedRun, Prepared, StateView } from "./run-types.ts";
 
 const LOG_TAIL_LINES = 30;
 

@@ -3,32 +3,12 @@
  * whether it still needs a decision, then the result artifact (untrusted) fetched and measured with the
  * shared parser and gate.
  */
-import { measureOutcome, type Measurement } from "../engine/measure-outcome.ts";
+import { measureOutcome } from "../engine/measure-outcome.ts";
 import type { PendingExperiment } from "./bot-state.ts";
-import { fetchRunResult, type RunResult } from "./fetch-run-result.ts";
+import { fetchRunResult } from "./fetch-run-result.ts";
 import { experimentOfBranch } from "./github-forge.ts";
 import type { ReadySession } from "./repo-session.ts";
-
-export interface FinishedRun {
-  id: number;
-  attempt: number;
-  headSha: string;
-  headBranch: string;
-  conclusion: string | null;
-  htmlUrl: string | null;
-}
-
-export interface Prepared {
-  kind: "prepared";
-  run: FinishedRun;
-  id: string;
-  key: string;
-  result: RunResult;
-  measurement: Measurement | null;
-}
-
-/** A run that needs no decision: not ours, or already acted on. */
-export type Skipped = { kind: "ignored" } | { kind: "duplicate" };
+import type { FinishedRun, Prepared, Skipped } from "./run-types.ts";
 
 /** The idempotency key of one run attempt. */
 export function runKey(run: FinishedRun): string {

@@ -6,7 +6,7 @@
 import type { Owed } from "./bot-state.ts";
 import { publishOwed, stateView } from "./publish-owed.ts";
 import type { ReadySession } from "./repo-session.ts";
-import type { Decided } from "./run-decide.ts";
+import type { Decided } from "./run-types.ts";
 
 /** Writes nothing to caddie/state; returns what is still owed (failed writes), for a caller holding the lock. */
 export async function publishRun(session: ReadySession, d: Decided): Promise<Owed | null> {

@@ -17,8 +17,9 @@ import {
   type ReadySession,
   type RepoSession,
 } from "./repo-session.ts";
-import { decideRuns, type Decided } from "./run-decide.ts";
-import { prepareRun, type FinishedRun } from "./run-prepare.ts";
+import { decideRuns } from "./run-decide.ts";
+import { prepareRun } from "./run-prepare.ts";
+import type { Decided, FinishedRun } from "./run-types.ts";
 import { publishRun } from "./run-publish.ts";
 import { withConfig } from "./with-config.ts";
 import { isExperimentRun, isPromoteRun } from "./workflows.ts";

@@ -2,7 +2,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { ARTIFACT_LIMIT } from "../../core/artifact-gate.ts";
 import { UserError } from "../../core/user-error.ts";
-import { measureArtifactFiles } from "../measure-artifact.ts";
+import { measureArtifactFiles } from "../../io/measure-artifact.ts";
 import type { Command } from "./command.ts";
 
 function parseOptions(args: string[]) {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../src/core/user-error.ts";
-import { measureArtifactFiles } from "../../src/local/measure-artifact.ts";
+import { measureArtifactFiles } from "../../src/io/measure-artifact.ts";
 
 let dir = "";
 beforeEach(async () => {
