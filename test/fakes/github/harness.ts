@@ -111,6 +111,8 @@ export function testOctokit(retries: boolean): typeof ProbotOctokit {
 
 export class Harness {
   readonly outcomes: { event: string; outcome: string }[] = [];
+  /** The App's handling of each delivery, by delivery id (see `send`). */
+  private readonly handling = new Map<string, Promise<unknown>>();
   webhookUrl = "";
   private server: http.Server | null = null;
   private runs = 0;
@@ -163,15 +165,44 @@ export class Harness {
       },
     });
     harness.probot = probot;
+    // Every handler the App registers is tracked by delivery id, so `send` can wait for it (see there).
+    const tracked = (target: Probot): Probot =>
+      new Proxy(target, {
+        get(t, key) {
+          // Probot keeps its state in private fields: its methods must run on the Probot itself.
+          const value = Reflect.get(t, key, t) as unknown;
+          if (key !== "on") return typeof value === "function" ? (value as () => unknown).bind(t) : value;
+          return (event: never, handler: (context: { id: string }) => Promise<unknown>) =>
+            t.on(event, (context: { id: string }) => {
+              const work = handler(context);
+              harness.handling.set(context.id, work);
+              return work;
+            });
+        },
+      });
     // The App's own HTTP front (body cap included), as `npm start` runs it.
-    harness.server = await createWebhookServer(app, { probot });
+    harness.server = await createWebhookServer((p, o) => app(tracked(p), o), { probot });
     await new Promise<void>((resolve) => harness.server?.listen(0, "127.0.0.1", resolve));
     harness.webhookUrl = `http://127.0.0.1:${(harness.server.address() as AddressInfo).port}/api/github/webhooks`;
     return harness;
   }
 
-  send(event: string, payload: unknown, id?: string): Promise<Delivery> {
-    return deliver(this.webhookUrl, SECRET, event, payload, id);
+  /**
+   * Delivers a signed webhook and returns once the App has handled it. The webhook middleware answers
+   * 202 "still processing" when handling takes over 9 s (a loaded machine): that is a wall-clock artefact,
+   * so the harness then waits for the handler and reports the status it answers when in time (200, or 500
+   * when the handler failed).
+   */
+  async send(event: string, payload: unknown, id?: string): Promise<Delivery> {
+    const delivery = await deliver(this.webhookUrl, SECRET, event, payload, id);
+    const work = this.handling.get(delivery.id);
+    this.handling.delete(delivery.id);
+    if (delivery.status !== 202 || !work) return delivery;
+    const ok = await work.then(
+      () => true,
+      () => false,
+    );
+    return { ...delivery, status: ok ? 200 : 500 };
   }
 
   tick(): Promise<Delivery> {
