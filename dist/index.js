@@ -20125,7 +20125,7 @@ function parseRunLog(text, options = {}) {
   };
 }
 
-// src/local/measure-artifact.ts
+// src/io/measure-artifact.ts
 import { realpath, stat as stat2 } from "node:fs/promises";
 import path from "node:path";
 
@@ -20168,7 +20168,7 @@ function gateArtifact(input) {
   };
 }
 
-// src/local/measure-artifact.ts
+// src/io/measure-artifact.ts
 async function fileSize(file, role) {
   let info2;
   try {
