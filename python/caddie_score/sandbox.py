@@ -5,7 +5,8 @@ With a working bubblewrap (`bwrap`, probed once per call by starting a sandbox),
   - the whole filesystem read-only, except the --rw paths (bound read-write);
   - each --hide path covered (a folder by an empty tmpfs, a file by /dev/null), applied before the --rw
     binds, so a read-write folder inside a hidden one still works; --ro re-binds a path read-only last;
-  - a fresh /dev (GPU device nodes bound in), /proc of its own pid namespace, a private /tmp;
+  - a fresh /dev (GPU device nodes bound in; its /dev/shm private), /proc of its own pid namespace, a
+    private /tmp and its own System V IPC namespace, so two sandboxes share no writable place;
   - no network with --no-net (a network namespace holding only loopback);
   - its own pid namespace and session, killed with its parent; no capabilities, even as root;
   - an environment of exactly PATH, HOME and TMPDIR (inside the working folder), LANG, plus --env.
@@ -66,7 +67,7 @@ def probe_bwrap(no_net):
     if path is None:
         return None, "bwrap is not installed (Debian package bubblewrap)"
     true = shutil.which("true") or "/bin/true"
-    argv = [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid",
+    argv = [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-pid", "--unshare-ipc",
             *(["--unshare-net"] if no_net else []), "--die-with-parent", "--", true]
     try:
         run = subprocess.run(argv, capture_output=True, text=True, timeout=20, env={"PATH": DEFAULT_PATH})
@@ -93,7 +94,7 @@ def bwrap_argv(bwrap, *, ro, rw, hide, no_net, env, cwd, argv):
         args += ["--bind", path, path]
     for path in ro:
         args += ["--ro-bind", path, path]
-    args += ["--unshare-pid", *(["--unshare-net"] if no_net else []), "--die-with-parent", "--new-session"]
+    args += ["--unshare-pid", "--unshare-ipc", *(["--unshare-net"] if no_net else []), "--die-with-parent", "--new-session"]
     if os.geteuid() == 0:
         args += ["--cap-drop", "ALL"]  # root keeps every capability in a bwrap sandbox unless told
     args += ["--clearenv"]

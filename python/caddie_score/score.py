@@ -6,11 +6,12 @@ input ids only, and computes everything else itself: cross-entropy from the logi
 bytes per token from the tokenizer (token_bytes.py), and causality:
 
   The "main" host scores every window. A second, fresh "probe" host (its own process and folder, so it
-  cannot remember or be told what the main host saw) gets one batch of probe windows: scored windows whose
-  later tokens were replaced, at a secret random cut, by text from elsewhere in the held-out data. Its
-  logits for the positions before the cut must equal the main host's within a tolerance suited to the
-  declared compute dtype; a model that reads the tokens it is scored on cannot pass. Probe windows sit at
-  the same row of a batch of the same size as in the main host, so a deterministic model gives equal bits.
+  cannot remember or be told what the main host saw) gets probe batches (at least PROBE_MIN_WINDOWS
+  windows): scored windows whose later tokens were replaced, at a secret random cut, by text from
+  elsewhere in the held-out data. Its logits for the positions up to the cut must equal the main host's
+  within a tolerance suited to the declared compute dtype; a model that reads the tokens it is scored on
+  cannot pass. Probe windows sit at the same row of a batch of the same size as in the main host, so a
+  deterministic model gives equal bits.
 
 Any failure of the model side (no contract, a raise, a crash, garbage on the pipe, a wrong shape, NaN/inf,
 a non-causal model, the time limit) is an `unverified` result with the reason; the scorer itself only
@@ -47,6 +48,8 @@ MAX_VOCAB = 1 << 20
 LOGITS_FRAME_CAP = 1 << 31  # bytes of one LOGITS frame
 BATCH_LOGITS_BYTES = 128 << 20  # batches are cut so one answer stays under this
 STDERR_TAIL = 16 * 1024
+CE_THREADS = max(1, min(4, os.cpu_count() or 1))  # numpy releases the GIL in exp/log/sum
+PROBE_MIN_WINDOWS = 8  # at least this many probed windows (more when a batch holds more)
 
 
 class Unverified(Exception):
@@ -202,12 +205,15 @@ class Host:
         self.read_into(memoryview(values).cast("B"), what)
         return values, v
 
-    def stop(self):
+    def kill(self):
+        """The whole process group (in bwrap mode the sandbox, whose namespace dies with it)."""
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
+
+    def close(self):
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 stream.close()
@@ -220,18 +226,23 @@ class Host:
 # ---------------------------------------------------------------------------
 # Windows, cross-entropy, causality
 # ---------------------------------------------------------------------------
-def plan_windows(n_tokens, ctx, stride):
+def plan_windows(n_tokens, ctx, stride, max_tokens=None):
     """[(start, first scored offset)]: inputs tokens[start:start+ctx], scored targets from start+first+1.
 
-    No stride: non-overlapping windows, the tail that does not fill one is left out (as the challenge's
-    eval does). Stride S: the first window scores all its positions, each later one (moved by S) only its
-    last S, and a last window aligned to the end scores what is left, so every target is scored exactly
-    once with at least ctx - S tokens of context."""
+    No stride: non-overlapping windows; the tail that does not fill one is left out (as the challenge's
+    eval does); with max_tokens, about that many tokens in windows spread evenly over the data (as
+    golf_mini's own eval picks them). Stride S: over the first max_tokens + 1 tokens, the first window scores
+    all its positions, each later one (moved by S) only its last S, and a last window aligned to the end
+    scores what is left, so every target is scored exactly once with at least ctx - S tokens of context."""
+    if stride is not None and max_tokens is not None:
+        n_tokens = min(n_tokens, max_tokens + 1)
     n_inputs = n_tokens - 1
     if n_inputs < ctx:
         raise Unverified(f"the model's context length {ctx} is longer than the held-out data ({n_tokens} tokens)")
     if stride is None:
-        return [(k * ctx, 0) for k in range(n_inputs // ctx)]
+        total = n_inputs // ctx
+        keep = total if max_tokens is None else min(total, max(1, max_tokens // ctx))
+        return [(int(k) * ctx, 0) for k in (np.arange(keep) * total) // keep]
     stride = min(stride, ctx)
     windows, scored_end = [(0, 0)], ctx
     while scored_end < n_inputs:
@@ -239,6 +250,11 @@ def plan_windows(n_tokens, ctx, stride):
         windows.append((start, scored_end - start))
         scored_end = start + ctx
     return windows
+
+
+def scored_targets(windows, ctx):
+    """Positions of every scored target (each once), for the byte count."""
+    return np.concatenate([np.arange(start + first + 1, start + ctx + 1) for start, first in windows])
 
 
 def window_ids(tokens, batch, ctx):
@@ -260,39 +276,44 @@ def batch_nats(values, batch, tokens, ctx):
 
 
 def plan_probes(batches, tokens, ctx, vocab, rng):
-    """One probe batch, as big as the largest batch: row r is a variant of the window at row r of a random
-    batch of that size, its tokens after a random cut replaced by held-out text from a random place."""
+    """Probe batches, each as big as the largest batch, enough for PROBE_MIN_WINDOWS windows: row r is a
+    variant of the window at row r of a random batch of that size, its tokens after a random cut replaced
+    by held-out text from a random place (the token right after the cut always differs)."""
+    if ctx < 2:
+        return []  # one input token: nothing later to change
     size = max(len(b) for b in batches)
     full = [i for i, b in enumerate(batches) if len(b) == size]
-    probes = []
-    if ctx < 2:
-        return probes  # one input token: nothing later to change
-    for row in range(size):
-        which = rng.choice(full)
-        start = batches[which][row][0]
-        original = tokens[start : start + ctx].astype(np.int64)
-        cut = rng.randrange(0, ctx - 1)  # positions 0..cut keep their inputs
-        donor = rng.randrange(0, len(tokens) - ctx + 1)
-        variant = original.copy()
-        variant[cut + 1 :] = tokens[donor : donor + ctx - cut - 1]
-        if variant[cut + 1] == original[cut + 1]:
-            variant[cut + 1] = (original[cut + 1] + 1 + rng.randrange(vocab - 1)) % vocab if vocab > 1 else 0
-        probes.append({"batch": which, "row": row, "cut": cut, "ids": variant})
-    return probes
+    probe_batches = []
+    for _ in range(-(-PROBE_MIN_WINDOWS // size)):
+        rows = []
+        for row in range(size):
+            which = rng.choice(full)
+            start = batches[which][row][0]
+            original = tokens[start : start + ctx].astype(np.int64)
+            cut = rng.randrange(0, ctx - 1)  # positions 0..cut keep their inputs
+            donor = rng.randrange(0, len(tokens) - ctx + 1)
+            variant = original.copy()
+            variant[cut + 1 :] = tokens[donor : donor + ctx - cut - 1]
+            if variant[cut + 1] == original[cut + 1]:
+                variant[cut + 1] = (original[cut + 1] + 1 + rng.randrange(vocab - 1)) % vocab if vocab > 1 else 0
+            rows.append({"batch": which, "row": row, "cut": cut, "ids": variant})
+        probe_batches.append(rows)
+    return probe_batches
 
 
-def compare_probes(probes, saved, probe_values, dtype):
-    """(max |difference|, ok) over the positions before each cut."""
+def compare_probes(probe_batches, saved, probe_values, dtype):
+    """(max |difference|, ok) over the positions up to each cut."""
     atol, rtol = TOLERANCE[dtype]
     worst, ok = 0.0, True
-    for row, probe in enumerate(probes):
-        reference = saved[(probe["batch"], probe["row"])]
-        got = probe_values[row, : probe["cut"] + 1]
-        if not np.isfinite(got).all():
-            return math.inf, False
-        diff = np.abs(got.astype(np.float64) - reference)
-        worst = max(worst, float(diff.max()))
-        ok = ok and bool((diff <= atol + rtol * np.abs(reference)).all())
+    for rows, values in zip(probe_batches, probe_values, strict=True):
+        for row, probe in enumerate(rows):
+            got = values[row, : probe["cut"] + 1]
+            if not np.isfinite(got).all():
+                return math.inf, False
+            reference = saved[(probe["batch"], probe["row"])][: probe["cut"] + 1].astype(np.float64)
+            diff = np.abs(got.astype(np.float64) - reference)
+            worst = max(worst, float(diff.max()))
+            ok = ok and bool((diff <= atol + rtol * np.abs(reference)).all())
     return worst, ok
 
 
@@ -330,6 +351,37 @@ def new_result(mode):
             "load_seconds": 0.0, "score_first_declared": False, "stride": None, "windows": 0}
 
 
+def probe_causality(probe, probe_batches, ctx, vocab, contract):
+    """The probe host's logits for each probe batch (runs in its own thread, beside the main host)."""
+    info = probe.ready()
+    if info["context_len"] != ctx or info["contract"] != contract:
+        raise Unverified("the model host declared a different model on a second start")
+    return [probe.logits(np.stack([p["ids"] for p in rows]), vocab)[0] for rows in probe_batches]
+
+
+def score_batches(main, first, vocab, batches, tokens, ctx, wanted, pool):
+    """Total nats over every batch (the first one's logits already in hand) and the probed rows' logits.
+    Cross-entropy runs in `pool` while the host computes the next batch; at most a few batches wait."""
+    saved = {}
+
+    def consume(index, values):
+        for row, cut in wanted[index].items():
+            saved[(index, row)] = values[row, : cut + 1].copy()
+        return batch_nats(values, batches[index], tokens, ctx)
+
+    pending = [pool.submit(consume, 0, first)]
+    for index in range(1, len(batches)):
+        busy = [job for job in pending if not job.done()]
+        if len(busy) >= CE_THREADS:
+            concurrent.futures.wait(busy, return_when=concurrent.futures.FIRST_COMPLETED)
+        for job in pending:
+            if job.done() and job.exception() is not None:
+                raise job.exception()  # NaN logits: no need to score the rest
+        values, _ = main.logits(window_ids(tokens, batches[index], ctx), vocab)
+        pending.append(pool.submit(consume, index, values))
+    return sum(job.result() for job in pending), saved
+
+
 def score(opts, tokens, table, mode):
     """The result dict; the model side's failures become `unverified` with the reason."""
     started = time.monotonic()
@@ -337,6 +389,8 @@ def score(opts, tokens, table, mode):
     result = new_result(mode)
     work = tempfile.mkdtemp(prefix="caddie-score-")
     hosts = []
+    ce_pool = concurrent.futures.ThreadPoolExecutor(max_workers=CE_THREADS)
+    probe_pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
     try:
         if not os.path.isfile(os.path.join(opts.code_dir, opts.script)):
             raise Unverified(f"the commit has no {opts.script}")
@@ -352,10 +406,9 @@ def score(opts, tokens, table, mode):
         result["load_seconds"] = round(time.monotonic() - started, 3)
         ctx = info["context_len"]
         result.update(context_len=ctx, contract=info["contract"], score_first_declared=info["score_first_declared"])
-        windows = plan_windows(len(tokens), ctx, opts.stride)
+        windows = plan_windows(len(tokens), ctx, opts.stride, opts.max_tokens)
         result["stride"] = min(opts.stride, ctx) if opts.stride else None
-        scored_end = windows[-1][0] + ctx  # every target in tokens[1 : scored_end + 1] is scored once
-        top_id = int(tokens[: scored_end + 1].max())
+        top_id = int(tokens.max())
 
         first, vocab = main.logits(window_ids(tokens, windows[:1], ctx), None)
         if top_id >= vocab:
@@ -364,39 +417,21 @@ def score(opts, tokens, table, mode):
         batches = [windows[:1]] + [windows[i : i + per_batch] for i in range(1, len(windows), per_batch)]
         batches = [b for b in batches if b]
         probes = plan_probes(batches, tokens, ctx, vocab, random.SystemRandom())
-        wanted = collections.defaultdict(dict)
-        for p in probes:
-            wanted[p["batch"]][p["row"]] = p["cut"]
+        wanted = collections.defaultdict(dict)  # batch -> row -> the longest prefix a probe compares
+        for p in (p for rows in probes for p in rows):
+            wanted[p["batch"]][p["row"]] = max(p["cut"], wanted[p["batch"]].get(p["row"], -1))
+        probe_job = probe_pool.submit(probe_causality, probe, probes, ctx, vocab, info["contract"]) if probes else None
 
-        saved = {}
+        nats, saved = score_batches(main, first, vocab, batches, tokens, ctx, wanted, ce_pool)
+        worst, causal = compare_probes(probes, saved, probe_job.result(), info["dtype"]) if probe_job else (0.0, True)
+        count = sum(len(rows) for rows in probes)
+        result["causality"] = {"probes": count, "max_abs_diff": worst if math.isfinite(worst) else None, "ok": causal}
 
-        def consume(index, values):  # runs beside the host's next forward pass
-            for row, cut in wanted[index].items():
-                saved[(index, row)] = values[row, : cut + 1].astype(np.float64)
-            return batch_nats(values, batches[index], tokens, ctx)
-
-        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-            pending = [pool.submit(consume, 0, first)]
-            for index in range(1, len(batches)):
-                values, _ = main.logits(window_ids(tokens, batches[index], ctx), vocab)
-                pending.append(pool.submit(consume, index, values))
-            nats = sum(job.result() for job in pending)
-
-        if probes:
-            probe_info = probe.ready()
-            if probe_info["context_len"] != ctx or probe_info["contract"] != info["contract"]:
-                raise Unverified("the model host declared a different model on a second start")
-            probe_values, _ = probe.logits(np.stack([p["ids"] for p in probes]), vocab)
-            worst, causal = compare_probes(probes, saved, probe_values, info["dtype"])
-        else:
-            worst, causal = 0.0, True
-        result["causality"] = {"probes": len(probes), "max_abs_diff": worst if math.isfinite(worst) else None, "ok": causal}
-
-        count = scored_end
-        nbytes = table.count(tokens[1 : scored_end + 1].astype(np.int64), tokens[:scored_end].astype(np.int64))
+        targets = scored_targets(windows, ctx)
+        nbytes = table.count(tokens[targets].astype(np.int64), tokens[targets - 1].astype(np.int64))
         if nbytes <= 0:
             raise Unverified("the scored held-out tokens stand for no bytes of text; val_bpb is undefined")
-        result.update(tokens=count, bytes=nbytes, windows=len(windows), val_loss=nats / count,
+        result.update(tokens=len(targets), bytes=nbytes, windows=len(windows), val_loss=nats / len(targets),
                       val_bpb=nats / math.log(2) / nbytes)
         if not causal:
             atol, rtol = TOLERANCE[info["dtype"]]
@@ -408,7 +443,11 @@ def score(opts, tokens, table, mode):
         result.update(status="unverified", reason=str(err))
     finally:
         for host in hosts:
-            host.stop()
+            host.kill()  # first, so a thread waiting on a host's pipe sees it close
+        ce_pool.shutdown(wait=True)
+        probe_pool.shutdown(wait=True)
+        for host in hosts:
+            host.close()
         shutil.rmtree(work, ignore_errors=True)
         result["seconds"] = round(time.monotonic() - started, 3)
     if result["status"] != "verified":
@@ -437,9 +476,10 @@ def parse_args(argv):
     parser.add_argument("--script", default="train_gpt.py", help="the training script in --code-dir")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds for the whole scoring step")
-    parser.add_argument("--max-tokens", type=int, default=None, help="score only the first N held-out tokens")
+    parser.add_argument("--max-tokens", type=int, default=None,
+                        help="score about N tokens: windows spread over the data (with --stride: the first N + 1 tokens)")
     parser.add_argument("--stride", type=int, default=None, help="sliding-window evaluation with this stride")
-    parser.add_argument("--batch-tokens", type=int, default=16384, help="input tokens per forward pass (default 16384)")
+    parser.add_argument("--batch-tokens", type=int, default=4096, help="input tokens per forward pass (default 4096)")
     parser.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto")
     parser.add_argument("--hide", action="append", default=[], help="another path the model host must not see")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the model host (the run's settings)")
@@ -464,8 +504,6 @@ def main(argv):
     opts = parse_args(argv)
     try:
         tokens = read_shard(opts.tokens)
-        if opts.max_tokens is not None:
-            tokens = tokens[: opts.max_tokens + 1]
         table = token_bytes.load(opts.tokenizer)
         if len(tokens) and int(tokens.max()) >= table.size:
             raise InputError(f"{opts.tokens} holds token id {int(tokens.max())}, outside the tokenizer ({table.size} ids)")

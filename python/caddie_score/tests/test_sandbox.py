@@ -149,3 +149,36 @@ def test_killing_the_callers_process_group_kills_the_sandboxed_tree(tmp_path, mo
     while time.monotonic() < deadline and tree(marker):
         time.sleep(0.1)
     assert tree(marker) == []
+
+
+def test_two_sandboxes_share_no_writable_place(tmp_path):
+    skip_without_bwrap()
+    writer = """
+import os
+from multiprocessing import shared_memory
+shm = shared_memory.SharedMemory(name="caddie_note", create=True, size=16)
+shm.buf[:4] = b"leak"
+open("/tmp/caddie_note", "w").write("leak")
+print("written")
+import time; time.sleep(15)
+"""
+    reader = """
+import os
+from multiprocessing import shared_memory
+try:
+    shared_memory.SharedMemory(name="caddie_note")
+    print("shm seen")
+except FileNotFoundError:
+    print("no shm")
+print("tmp seen" if os.path.exists("/tmp/caddie_note") else "no tmp")
+"""
+    env = {**os.environ, "PYTHONPATH": PYTHON_DIR}
+    first = subprocess.Popen([sys.executable, "-m", "caddie_score.sandbox", "--", sys.executable, "-c", writer],
+                             stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        assert first.stdout.readline().strip() == "written"
+        second, _ = sandboxed(tmp_path, reader)
+        assert second.stdout.split() == ["no", "shm", "no", "tmp"]
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()

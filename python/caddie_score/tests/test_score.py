@@ -18,15 +18,17 @@ def heldout(tmp_path):
     return write_docs(tmp_path / "heldout.bin", documents(8, seed=11, min_len=30, max_len=90))
 
 
-def by_hand(tokens, ctx):
-    """The fixed model's val_loss and val_bpb, from the definition, in plain Python."""
+def by_hand(tokens, ctx, starts=None):
+    """The fixed model's val_loss and val_bpb, from the definition, in plain Python: the targets of the
+    windows starting at `starts` (default: every whole window)."""
     weights = [1.0 + i % 3 for i in range(260)]
     log_z = math.log(sum(weights))
-    n = ((len(tokens) - 1) // ctx) * ctx
-    targets = [int(t) for t in tokens[1 : n + 1]]
+    if starts is None:
+        starts = range(0, ((len(tokens) - 1) // ctx) * ctx, ctx)
+    targets = [int(tokens[s + i]) for s in starts for i in range(1, ctx + 1)]
     nats = sum(log_z - math.log(weights[t]) for t in targets)
     nbytes = sum(1 for t in targets if t >= 4)
-    return nats / n, nats / math.log(2) / nbytes, n, nbytes
+    return nats / len(targets), nats / math.log(2) / nbytes, len(targets), nbytes
 
 
 def test_a_model_with_fixed_logits_gets_exactly_the_hand_computed_score(tmp_path, heldout):
@@ -47,8 +49,11 @@ def test_a_model_with_fixed_logits_gets_exactly_the_hand_computed_score(tmp_path
 def test_max_tokens_and_stride_change_what_is_scored_the_documented_way(tmp_path, heldout):
     tokens = read_shard(str(heldout))
     capped, _ = score(tmp_path, code_dir(tmp_path, FIXED), fixed_model(tmp_path), heldout, "--max-tokens", "100")
-    assert capped["tokens"] == 96  # six windows of 16 from the first 101 tokens
-    assert capped["val_bpb"] == pytest.approx(by_hand(tokens[:101], 16)[1], rel=1e-7)
+    total = (len(tokens) - 1) // 16
+    spread = [16 * (k * total // 6) for k in range(6)]  # six windows of 16, spread evenly over the data
+    assert capped["tokens"] == 96 and capped["windows"] == 6
+    assert capped["val_bpb"] == pytest.approx(by_hand(tokens, 16, spread)[1], rel=1e-7)
+    assert spread[-1] > len(tokens) // 2  # not a prefix
     slid, _ = score(tmp_path, code_dir(tmp_path, FIXED), fixed_model(tmp_path), heldout, "--stride", "4")
     assert slid["tokens"] == len(tokens) - 1  # every target once, the tail included
     assert slid["stride"] == 4 and slid["windows"] == 1 + math.ceil((len(tokens) - 1 - 16) / 4)
@@ -63,6 +68,7 @@ def test_the_windows_cover_every_target_exactly_once_with_a_stride():
             assert 0 <= start and start + ctx <= n - 1
             seen += range(start + first + 1, start + ctx + 1)
         assert seen == list(range(1, n)), (n, ctx, stride)
+    assert plan_windows(1000, 64, 7, max_tokens=200)[-1][0] + 64 == 200  # with a stride: the first 201 tokens
 
 
 def train_golf_mini(tmp_path):
