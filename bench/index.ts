@@ -12,6 +12,7 @@ import { benchGithub } from "./github.bench.ts";
 import { benchResearchSources } from "./research-sources.bench.ts";
 import { benchSanitize } from "./sanitize.bench.ts";
 import { benchUnzip } from "./unzip.bench.ts";
+import { benchScore } from "./score.bench.ts";
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["parse-log", benchParseLog],
@@ -23,6 +24,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["unzip", benchUnzip],
   ["runner-overhead", benchRunnerOverhead],
   ["duty-cycle", benchDutyCycle],
+  ["score", benchScore],
 ];
 
 const filter = process.argv[2];

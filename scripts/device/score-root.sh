@@ -42,8 +42,8 @@ cp "$in/train_gpt.py" "$work/run/train_gpt.py"
 cp "$in/train_gpt.py" "$work/code/train_gpt.py"
 
 start_ns=$(date +%s%N)
-"$py" -m caddie_score.sandbox --no-net --rw "$work/run" --cwd "$work/run" --hide "$work/heldout" \
-  --report "$out/train-sandbox.json" "${pass[@]}" \
+"$py" -m caddie_score.sandbox --no-net --rw "$work/run" --ro "$work/data" --cwd "$work/run" --hide "$work/heldout" \
+  --report "$out/train-sandbox.json" ${pass[@]+"${pass[@]}"} \
   --env "DATA_PATH=$work/data" --env "TOKENIZER_PATH=$in/fineweb_1024_bpe.model" \
   --env "MAX_WALLCLOCK_SECONDS=$train_seconds" --env "PYTHONUNBUFFERED=1" \
   -- "$py" train_gpt.py >"$out/train.log" 2>&1 || { tail -30 "$out/train.log"; exit 1; }
@@ -53,7 +53,7 @@ tail -4 "$out/train.log"
 for i in $(seq 1 "$repeats"); do
   "$py" -m caddie_score score --code-dir "$work/code" --model "$work/run/final_model.int8.ptz" \
     --tokens "$work/heldout/val.bin" --tokenizer "sentencepiece:$in/fineweb_1024_bpe.model" \
-    --device cuda --timeout 600 --out "$out/score-$i.json" "${pass[@]}" >/dev/null
+    --device cuda --batch-tokens 16384 --timeout 600 --out "$out/score-$i.json" ${pass[@]+"${pass[@]}"} >/dev/null
   cat "$out/score-$i.json"
 done
 
