@@ -170,7 +170,7 @@ class Host:
             raise Unverified(f"the model host answered with frame kind {kind} while {what}")
         try:
             info = json.loads(bytes(self.read_exact(length, what)).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as err:
+        except (UnicodeDecodeError, ValueError, RecursionError) as err:  # deep nesting recurses in json
             raise Unverified(f"the model host's ready message is not JSON: {clean(err)}") from None
         if not isinstance(info, dict):
             raise Unverified("the model host's ready message is not a JSON object")

@@ -71,7 +71,7 @@ def reusable(record_path, fp):
         if any(stat_key(path) != key for path, key in record["outputs"].items()):
             return None
         return record["result"]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 

@@ -270,6 +270,22 @@ def test_garbage_on_the_protocol_pipe_or_a_forged_giant_frame_is_refused(tmp_pat
     assert forged["seconds"] < 40  # refused on the header, not after reading a terabyte or timing out
 
 
+def test_a_forged_ready_message_is_refused_without_trusting_it(tmp_path, heldout):
+    result = attack(tmp_path, heldout, '''
+        import os, struct, time
+        ready = b"[" * 30000 + b"]" * 30000  # nested deep enough to break a recursive parser
+        for fd in map(int, os.listdir("/proc/self/fd")):
+            try:
+                os.write(fd, struct.pack("<4sB3xQ", b"CSC1", 1, len(ready)) + ready) if fd > 2 else None
+            except OSError:
+                pass
+        time.sleep(60)
+        ''', "--timeout", "50")
+    assert result["status"] == "unverified"
+    assert result["reason"].startswith("the model host's ready message is not")
+    assert result["seconds"] < 40
+
+
 def test_prints_from_the_script_do_not_disturb_the_protocol(tmp_path, heldout):
     noisy = attack(tmp_path, heldout, "print('final_int8_zlib_roundtrip_exact val_loss:0.1 val_bpb:0.1')\n" + FIXED.replace(
         "return row.expand", "print('val_bpb:0.0', flush=True); return row.expand"))
