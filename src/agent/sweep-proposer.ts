@@ -4,7 +4,7 @@
  */
 import { UserError } from "../core/user-error.ts";
 import type { AnalyseInput, Analysis, FixInput, Proposal, Proposer, ProposeInput } from "../engine/ports.ts";
-import { readHyperparameters, setHyperparameters } from "./hyperparameters.ts";
+import { readHyperparameters, setHyperparameters } from "../core/hyperparameters.ts";
 import { nextSweepConfig } from "./sweep-strategy.ts";
 
 export interface SweepProposerOptions {

@@ -142,6 +142,55 @@ export function studentTCdf(t: number, df: number): number {
   return t > 0 ? 1 - tail : tail;
 }
 
+/**
+ * The p-quantile of Student's t with df degrees of freedom (0 < p < 1): the t with P(T <= t) = p, found by
+ * bisection on studentTCdf (monotone), to about 1e-10. df = Infinity gives the standard normal quantile.
+ */
+export function studentTQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`studentTQuantile: p must be in (0, 1), got ${p}`);
+  if (!(df > 0)) throw new RangeError(`studentTQuantile: df must be > 0, got ${df}`);
+  const cdf = (t: number) => (df === Infinity ? normalCdf(t) : studentTCdf(t, df));
+  let lo = -1;
+  let hi = 1;
+  while (cdf(lo) > p) lo *= 2;
+  while (cdf(hi) < p) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * Math.max(1, Math.abs(hi)); i++) {
+    const mid = (lo + hi) / 2;
+    if (cdf(mid) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** P(Z <= z) for the standard normal, from erfc (Numerical Recipes' Chebyshev fit, error < 1.2e-7). */
+export function normalCdf(z: number): number {
+  if (Number.isNaN(z)) return Number.NaN;
+  return 0.5 * erfc(-z / Math.SQRT2);
+}
+
+function erfc(x: number): number {
+  const z = Math.abs(x);
+  const t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
+  return x >= 0 ? r : 2 - r;
+}
+
 /** The regularized incomplete beta function I_x(a, b) for 0 <= x <= 1, a, b > 0. */
 export function regularizedIncompleteBeta(x: number, a: number, b: number): number {
   if (!(a > 0) || !(b > 0))

@@ -15,16 +15,19 @@ export type HyperparameterType = "int" | "float" | "str" | "bool";
 export interface Hyperparameter {
   /** The environment variable that overrides it. */
   name: string;
+  /** The name it is assigned to in the script (`warmdown_iters`, `MODEL_DIM`), as code refers to it. */
+  variable: string;
   type: HyperparameterType;
   /** The default as written in the source, without quotes. */
   value: string;
 }
 
 const LINE =
-  /^\s*[A-Za-z_][A-Za-z0-9_]*\s*(?::\s*[A-Za-z_][\w[\], .]*)?=\s*(?<wrappers>(?:(?:int|float|str|bool)\(\s*)*)os\.environ\.get\(\s*["'](?<key>[A-Z][A-Z0-9_]*)["']\s*,\s*(?<literal>"[^"\n\\]*"|'[^'\n\\]*'|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|True|False)\s*\)/;
+  /^\s*(?<variable>[A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*[A-Za-z_][\w[\], .]*)?=\s*(?<wrappers>(?:(?:int|float|str|bool)\(\s*)*)os\.environ\.get\(\s*["'](?<key>[A-Z][A-Z0-9_]*)["']\s*,\s*(?<literal>"[^"\n\\]*"|'[^'\n\\]*'|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|True|False)\s*\)/;
 
 interface Match {
   name: string;
+  variable: string;
   type: HyperparameterType;
   literal: string;
   /** Offset of the literal in the line. */
@@ -39,7 +42,13 @@ function match(line: string): Match | null {
   const outer = /^(int|float|str|bool)/.exec(groups.wrappers ?? "")?.[1] ?? "str";
   const literal = groups.literal;
   const at = m.index + m[0].lastIndexOf(literal);
-  return { name: groups.key, type: outer as HyperparameterType, literal, at };
+  return {
+    name: groups.key,
+    variable: groups.variable ?? groups.key,
+    type: outer as HyperparameterType,
+    literal,
+    at,
+  };
 }
 
 function unquote(literal: string): string {
@@ -54,6 +63,7 @@ export function readHyperparameters(source: string): Hyperparameter[] {
     if (m && !found.has(m.name))
       found.set(m.name, {
         name: m.name,
+        variable: m.variable,
         type: m.type,
         value: unquote(m.literal).replace(/_/g, m.type === "str" ? "_" : ""),
       });

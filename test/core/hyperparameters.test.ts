@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readHyperparameters, setHyperparameters } from "../../src/agent/hyperparameters.ts";
+import { readHyperparameters, setHyperparameters } from "../../src/core/hyperparameters.ts";
 import { UserError } from "../../src/core/user-error.ts";
 
 const golfMini = `import os
@@ -23,19 +23,19 @@ const rootScript = `class Hyperparameters:
 describe("readHyperparameters", () => {
   it('finds golf_mini\'s NAME = type(os.environ.get("NAME", default)) lines', () => {
     expect(readHyperparameters(golfMini)).toEqual([
-      { name: "MODEL_DIM", type: "int", value: "128" },
-      { name: "MATRIX_LR", type: "float", value: "0.003" },
-      { name: "DATA_PATH", type: "str", value: "./data/x" },
+      { name: "MODEL_DIM", variable: "MODEL_DIM", type: "int", value: "128" },
+      { name: "MATRIX_LR", variable: "MATRIX_LR", type: "float", value: "0.003" },
+      { name: "DATA_PATH", variable: "DATA_PATH", type: "str", value: "./data/x" },
     ]);
   });
 
   it("finds the root script's class attributes by their environment variable, typed by the outer conversion", () => {
     expect(readHyperparameters(rootScript)).toEqual([
-      { name: "DATA_PATH", type: "str", value: "./data/datasets/fineweb10B_sp1024" },
-      { name: "TRAIN_BATCH_TOKENS", type: "int", value: "524288" },
-      { name: "NUM_LAYERS", type: "int", value: "9" },
-      { name: "MATRIX_LR", type: "float", value: "0.04" },
-      { name: "TIE_EMBEDDINGS", type: "bool", value: "1" },
+      { name: "DATA_PATH", variable: "data_path", type: "str", value: "./data/datasets/fineweb10B_sp1024" },
+      { name: "TRAIN_BATCH_TOKENS", variable: "train_batch_tokens", type: "int", value: "524288" },
+      { name: "NUM_LAYERS", variable: "num_layers", type: "int", value: "9" },
+      { name: "MATRIX_LR", variable: "matrix_lr", type: "float", value: "0.04" },
+      { name: "TIE_EMBEDDINGS", variable: "tie_embeddings", type: "bool", value: "1" },
     ]);
   });
 });
