@@ -31,5 +31,10 @@ export function chooseProposer(
       allow: config.allow,
     });
   }
-  return new SweepProposer({ target: config.target, space: config.searchSpace, random: seededRandom(1337) });
+  return new SweepProposer({
+    target: config.target,
+    space: config.searchSpace,
+    budgetPatterns: config.confirm.patterns,
+    random: seededRandom(1337),
+  });
 }

@@ -181,6 +181,9 @@ export class ClaudeProposer implements Proposer {
       `Outcome: ${input.verdict} (${input.reason})`,
       `val_bpb: ${s.val_bpb ?? "none"}; incumbent: ${input.incumbent ?? "none"}; artifact bytes (our count): ${input.artifactBytes ?? "?"}; steps: ${s.steps ?? "?"}`,
       s.error ? `Error: ${s.error}` : "",
+      input.changeNote
+        ? `Note: this change is ${input.changeNote}. Say in the analysis whether the result can be trusted at the full run's length.`
+        : "",
       "Write the ANALYSIS with record_analysis.",
     ]
       .filter(Boolean)

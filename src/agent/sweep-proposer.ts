@@ -4,15 +4,32 @@
  */
 import { UserError } from "../core/user-error.ts";
 import type { AnalyseInput, Analysis, FixInput, Proposal, Proposer, ProposeInput } from "../engine/ports.ts";
+import { budgetCoupling } from "../core/budget-coupling.ts";
+import { changeClass, type ChangeClass } from "../core/change-class.ts";
 import { readHyperparameters, setHyperparameters } from "../core/hyperparameters.ts";
 import { nextSweepConfig } from "./sweep-strategy.ts";
 
 export interface SweepProposerOptions {
   target: string;
   space: Record<string, string[]>;
+  /** Setting-name patterns that mean run length (config confirm.patterns). */
+  budgetPatterns?: readonly string[];
   /** Seeded generator for tie-breaks; defaults to a fixed-seed generator so runs repeat. */
   random?: () => number;
 }
+
+/** The stated risk of a sweep step, by the kind of setting it moves (the engine adds the budget sentence). */
+const RISK: Record<ChangeClass, string> = {
+  model:
+    "A bigger model costs more per step and more artifact bytes (fewer steps under a time cap); a smaller one may underfit.",
+  batch:
+    "A larger batch or context takes fewer, less noisy steps in the same time; a smaller one more, noisier steps.",
+  optimizer: "An optimizer setting that helps a short run can overshoot or stall in a longer one.",
+  schedule: "The schedule's lengths mean something else at the proxy's length than in the full run.",
+  mixed: "Several settings move at once, so a gain cannot be credited to any one of them.",
+  code: "The change touches code, not only settings: check the diff.",
+  none: "The change does nothing measurable: any difference is noise.",
+};
 
 /** A small deterministic generator (mulberry32), so sweeps are reproducible. */
 export function seededRandom(seed: number): () => number {
@@ -73,6 +90,8 @@ export class SweepProposer implements Proposer {
       random: this.random,
     });
     if (!step) throw new UserError("the search space is exhausted: every config in it has been tried");
+    const content = setHyperparameters(source, step.changes);
+    const kind = changeClass(source, content, budgetCoupling(source, content, this.options.budgetPatterns));
     const description = Object.entries(step.changes)
       .map(([k, v]) => `${k} ${incumbent[k]} -> ${v}`)
       .join(", ");
@@ -80,11 +99,11 @@ export class SweepProposer implements Proposer {
       description,
       direction: step.direction,
       config: step.config,
-      edits: [{ path: this.options.target, content: setHyperparameters(source, step.changes) }],
+      edits: [{ path: this.options.target, content }],
       reasoning: {
         hypothesis: `Changing ${description} lowers val_bpb at the same time budget.`,
         evidence: step.rationale,
-        risk: "A larger model or batch trains fewer steps in the time cap; a smaller one may underfit.",
+        risk: RISK[kind],
       },
     };
   }

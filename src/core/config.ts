@@ -9,6 +9,7 @@
  * below (camelCase here, `my_section: { some_key: ... }` in the file). An absent section is all its defaults.
  */
 import * as z from "zod";
+import { DEFAULT_BUDGET_PATTERNS } from "./budget-coupling.ts";
 import { DEFAULT_MODEL } from "./default-model.ts";
 import { UserError } from "./user-error.ts";
 
@@ -142,12 +143,34 @@ export const configSchema = section({
   thresholds: section({
     /** Smallest val_bpb gain that counts as real. */
     minDelta: z.number().min(0).default(0.002),
-    /** Keep threshold = max(minDelta, noiseK x sigma of repeated baselines). */
+    /**
+     * The keep bar as a z-score: a gain must clear max(minDelta, c x sd of the difference of the means),
+     * c the Student-t quantile at the level of noiseK with the noise estimate's degrees of freedom.
+     */
     noiseK: z.number().min(0).default(2),
-    /** Baseline runs used to measure sigma (1 = no noise estimate). */
-    baselineRuns: z.number().int().min(1).max(10).default(1),
+    /** Runs of the baseline at the start (different seeds): the first noise estimate. */
+    baselineRuns: z.number().int().min(1).max(10).default(3),
+    /** Paired seeds a candidate whose gain lands within one sd of the threshold may earn before its verdict. */
+    extraSeeds: z.number().int().min(0).max(10).default(2),
+    /** Re-run the incumbent on a new seed once this many keeps in a row rest on a single run (0: never). */
+    rerunIncumbentEvery: z.number().int().min(0).max(100).default(2),
     /** Relative proxy gain that triggers automatic promotion. */
     promoteGain: z.number().min(0).max(1).default(0.03),
+  }),
+  /** Budget-coupled changes (warm-down, warm-up, iterations, schedule code) are confirmed at a longer budget. */
+  confirm: section({
+    /** Multiple of the proxy budget (ITERATIONS and MAX_WALLCLOCK_SECONDS in the tier's env) to confirm at. */
+    factor: z.number().min(1).max(100).default(4),
+    /** The largest multiple a confirmation may use; a change that needs more is not kept on the proxy. */
+    maxFactor: z.number().min(1).max(1000).default(16),
+    /** A step-count knob may take at most this share of the confirmation run (the factor grows to fit). */
+    knobShare: z.number().gt(0).max(1).default(0.25),
+    /** Paired seeds of the candidate and of the incumbent at the confirmation budget. */
+    seeds: z.number().int().min(1).max(10).default(2),
+    /** Setting-name patterns (regular expressions, case-insensitive) that mean run length. */
+    patterns: z
+      .array(text().refine(validRegex, "is not a valid regular expression"))
+      .default([...DEFAULT_BUDGET_PATTERNS]),
   }),
   budget: section({
     totalUsd: z.number().min(0).default(0),
@@ -179,6 +202,12 @@ export const configSchema = section({
         code: "custom",
         path: ["tiers", "full", "timeout_minutes"],
         message: "must exceed 'tiers.full.train_seconds'",
+      });
+    if (c.confirm.maxFactor < c.confirm.factor)
+      ctx.addIssue({
+        code: "custom",
+        path: ["confirm", "max_factor"],
+        message: "cannot be below 'confirm.factor'",
       });
     if (c.budget.reserveUsd > c.budget.totalUsd && c.budget.totalUsd > 0)
       ctx.addIssue({

@@ -4,29 +4,55 @@
  */
 import type { LedgerRow } from "../core/ledger.ts";
 import { detectSignals, type RunRecord, type Signals } from "../core/signals.ts";
-import { estimateNoise, noiseThreshold } from "../core/decide.ts";
+import type { Sample } from "../core/keep-rule.ts";
 import type { CaddieConfig } from "../core/config.ts";
 import type { LoopState, TrialRecord } from "./ports.ts";
 
 export interface Incumbent {
+  /** Mean over the experiment's scored runs on the tier. */
   valBpb: number;
   commit: string;
   experiment: string;
+  /** How many runs the mean rests on. */
+  runs: number;
 }
 
 export function tierRows(rows: LedgerRow[], tier: string): LedgerRow[] {
   return rows.filter((r) => r.tier === tier);
 }
 
-/** The best kept result on a tier: the score every candidate must beat. */
+/**
+ * The incumbent: the kept experiment with the best mean over its scored runs on the tier. A mean, not the
+ * best single run: re-running a kept experiment on new seeds undoes the luck that got it kept (the bias
+ * of a running minimum), and a re-run that shows an earlier keep was better moves the incumbent back.
+ */
 export function bestKept(rows: LedgerRow[], tier: string): Incumbent | null {
   let best: Incumbent | null = null;
-  for (const r of tierRows(rows, tier)) {
-    if (r.status !== "keep" || r.val_bpb === null) continue;
-    if (!best || r.val_bpb < best.valBpb)
-      best = { valBpb: r.val_bpb, commit: r.commit, experiment: r.experiment };
+  for (const [experiment, group] of keptGroups(rows, tier)) {
+    const scores = group.map((r) => r.val_bpb as number);
+    const valBpb = scores.reduce((a, b) => a + b, 0) / scores.length;
+    const first = group[0] as LedgerRow;
+    if (!best || valBpb < best.valBpb)
+      best = { valBpb, commit: first.commit, experiment, runs: scores.length };
   }
   return best;
+}
+
+/** Scored rows of each kept experiment on a tier, in ledger order. */
+export function keptGroups(rows: LedgerRow[], tier: string): Map<string, LedgerRow[]> {
+  const groups = new Map<string, LedgerRow[]>();
+  for (const r of tierRows(rows, tier)) {
+    if (r.status !== "keep" || r.val_bpb === null) continue;
+    groups.set(r.experiment, [...(groups.get(r.experiment) ?? []), r]);
+  }
+  return groups;
+}
+
+/** An experiment's scored runs on a tier as samples (seed, val_bpb), crashes left out. */
+export function samplesOf(rows: LedgerRow[], tier: string, experiment: string): Sample[] {
+  return tierRows(rows, tier)
+    .filter((r) => r.experiment === experiment && r.status !== "crash" && r.val_bpb !== null)
+    .map((r) => ({ seed: r.seed, valBpb: r.val_bpb as number }));
 }
 
 /** One record per experiment (seeds averaged), in run order, for the signal rules. */
@@ -60,21 +86,4 @@ export function trials(rows: LedgerRow[], state: LoopState, tier: string): Trial
 
 export function signalsFor(rows: LedgerRow[], state: LoopState, config: CaddieConfig, tier: string): Signals {
   return detectSignals(runRecords(rows, state, tier), { minDelta: config.thresholds.minDelta });
-}
-
-/** Keep threshold: max(min_delta, k x sigma), sigma from the repeated baseline runs (exp-000 seeds). */
-export function keepThreshold(
-  rows: LedgerRow[],
-  config: CaddieConfig,
-  tier: string,
-  baselineId: string,
-): number {
-  const baseline = tierRows(rows, tier)
-    .filter((r) => r.experiment === baselineId && r.val_bpb !== null)
-    .map((r) => r.val_bpb as number);
-  return noiseThreshold({
-    minDelta: config.thresholds.minDelta,
-    k: config.thresholds.noiseK,
-    sigma: estimateNoise(baseline),
-  });
 }

@@ -1,29 +1,93 @@
 /**
- * The keep / discard / crash verdict for a measured experiment against the current ledger: the incumbent
- * is the best kept result on the tier, the threshold max(min_delta, k x sigma of the repeated baselines).
- * One function, so the loop's decision and the App's "would this be kept?" check cannot drift apart.
+ * The verdict on a measured experiment against the current ledger: the incumbent is the kept experiment
+ * with the best mean on the tier, and the keep rule (src/core/keep-rule.ts) compares means with the noise
+ * measured on the tier. One function, so the loop's decision and the App's "would this be kept?" check
+ * cannot drift apart.
  */
 import type { CaddieConfig } from "../core/config.ts";
 import { decide, type Decision } from "../core/decide.ts";
+import { keepRule, type KeepStats, type Sample } from "../core/keep-rule.ts";
 import type { LedgerRow } from "../core/ledger.ts";
 import { experimentId } from "./experiment-id.ts";
-import { bestKept, keepThreshold } from "./history.ts";
+import { bestKept, keptGroups, samplesOf } from "./history.ts";
 import type { Measurement } from "./measure-outcome.ts";
 
+export type Judgement =
+  | { kind: "decided"; decision: Decision; stats: KeepStats | null }
+  | { kind: "pending"; need: "incumbent-run" | "paired-seed"; reason: string; stats: KeepStats | null };
+
+/**
+ * Judges a candidate from its latest measurement and all its scored runs so far on the tier (`candidate`,
+ * the latest included). A crash, an over-cap artifact or no incumbent yet is decided by the single run;
+ * otherwise the keep rule may ask for more runs first (pending).
+ */
+export function judgeRuns(
+  rows: LedgerRow[],
+  config: CaddieConfig,
+  tier: string,
+  m: Measurement,
+  candidate: { id: string; samples: Sample[]; extraSeedsLeft: number },
+  /** Compare with this kept experiment rather than the tier's best (a confirmation tier). */
+  incumbentId?: string,
+): Judgement {
+  const incumbent =
+    incumbentId === undefined
+      ? bestKept(rows, tier)
+      : bestKept(
+          rows.filter((r) => r.experiment === incumbentId),
+          tier,
+        );
+  const scored = m.summary.status === "ok" && m.summary.val_bpb !== null && m.gate?.ok === true;
+  if (!scored || incumbent === null || candidate.samples.length === 0) {
+    const decision = decide({
+      status: m.summary.status,
+      valBpb: m.summary.val_bpb,
+      gateOk: m.gate?.ok ?? false,
+      error: m.summary.error,
+      incumbent: incumbent?.valBpb ?? null,
+      threshold: config.thresholds.minDelta,
+      artifactBytes: m.gate?.artifact_bytes ?? null,
+      limitBytes: m.gate?.limit ?? config.limitBytes,
+    });
+    return { kind: "decided", decision, stats: null };
+  }
+  const otherGroups = [...keptGroups(rows, tier)]
+    .filter(([experiment]) => experiment !== incumbent.experiment && experiment !== candidate.id)
+    .map(([, group]) => group.map((r) => r.val_bpb as number));
+  const rule = keepRule({
+    candidate: candidate.samples,
+    incumbent: samplesOf(rows, tier, incumbent.experiment),
+    otherGroups,
+    minDelta: config.thresholds.minDelta,
+    k: config.thresholds.noiseK,
+    extraSeedsLeft: candidate.extraSeedsLeft,
+    incumbentName:
+      incumbent.experiment === experimentId(0) ? "the baseline" : `the incumbent ${incumbent.experiment}`,
+  });
+  if (rule.verdict === "pending")
+    return { kind: "pending", need: rule.need, reason: rule.reason, stats: rule.stats };
+  return {
+    kind: "decided",
+    decision: { verdict: rule.verdict, reason: rule.reason, delta: -rule.stats.gain },
+    stats: rule.stats,
+  };
+}
+
+/**
+ * The verdict on one measured run with no further runs possible (the App, and "would this be kept?").
+ * A verdict that would need more runs is not a keep: it says what is missing.
+ */
 export function judgeMeasurement(
   rows: LedgerRow[],
   config: CaddieConfig,
   tier: string,
   m: Measurement,
+  run: { id: string; seed: number | null } = { id: "", seed: null },
 ): Decision {
-  return decide({
-    status: m.summary.status,
-    valBpb: m.summary.val_bpb,
-    gateOk: m.gate?.ok ?? false,
-    error: m.summary.error,
-    incumbent: bestKept(rows, tier)?.valBpb ?? null,
-    threshold: keepThreshold(rows, config, tier, experimentId(0)),
-    artifactBytes: m.gate?.artifact_bytes ?? null,
-    limitBytes: m.gate?.limit ?? config.limitBytes,
-  });
+  const samples = m.summary.val_bpb === null ? [] : [{ seed: run.seed, valBpb: m.summary.val_bpb }];
+  const j = judgeRuns(rows, config, tier, m, { id: run.id, samples, extraSeedsLeft: 0 });
+  if (j.kind === "decided") return j.decision;
+  const incumbent = bestKept(rows, tier);
+  const delta = incumbent && m.summary.val_bpb !== null ? m.summary.val_bpb - incumbent.valBpb : null;
+  return { verdict: "discard", reason: `not kept, ${j.reason}`, delta };
 }

@@ -3,7 +3,8 @@ import type { LedgerRow } from "../core/ledger.ts";
 import type { RunLogSummary } from "../core/parse-run-log.ts";
 import type { RunTiming } from "../core/run-timing.ts";
 
-export type RunKind = "baseline" | "experiment" | "fix";
+/** `evidence`: a run a verdict asked for (the incumbent again, a paired seed, a confirmation). */
+export type RunKind = "baseline" | "experiment" | "fix" | "evidence";
 
 /** What a front door may show while the loop works; every callback is optional. */
 export interface LoopEvents {

@@ -72,6 +72,8 @@ export interface AnalyseInput {
   incumbent: number | null;
   /** Artifact bytes as our gate counted them (never the log's own claim); null when unmeasured. */
   artifactBytes: number | null;
+  /** A fact about the change the analysis must name: it is budget-coupled (src/core/budget-coupling.ts). */
+  changeNote?: string | null;
 }
 
 export interface FixInput {
@@ -139,6 +141,8 @@ export interface RunRequest {
   id: string;
   commit: string;
   seed: number | null;
+  /** Multiple of the tier's budget (steps and wall-clock cap, and the timeout): a confirmation run. Default 1. */
+  budgetFactor?: number;
   /** Called with each line of output as it arrives (progress bars). */
   onLine?: (line: string) => void;
   signal?: AbortSignal;
@@ -156,7 +160,15 @@ export interface LoopState {
   /** Per experiment: direction and config, so signals and sweeps survive restarts. */
   experiments: Record<
     string,
-    { direction: string | null; config: Record<string, string> | null; commit: string }
+    {
+      direction: string | null;
+      config: Record<string, string> | null;
+      commit: string;
+      /** The kind of change (src/core/change-class.ts), for the tier correlation by class. */
+      changeClass?: string;
+      /** A confirmation at a longer budget: the gain on the proxy and on the longer tier. */
+      tierGain?: { tier: string; proxyGain: number; gain: number } | null;
+    }
   >;
 }
 

@@ -5,6 +5,7 @@
 import { checkEdits } from "../core/allow-list.ts";
 import { assembleContext } from "../core/context.ts";
 import { formatLedger } from "../core/ledger.ts";
+import { changeOf, couplingRisk } from "./change-of.ts";
 import type { LoopDeps } from "./loop-deps.ts";
 import { bestKept, signalsFor, tierRows, trials } from "./history.ts";
 import type { Proposal, ProposeInput } from "./ports.ts";
@@ -67,5 +68,17 @@ export async function proposeNext(deps: LoopDeps, base: string, signal?: AbortSi
   const input = await buildProposeInput(deps, base);
   const proposal = await deps.proposer.propose(input, signal);
   checkEdits(proposal.edits, deps.config.allow);
-  return proposal;
+  return withStatedRisk(deps, proposal, input.files);
+}
+
+/**
+ * Whoever proposed it, a budget-coupled change says so in its stated risk (the PR body, the commit, the
+ * notes), read from the diff itself.
+ */
+export function withStatedRisk(deps: LoopDeps, proposal: Proposal, files: Record<string, string>): Proposal {
+  const after = { ...files, ...Object.fromEntries(proposal.edits.map((e) => [e.path, e.content])) };
+  const risk = couplingRisk(deps.config, changeOf(deps.config, files, after).coupling);
+  if (!risk || proposal.reasoning.risk.includes(risk)) return proposal;
+  const stated = proposal.reasoning.risk.trim();
+  return { ...proposal, reasoning: { ...proposal.reasoning, risk: stated ? `${stated} ${risk}` : risk } };
 }

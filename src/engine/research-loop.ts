@@ -10,11 +10,14 @@ import { addRunTime, noTime, type TimeTotals } from "../core/run-timing.ts";
 import { upsertLedgerRow } from "../core/ledger.ts";
 import { BASELINE } from "./baseline-proposal.ts";
 import { experimentId } from "./experiment-id.ts";
-import { signalsFor, runRecords } from "./history.ts";
+import { nextPairedSeed } from "../core/keep-rule.ts";
+import { changeOf, type ChangeKind } from "./change-of.ts";
+import { earnVerdict, rerunIncumbent, type Earned, type MeasuredRun, type RunOnce } from "./earn-verdict.ts";
+import { bestKept, keptGroups, runRecords, samplesOf, signalsFor } from "./history.ts";
 import type { LoopDeps } from "./loop-deps.ts";
 import { measureOutcome } from "./measure-outcome.ts";
 import type { Proposal } from "./ports.ts";
-import { proposeNext } from "./propose-next.ts";
+import { proposeNext, withStatedRisk } from "./propose-next.ts";
 import { settleRun, type Settled } from "./settle-run.ts";
 import type { RunKind } from "./loop-events.ts";
 
@@ -60,6 +63,37 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
   });
   const aborted = () => options.signal?.aborted === true;
 
+  /** Trains one run the verdict asks for (a paired seed, the incumbent again, a confirmation). */
+  const runOnce: RunOnce = async (spec) => {
+    const where =
+      spec.budgetFactor === 1 ? `seed ${spec.seed}` : `seed ${spec.seed} at ${spec.budgetFactor}x`;
+    deps.events?.runStarted?.({
+      id: spec.id,
+      kind: "evidence",
+      description: `${where}: ${spec.why}`,
+      commit: spec.commit,
+    });
+    const outcome = await deps.runner.run({
+      id: spec.id,
+      commit: spec.commit,
+      seed: spec.seed,
+      budgetFactor: spec.budgetFactor,
+      signal: options.signal,
+      onLine: (line) => deps.events?.runLine?.(spec.id, line),
+    });
+    time = addRunTime(time, outcome);
+    if (aborted()) return null;
+    const measurement = measureOutcome(outcome, {
+      limitBytes: deps.config.limitBytes,
+      metricPattern: deps.config.metricPattern,
+    });
+    const score = measurement.summary.val_bpb;
+    deps.events?.notice?.(
+      `${spec.id} ${spec.tier} ${where}: ${score === null ? `no score (${measurement.summary.error ?? "crash"})` : `val_bpb ${score.toFixed(4)}`}`,
+    );
+    return { spec, measurement, seconds: outcome.seconds };
+  };
+
   async function train(
     id: string,
     index: number,
@@ -67,6 +101,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     commit: string,
     proposal: Proposal,
     runSeed: number,
+    base: string | null,
     while_?: () => void,
   ): Promise<Trained | null> {
     deps.events?.runStarted?.({ id, kind, description: proposal.description, commit });
@@ -85,6 +120,19 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       limitBytes: deps.config.limitBytes,
       metricPattern: deps.config.metricPattern,
     });
+    // An experiment's verdict may need more runs first (noise, paired seeds, a confirmation).
+    let earned: Earned | null = null;
+    let change: ChangeKind | null = null;
+    if (kind !== "baseline" && base !== null) {
+      change = changeOf(deps.config, await filesAt(deps, base), await filesAt(deps, commit));
+      const first: MeasuredRun = {
+        spec: { id, commit, seed: runSeed, tier, budgetFactor: 1, why: "first run" },
+        measurement: { summary, gate },
+        seconds: outcome.seconds,
+      };
+      earned = await earnVerdict(deps, { id, commit, first, kind: change, runOnce });
+      if (earned === null) return null;
+    }
     const settled = await settleRun(deps, {
       id,
       index,
@@ -95,6 +143,13 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       seconds: outcome.seconds,
       seed: runSeed,
       baseline: kind === "baseline",
+      ...(earned ? { decision: earned.decision, extraRuns: earned.extra, tierGain: earned.tierGain } : {}),
+      ...(change
+        ? {
+            changeClass: change.changeClass,
+            changeNote: change.coupling.coupled ? change.coupling.reason : null,
+          }
+        : {}),
     });
     deps.events?.runFinished?.({
       id,
@@ -103,12 +158,36 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       summary,
       timing: outcome.timing,
     });
+    if (settled.decision.verdict === "keep" && kind !== "baseline") await maybeRerunIncumbent();
     return {
       ...settled,
       error: summary.error,
       logTail: outcome.logText.split("\n").slice(-40).join("\n"),
       logPath: outcome.logPath,
     };
+  }
+
+  /**
+   * After a keep: when the last `rerun_incumbent_every` kept experiments each rest on a single run, the
+   * incumbent runs again on a new seed, paired with the baseline's seeds. Its value becomes the mean of
+   * its runs, which undoes the luck that got it kept; the signals then backtrack if an earlier keep was better.
+   */
+  async function maybeRerunIncumbent(): Promise<void> {
+    const every = deps.config.thresholds.rerunIncumbentEvery;
+    if (every === 0 || aborted()) return;
+    const rows = await deps.store.readLedger();
+    const kept = [...keptGroups(rows, tier)].filter(([experiment]) => experiment !== experimentId(0));
+    const recent = kept.slice(-every);
+    if (recent.length < every || recent.some(([, group]) => group.length !== 1)) return;
+    const incumbent = bestKept(rows, tier);
+    if (!incumbent || incumbent.runs !== 1) return;
+    const { seed: next } = nextPairedSeed(
+      samplesOf(rows, tier, incumbent.experiment),
+      samplesOf(rows, tier, experimentId(0)),
+      seed + 1,
+    );
+    const why = `the incumbent again: ${every} keeps in a row rest on one run each`;
+    await rerunIncumbent(deps, incumbent, { seed: next, tier, budgetFactor: 1, why }, runOnce);
   }
 
   // Baseline first: the unchanged line head, repeated over seeds when the config asks for a noise estimate.
@@ -121,7 +200,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
   for (let i = 0; measured.size < deps.config.thresholds.baselineRuns && !aborted(); i++) {
     if (measured.has(seed + i)) continue;
     const head = await deps.forge.lineHead();
-    const settled = await train(baselineId, 0, "baseline", head, BASELINE, seed + i);
+    const settled = await train(baselineId, 0, "baseline", head, BASELINE, seed + i, null);
     if (!settled) break;
     if (settled.decision.verdict !== "keep") {
       const hint = crashHint(settled.error) ?? crashHint(settled.logTail);
@@ -208,7 +287,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       p.catch(() => undefined); // surfaced when awaited
       prepared = p;
     };
-    const settled = await train(id, index, "experiment", commit, next.proposal, seed, prepareAhead);
+    const settled = await train(id, index, "experiment", commit, next.proposal, seed, head, prepareAhead);
     if (!settled) {
       stopReason = "interrupted";
       break;
@@ -243,6 +322,7 @@ type Train = (
   commit: string,
   proposal: Proposal,
   seed: number,
+  base: string | null,
 ) => Promise<Trained | null>;
 
 /**
@@ -283,7 +363,8 @@ async function tryFix(
     edits: fix.edits,
     message: commitMessage(id, fix),
   });
-  await crashed.train(id, crashed.index, "fix", commit, fix, crashed.seed);
+  const proposal = withStatedRisk(deps, fix, await filesAt(deps, head));
+  await crashed.train(id, crashed.index, "fix", commit, proposal, crashed.seed, head);
 }
 
 /** After each decision: report dead ends and plateaus, and backtrack the line when a kept run regressed. */
@@ -320,4 +401,14 @@ async function applySignals(deps: LoopDeps, lastId: string): Promise<void> {
     );
     deps.events?.notice?.(`backtrack: line reset to ${toExperiment} (${toCommit.slice(0, 7)}): ${reason}`);
   }
+}
+
+/** The allow-listed files at a commit, by path (absent files left out). */
+async function filesAt(deps: LoopDeps, commit: string): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const path of deps.config.allow) {
+    const content = await deps.forge.readFile(commit, path);
+    if (content !== null) files[path] = content;
+  }
+  return files;
 }

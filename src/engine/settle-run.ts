@@ -9,9 +9,10 @@ import { formatAnalysis, formatReasoning, parseNotes, recordRun, renderNotes } f
 import type { RunLogSummary } from "../core/parse-run-log.ts";
 import type { ArtifactGateResult } from "../core/artifact-gate.ts";
 import type { LoopDeps } from "./loop-deps.ts";
-import { bestKept, signalsFor } from "./history.ts";
+import { bestKept, samplesOf, signalsFor } from "./history.ts";
 import { judgeMeasurement } from "./judge.ts";
 import { measuredRowFields } from "./measure-outcome.ts";
+import type { MeasuredRun } from "./earn-verdict.ts";
 import type { Analysis, Proposal } from "./ports.ts";
 
 export interface SettleInput {
@@ -25,6 +26,15 @@ export interface SettleInput {
   seed: number | null;
   /** Baseline runs are the line itself: always kept, never moved in the forge. */
   baseline?: boolean;
+  /** The verdict when the loop earned it with more runs (earn-verdict.ts); else judged from this run. */
+  decision?: Decision;
+  /** The candidate's runs after this one (paired seeds, confirmation), recorded with the verdict. */
+  extraRuns?: MeasuredRun[];
+  /** The kind of change, kept in the loop state for the tier correlation by class. */
+  changeClass?: string;
+  /** A fact about the change the analysis must know (it is budget-coupled). */
+  changeNote?: string | null;
+  tierGain?: { tier: string; proxyGain: number; gain: number } | null;
 }
 
 export interface Settled {
@@ -41,7 +51,8 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
   const baselineOk =
     input.summary.status === "ok" && input.gate?.ok !== false && input.summary.val_bpb !== null;
   const decision: Decision = !input.baseline
-    ? judgeMeasurement(rows, deps.config, tier, measurement)
+    ? (input.decision ??
+      judgeMeasurement(rows, deps.config, tier, measurement, { id: input.id, seed: input.seed }))
     : baselineOk
       ? { verdict: "keep", reason: "baseline: the score every experiment must beat", delta: null }
       : {
@@ -65,6 +76,7 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
           reason: decision.reason,
           incumbent: incumbent?.valBpb ?? null,
           artifactBytes: input.gate?.artifact_bytes ?? null,
+          changeNote: input.changeNote ?? null,
         },
         signal,
       );
@@ -85,7 +97,17 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
     cost_usd: null,
     description: input.proposal.description,
   };
-  const newRows = upsertLedgerRow(rows, row);
+  let newRows = upsertLedgerRow(rows, row);
+  for (const run of input.extraRuns ?? []) {
+    const scored = run.measurement.summary.status === "ok" && run.measurement.summary.val_bpb !== null;
+    newRows = upsertLedgerRow(newRows, {
+      ...row,
+      tier: run.spec.tier,
+      seed: run.spec.seed,
+      ...measuredRowFields(run.measurement, run.seconds),
+      status: scored ? decision.verdict : "crash",
+    });
+  }
   await deps.store.writeLedger(newRows);
 
   const state = await deps.store.readState();
@@ -93,6 +115,8 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
     direction: input.proposal.direction,
     config: input.proposal.config ?? null,
     commit: input.commit,
+    ...(input.changeClass ? { changeClass: input.changeClass } : {}),
+    ...(input.tierGain ? { tierGain: input.tierGain } : {}),
   };
   state.counter = Math.max(state.counter, input.index);
   await deps.store.writeState(state);
@@ -105,7 +129,7 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
     description: input.proposal.description,
     direction: input.proposal.direction,
     verdict: decision.verdict,
-    valBpb: input.summary.val_bpb,
+    valBpb: meanOf(samplesOf(newRows, tier, input.id)) ?? input.summary.val_bpb,
     delta: decision.delta,
     artifactBytes: row.artifact_bytes,
     reasoning: formatReasoning(input.proposal.reasoning),
@@ -116,4 +140,8 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
   });
   await deps.store.writeNotes(renderNotes(notes));
   return { decision, row, analysis };
+}
+
+function meanOf(samples: { valBpb: number }[]): number | null {
+  return samples.length ? samples.reduce((sum, s) => sum + s.valBpb, 0) / samples.length : null;
 }

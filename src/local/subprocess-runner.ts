@@ -17,6 +17,7 @@ import { planDisk } from "../core/disk-plan.ts";
 import { overBudget, type BudgetLimits } from "../core/over-budget.ts";
 import type { RunFlag } from "../core/run-flags.ts";
 import { trackRunTiming, type RunTiming } from "../core/run-timing.ts";
+import { scaleBudget } from "../core/tier-budget.ts";
 import { trainingEnv } from "../core/training-env.ts";
 import { UserError } from "../core/user-error.ts";
 import type { Runner, RunOutcome, RunRequest } from "../engine/ports.ts";
@@ -167,9 +168,11 @@ export class SubprocessRunner implements Runner {
   async run(request: RunRequest): Promise<RunOutcome> {
     const prepareStart = performance.now();
     await this.checkDisk(1);
+    // A confirmation run trains a multiple of the tier's budget (steps, wall-clock cap and timeout).
+    const factor = request.budgetFactor ?? 1;
     const dir = path.join(
       this.options.runsDir,
-      request.seed === null ? request.id : `${request.id}-s${request.seed}`,
+      `${request.id}${request.seed === null ? "" : `-s${request.seed}`}${factor === 1 ? "" : `-x${factor}`}`,
     );
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
@@ -184,7 +187,7 @@ export class SubprocessRunner implements Runner {
     await mkdir(tmp, { recursive: true });
     const cache = this.options.sandbox?.cacheDir;
     if (cache) await mkdir(path.join(cache, "home"), { recursive: true });
-    const { env, expand } = trainingEnv({
+    const { env: tierEnv, expand } = trainingEnv({
       callerEnv: this.options.callerEnv ?? process.env,
       variables: { ...this.options.variables, ...view.variables },
       tierEnv: this.options.env,
@@ -202,6 +205,7 @@ export class SubprocessRunner implements Runner {
         ...(request.seed === null ? {} : { SEED: String(request.seed) }),
       },
     });
+    const env = factor === 1 ? tierEnv : scaleBudget(tierEnv, factor);
     const argv = this.options.command.map(expand);
     const report = path.join(path.dirname(dir), `.${path.basename(dir)}.sandbox.json`);
     await rm(report, { force: true });
@@ -210,11 +214,17 @@ export class SubprocessRunner implements Runner {
 
     const logPath = path.join(dir, "run.log");
     const startedAt = Date.now();
-    const result = await this.spawnAndWait(sandboxedCommand(spec, argv), dir, logPath, request);
+    const result = await this.spawnAndWait(
+      sandboxedCommand(spec, argv),
+      dir,
+      logPath,
+      request,
+      this.options.timeoutMs * factor,
+    );
     const finishStart = performance.now();
 
     const modelBytes = await sizeOf(path.join(dir, this.options.modelFile));
-    const flags = await this.checkRun(result.timing, view, before);
+    const flags = await this.checkRun(result.timing, view, before, factor);
     const sandbox = await this.readReport(spec, report);
     const peak = await folderBytes(dir);
     await rm(tmp, { recursive: true, force: true });
@@ -327,9 +337,14 @@ export class SubprocessRunner implements Runner {
     timing: RunTiming,
     view: { watched: string[] },
     before: Fingerprints,
+    factor: number,
   ): Promise<RunFlag[]> {
     const flags: RunFlag[] = [];
-    const budget = overBudget(timing, this.options.budget ?? { budgetSeconds: null, overheadSeconds: null });
+    const limits = this.options.budget ?? { budgetSeconds: null, overheadSeconds: null };
+    const budget = overBudget(timing, {
+      ...limits,
+      budgetSeconds: limits.budgetSeconds === null ? null : limits.budgetSeconds * factor,
+    });
     if (budget) flags.push(budget);
 
     if (this.options.data) {
@@ -369,6 +384,7 @@ export class SubprocessRunner implements Runner {
     cwd: string,
     logPath: string,
     request: RunRequest,
+    timeoutMs: number,
   ): Promise<Spawned> {
     return new Promise((resolve) => {
       const log = createWriteStream(logPath);
@@ -400,7 +416,7 @@ export class SubprocessRunner implements Runner {
       const timer = setTimeout(() => {
         timedOut = true;
         stop();
-      }, this.options.timeoutMs);
+      }, timeoutMs);
       const onAbort = () => stop();
       if (request.signal?.aborted) stop();
       request.signal?.addEventListener("abort", onAbort, { once: true });

@@ -68,7 +68,7 @@ describe("parseConfig", () => {
       "config: 'dry_run' must be true or false",
       "config: 'tiers.full.gpus' must be a whole number",
       "config: 'tiers.proxy.timeout_minutes' must be a number",
-      "config: unknown key 'thresholds.min_dleta' (known: min_delta, noise_k, baseline_runs, promote_gain)",
+      "config: unknown key 'thresholds.min_dleta' (known: min_delta, noise_k, baseline_runs, extra_seeds, rerun_incumbent_every, promote_gain)",
     ]);
   });
 

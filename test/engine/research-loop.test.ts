@@ -102,7 +102,11 @@ async function setup() {
   const forge = await GitForge.open(repo.dir, "t");
   const stateDir = await mkdtemp(path.join(tmpdir(), "caddie-state-"));
   cleanups.push(() => rm(stateDir, { recursive: true, force: true }));
-  const config = parseConfig({ target: "train.py", thresholds: { min_delta: 0.01 } });
+  // Two baselines (the fewest that measure noise); the scripted runner is deterministic, so sigma is 0.
+  const config = parseConfig({
+    target: "train.py",
+    thresholds: { min_delta: 0.01, baseline_runs: 2, rerun_incumbent_every: 0 },
+  });
   return { forge, store: new FileStore(stateDir), config };
 }
 
@@ -122,7 +126,7 @@ describe("runResearchLoop", () => {
       { maxExperiments: 10, maxHours: 1 },
     );
     expect(summary.stopReason).toBe("max-hours");
-    expect(runner.runs).toEqual(["exp-000", "exp-001", "exp-002"]);
+    expect(runner.runs).toEqual(["exp-000", "exp-000", "exp-001"]);
   });
 
   it("proposes ahead while a run trains and carries the change onto the new head after a keep", async () => {
@@ -137,12 +141,13 @@ describe("runResearchLoop", () => {
     const rows = await store.readLedger();
     expect(rows.map((r) => [r.experiment, r.status])).toEqual([
       ["exp-000", "keep"],
+      ["exp-000", "keep"],
       ["exp-001", "keep"],
       ["exp-002", "keep"],
     ]);
     // exp-002 was proposed on the baseline but trained on top of exp-001: both changes are in it.
-    expect(await forge.readFile(rows[2]?.commit ?? "", "train.py")).toBe("LR = 0\nDIM = 3\nLAYERS = 3\n");
-    expect(await forge.lineHead()).toBe(rows[2]?.commit);
+    expect(await forge.readFile(rows[3]?.commit ?? "", "train.py")).toBe("LR = 0\nDIM = 3\nLAYERS = 3\n");
+    expect(await forge.lineHead()).toBe(rows[3]?.commit);
   });
 
   it("proposes again when the prepared change no longer applies on the new head", async () => {
@@ -174,10 +179,11 @@ describe("runResearchLoop", () => {
     const rows = await store.readLedger();
     expect(rows.map((r) => [r.experiment, r.status])).toEqual([
       ["exp-000", "keep"],
+      ["exp-000", "keep"],
       ["exp-001", "crash"],
       ["exp-001-fix", "keep"],
     ]);
-    expect(await forge.readFile(rows[2]?.commit ?? "", "train.py")).toBe("LR = 0\nDIM = 2\nLAYERS = 3\n");
+    expect(await forge.readFile(rows[3]?.commit ?? "", "train.py")).toBe("LR = 0\nDIM = 2\nLAYERS = 3\n");
   });
 
   it("refuses a proposal that edits a file outside the allow-list", async () => {
@@ -196,7 +202,7 @@ describe("runResearchLoop", () => {
         { maxExperiments: 1, maxHours: null },
       ),
     ).rejects.toThrow(/refused edit to '.github\/workflows\/ci.yml'/);
-    expect(runner.runs).toEqual(["exp-000"]);
+    expect(runner.runs).toEqual(["exp-000", "exp-000"]);
   });
 
   it("stops at a crashed baseline with a hint naming what it missed, and runs the baseline again next time", async () => {

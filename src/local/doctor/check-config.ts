@@ -1,7 +1,7 @@
 /** The config: valid, every `${VARIABLE}` defined, and something that can propose experiments. */
 import type { CaddieConfig } from "../../core/config.ts";
 import type { AgentChoice } from "../../agent/choose-proposer.ts";
-import { readHyperparameters } from "../../agent/hyperparameters.ts";
+import { readHyperparameters } from "../../core/hyperparameters.ts";
 import { loadConfig } from "../load-config.ts";
 import { unknownVariables } from "../caddie-paths.ts";
 import { fail, ok, warn, type Check } from "./check.ts";

@@ -6,7 +6,7 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { CaddieConfig } from "../../core/config.ts";
-import { readHyperparameters } from "../../agent/hyperparameters.ts";
+import { readHyperparameters } from "../../core/hyperparameters.ts";
 import { expandVariables } from "../caddie-paths.ts";
 import { fail, ok, warn, type Check } from "./check.ts";
 

@@ -2,7 +2,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { CaddieConfig } from "../../core/config.ts";
-import { readHyperparameters } from "../../agent/hyperparameters.ts";
+import { readHyperparameters } from "../../core/hyperparameters.ts";
 import { Git } from "../git.ts";
 import { fail, ok, warn, type Check } from "./check.ts";
 
