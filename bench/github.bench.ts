@@ -17,7 +17,7 @@ async function callsPerExperiment(experiments: number): Promise<number> {
   const h = await Harness.start({ app: { proposerFor: () => new ScriptedProposer() } });
   try {
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: runLog(1.3) });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: runLog(1.3) });
     const before = h.fake.calls.length;
     for (let i = 0; i < experiments; i++)
       await h.finish(h.openPulls()[0] ?? 0, { log: runLog(i % 2 === 0 ? 1.3 - 0.01 * (i + 1) : 1.5) });
@@ -40,7 +40,7 @@ async function decisionLatency(inFlight: number): Promise<number[]> {
   });
   try {
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: runLog(1.3) });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: runLog(1.3) });
     const open = h.openPulls();
     const payloads = open.map((pr) => ({
       id: h.fake.state.pulls.get(pr)?.headRef.replace("caddie/", "") ?? "",

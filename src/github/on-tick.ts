@@ -68,9 +68,11 @@ async function openNext(session: ReadySession, signal?: AbortSignal): Promise<Ti
   const baselineId = experimentId(0);
   const baselineRow = rows.find((r) => r.experiment === baselineId && r.tier === "proxy");
   const baseline = bot.experiments[baselineId];
+  // The baseline repeats on new seeds (its noise estimate) before anything is judged against it.
+  if (baseline?.status === "open") return "waiting-for-baseline";
   if (!baselineRow || baselineRow.status !== "keep") {
     // A crashed baseline is retried only once the research line has changed (someone fixed the course).
-    if (baseline && (baseline.status === "open" || baseline.base === head)) return "waiting-for-baseline";
+    if (baseline && baseline.base === head) return "waiting-for-baseline";
     await openExperiment(session, {
       id: baselineId,
       index: 0,

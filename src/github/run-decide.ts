@@ -5,7 +5,10 @@
  * new base instead. All decisions of a batch land in one caddie/state commit, each with what it owes
  * GitHub (bot-state.ts `Owed`), rendered now so any retry publishes the very same thing.
  */
+import type { Decision } from "../core/decide.ts";
 import { formatAnalysis } from "../core/notes.ts";
+import { changeOf } from "../engine/change-of.ts";
+import { experimentId } from "../engine/experiment-id.ts";
 import { bestKept } from "../engine/history.ts";
 import { judgeMeasurement } from "../engine/judge.ts";
 import type { Measurement } from "../engine/measure-outcome.ts";
@@ -22,6 +25,7 @@ import { stateView } from "./publish-owed.ts";
 import type { ReadySession } from "./repo-session.ts";
 import { skipReason } from "./run-prepare.ts";
 import type { Decided, FinishedRun, Prepared, StateView } from "./run-types.ts";
+import { runSeed } from "./workflows.ts";
 
 const LOG_TAIL_LINES = 30;
 
@@ -174,10 +178,12 @@ async function settle(
     summary: m.summary,
     gate: m.gate,
     seconds: outcome.seconds,
-    seed: null,
+    seed: runSeed(run.attempt),
     baseline: exp.baseline,
+    ...(exp.baseline ? {} : await notOnProxyAlone(session, exp, m)),
   });
   const verdict = settled.decision.verdict;
+  const again = exp.baseline && verdict === "keep" ? await repeatBaseline(session, run) : null;
   const better = m.summary.val_bpb !== null && before !== null && m.summary.val_bpb < before.valBpb;
   const crashNote =
     verdict === "crash"
@@ -185,7 +191,7 @@ async function settle(
       : "";
   const next: PendingExperiment = {
     ...exp,
-    status: "settled",
+    status: again ? "open" : "settled",
     owed: owe(
       id,
       run,
@@ -195,13 +201,15 @@ async function settle(
         gate: m.gate,
         rejected: null,
         verdict,
-        reason: settled.decision.reason,
+        reason: again ?? settled.decision.reason,
         promotable: !exp.baseline && (verdict === "keep" || (verdict === "discard" && better)),
       },
       {
-        analysis: `${fenced(formatAnalysis(settled.analysis))}${crashNote}\n\n${marker(ANALYSIS_MARKER, id)}`,
-        // Discards and crashes close through the forge, the baseline when published: either way, closed.
-        close: exp.baseline || verdict !== "keep",
+        analysis: again
+          ? null
+          : `${fenced(formatAnalysis(settled.analysis))}${crashNote}\n\n${marker(ANALYSIS_MARKER, id)}`,
+        // Discards and crashes close through the forge, the baseline when its last run is published.
+        close: (exp.baseline && !again) || verdict !== "keep",
       },
     ),
     history: [
@@ -211,12 +219,63 @@ async function settle(
         artifactBytes: settled.row.artifact_bytes,
         seconds: settled.row.seconds,
         outcome: verdict,
-        reason: settled.decision.reason,
+        reason: again ?? settled.decision.reason,
       }),
     ],
   };
   saveExperiment(session, id, next);
   return { kind: "settled", id, exp: next, run, measurement: m, settled, logText: outcome.logText };
+}
+
+/**
+ * The baseline runs `thresholds.baseline_runs` times (each re-run of its workflow is a new attempt, so a
+ * new seed: workflows.ts runSeed) before any experiment is judged: that is the App's noise estimate.
+ * Returns the line the report shows while it re-runs, or null when enough runs are in.
+ */
+async function repeatBaseline(session: ReadySession, run: FinishedRun): Promise<string | null> {
+  const want = session.config.thresholds.baselineRuns;
+  const rows = await session.store.readLedger();
+  const have = rows.filter(
+    (r) =>
+      r.experiment === experimentId(0) && r.tier === "proxy" && r.status === "keep" && r.val_bpb !== null,
+  ).length;
+  if (have >= want) return null;
+  await session.gh.rest.actions.reRunWorkflow({ ...session.repo, run_id: run.id });
+  return `baseline run ${have} of ${want} (seed ${runSeed(run.attempt)}): re-running on seed ${runSeed(run.attempt + 1)} to measure the run-to-run noise`;
+}
+
+/**
+ * What the App cannot do yet, it does not pretend: a budget-coupled change (src/core/budget-coupling.ts)
+ * needs a confirmation at a longer budget, which the experiment workflow cannot run, so it is not kept on
+ * the proxy alone. A person can still /keep it, or /promote it to test it at full scale.
+ */
+async function notOnProxyAlone(
+  session: ReadySession,
+  exp: PendingExperiment,
+  m: Measurement,
+): Promise<{ decision?: Decision; changeClass: string; changeNote: string | null }> {
+  const files = async (commit: string) => {
+    const out: Record<string, string> = {};
+    for (const path of session.config.allow) {
+      const text = await session.forge.readFile(commit, path);
+      if (text !== null) out[path] = text;
+    }
+    return out;
+  };
+  const kind = changeOf(session.config, await files(exp.base), await files(exp.commit));
+  const note = kind.coupling.coupled ? kind.coupling.reason : null;
+  const base = { changeClass: kind.changeClass, changeNote: note };
+  if (!kind.coupling.coupled) return base;
+  const judged = judgeMeasurement(await session.store.readLedger(), session.config, "proxy", m);
+  if (judged.verdict !== "keep") return base;
+  return {
+    ...base,
+    decision: {
+      verdict: "discard",
+      reason: `not kept on the proxy alone: ${kind.coupling.reason}; the App cannot run the confirmation at a longer budget yet (the local loop does). On the proxy: ${judged.reason}. \`/keep\` keeps it anyway; \`/promote\` tests it at full scale.`,
+      delta: judged.delta,
+    },
+  };
 }
 
 /** The decision the engine would take now, without recording it (to know whether a stale base matters). */

@@ -22,3 +22,12 @@ export function isPromoteRun(run: { path?: string | null; name?: string | null }
   if (run.path) return run.path === file || run.path.startsWith(`${file}@`);
   return run.name === PROMOTE_WORKFLOW_NAME;
 }
+
+/**
+ * The seed of a training run: experiment.yml sets SEED to 1336 + the run's attempt number, so the first
+ * attempt trains on seed 1337 (the loop's default) and each re-run of the same commit on a new seed. That
+ * is how the App repeats the baseline for its noise estimate without passing anything through the workflow.
+ */
+export function runSeed(attempt: number): number {
+  return 1336 + attempt;
+}

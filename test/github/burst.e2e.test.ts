@@ -17,7 +17,7 @@ describe("many results at once", () => {
       app: { proposerFor: () => new ScriptedProposer() },
     });
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
     const open = h.openPulls();
     expect(open).toHaveLength(20);
 

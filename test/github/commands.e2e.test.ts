@@ -11,7 +11,7 @@ describe("commands on GitHub", () => {
   beforeEach(async () => {
     h = await Harness.start();
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
     measuredPr = h.openPulls()[0] ?? 0;
     await h.finish(measuredPr, { log: sampleLog("full-baseline") });
   });
@@ -172,6 +172,6 @@ describe("commands on GitHub", () => {
     await h.send("workflow_run", payload, "run-delivery");
     await h.send("workflow_run", payload, "run-delivery");
     const rows = parseLedger(h.stateFile("results.tsv") ?? "");
-    expect(rows.map((r) => r.experiment)).toEqual(["exp-000", "exp-001", "exp-002"]);
+    expect(rows.map((r) => r.experiment)).toEqual(["exp-000", "exp-000", "exp-000", "exp-001", "exp-002"]);
   });
 });

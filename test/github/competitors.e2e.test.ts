@@ -175,7 +175,7 @@ describe("the competitor watch on GitHub", () => {
     await h.tick();
     const mark = h.fake.calls.length;
     const [baseline] = h.openPulls();
-    await h.finish(baseline ?? 0, {
+    await h.finishBaseline(baseline ?? 0, {
       log: sampleLog("proxy-baseline"),
     });
     expect(h.openPulls()).not.toContain(baseline);
@@ -229,7 +229,7 @@ describe("the competitor watch on GitHub", () => {
     );
     await h.tick();
     const [baseline] = h.openPulls();
-    await h.finish(baseline ?? 0, {
+    await h.finishBaseline(baseline ?? 0, {
       log: sampleLog("proxy-baseline"),
     });
     expect(proposer.contexts).toHaveLength(1);

@@ -16,7 +16,7 @@ describe("failures and bad input on GitHub", () => {
   async function withBaseline(options: Parameters<typeof Harness.start>[0] = {}): Promise<number> {
     h = await Harness.start(options);
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE) });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE) });
     return h.openPulls()[0] ?? 0;
   }
 
@@ -43,6 +43,8 @@ describe("failures and bad input on GitHub", () => {
     const fix = [...h.fake.state.pulls.values()].find((p) => p.headRef === "caddie/exp-001-fix");
     expect(fix?.state).toBe("open");
     expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => [r.experiment, r.status])).toEqual([
+      ["exp-000", "keep"],
+      ["exp-000", "keep"],
       ["exp-000", "keep"],
       ["exp-001", "crash"],
     ]);
@@ -80,7 +82,11 @@ describe("failures and bad input on GitHub", () => {
     );
     expect(report?.body).toContain("run.json has unknown fields: val\\_bpb\\_override");
     expect(h.fake.state.pulls.get(pr)?.state).toBe("open");
-    expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual(["exp-000"]);
+    expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual([
+      "exp-000",
+      "exp-000",
+      "exp-000",
+    ]);
   });
 
   it("treats a log without a score as a crash, never as a result", async () => {
@@ -119,7 +125,7 @@ describe("failures and bad input on GitHub", () => {
       app: { proposerFor: () => proposer },
     });
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE) });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE) });
     const [second, first] = h.openPulls();
     await h.finish(first ?? 0, { log: sampleLog("full-baseline") });
     const line = h.fake.state.refs.get("heads/autoresearch/main");
@@ -132,12 +138,16 @@ describe("failures and bad input on GitHub", () => {
     expect(h.fake.state.commits.get(head)?.parents).toEqual([line]);
     expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual([
       "exp-000",
+      "exp-000",
+      "exp-000",
       "exp-001",
     ]);
     // Trained again on the new base: now it is kept.
     await h.finish(second ?? 0, { log: sampleLog("record-int6") });
     expect(h.fake.state.pulls.get(second ?? 0)?.merged).toBe(true);
     expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => [r.experiment, r.status])).toEqual([
+      ["exp-000", "keep"],
+      ["exp-000", "keep"],
       ["exp-000", "keep"],
       ["exp-001", "keep"],
       ["exp-002", "keep"],
@@ -150,6 +160,8 @@ describe("failures and bad input on GitHub", () => {
     await h.tick();
     expect(h.fake.state.pulls.get(pr)?.merged).toBe(true);
     expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual([
+      "exp-000",
+      "exp-000",
       "exp-000",
       "exp-001",
     ]);
@@ -164,8 +176,12 @@ describe("failures and bad input on GitHub", () => {
     expect(h.openPulls()).toHaveLength(1);
     h.fake.fail({ operationId: "actions/download-artifact", kind: "502", times: 1 });
     h.fake.fail({ operationId: "git/update-ref", kind: "rate-limit", times: 1 });
-    expect((await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE) })).status).toBe(200);
-    expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual(["exp-000"]);
+    expect((await h.finishBaseline(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE) })).status).toBe(200);
+    expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual([
+      "exp-000",
+      "exp-000",
+      "exp-000",
+    ]);
     expect(h.fake.calls.filter((c) => c.status >= 500 || c.status === 403).length).toBe(6);
   });
 });

@@ -27,7 +27,7 @@ describe("the experiment loop on GitHub", () => {
     expect(baseline?.body).toContain("=== REASONING ===");
 
     // The baseline run: recorded and closed; the next experiment is proposed at once.
-    expect((await h.finish(baselinePr ?? 0, { log: sampleLog("proxy-baseline") })).status).toBe(200);
+    expect((await h.finishBaseline(baselinePr ?? 0, { log: sampleLog("proxy-baseline") })).status).toBe(200);
     expect(state.pulls.get(baselinePr ?? 0)?.state).toBe("closed");
     const [expPr] = h.openPulls();
     expect(expPr).not.toBe(baselinePr);
@@ -64,6 +64,8 @@ describe("the experiment loop on GitHub", () => {
 
     const rows = parseLedger(h.stateFile("results.tsv") ?? "");
     expect(rows.map((r) => [r.experiment, r.status])).toEqual([
+      ["exp-000", "keep"],
+      ["exp-000", "keep"],
       ["exp-000", "keep"],
       ["exp-001", "keep"],
       ["exp-002", "discard"],
@@ -139,7 +141,7 @@ describe("the experiment loop on GitHub", () => {
       app: { env: { ANTHROPIC_API_KEY: "sk-test", ANTHROPIC_BASE_URL: model.url } },
     });
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
     const pr = h.openPulls()[0] ?? 0;
     const pull = h.fake.state.pulls.get(pr);
     expect(pull?.title).toBe("exp-001: MODEL_DIM 512 -> 640");

@@ -14,7 +14,7 @@ describe("the Promote button on GitHub", () => {
   beforeEach(async () => {
     h = await Harness.start();
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: sampleLog("proxy-baseline") });
     keptPr = h.openPulls()[0] ?? 0;
     await h.finish(keptPr, { log: sampleLog("full-baseline") });
   });

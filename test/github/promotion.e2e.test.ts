@@ -24,7 +24,7 @@ function config(budget: string): string {
 /** Starts the app, measures the baseline and one better experiment; returns the measured pull request. */
 async function measured(h: Harness): Promise<number> {
   await h.tick();
-  await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE_LOG) });
+  await h.finishBaseline(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE_LOG) });
   const pr = h.openPulls()[0] ?? 0;
   await h.finish(pr, { log: sampleLog(BETTER_LOG) });
   return pr;

@@ -17,7 +17,7 @@ describe("publishing a decision that failed half-way", () => {
   async function withBaseline(): Promise<number> {
     h = await Harness.start();
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE) });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: sampleLog(BASELINE) });
     return h.openPulls()[0] ?? 0;
   }
   const owed = (id: string) => parseBotState(h.stateFile("bot.json") ?? undefined).experiments[id]?.owed;
@@ -34,6 +34,8 @@ describe("publishing a decision that failed half-way", () => {
     await h.finish(pr, { log: sampleLog("full-baseline") });
     // The decision is on record and the rest was published; only the check is still owed.
     expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual([
+      "exp-000",
+      "exp-000",
       "exp-000",
       "exp-001",
     ]);

@@ -130,7 +130,7 @@ describe("research on GitHub", () => {
 
     // The decision's refill tick proposes with the ingested item as fenced, untrusted data.
     const [baseline] = h.openPulls();
-    await h.finish(baseline ?? 0, {
+    await h.finishBaseline(baseline ?? 0, {
       log: sampleLog("proxy-baseline"),
     });
     expect(proposer.contexts).toHaveLength(1);

@@ -256,6 +256,36 @@ export class Harness {
     return this.send("workflow_run", workflowRunPayload(this.fake, this.train(pr, result)));
   }
 
+  /**
+   * Finishes the baseline pull request: its first run, then every re-run the bot asks for (one per extra
+   * baseline run, each a new attempt, so a new seed), until the bot closes it. Returns the last delivery.
+   */
+  async finishBaseline(
+    pr: number,
+    result: TrainResult | ((attempt: number) => TrainResult),
+  ): Promise<Delivery> {
+    const resultOf = typeof result === "function" ? result : () => result;
+    let delivery = await this.finish(pr, resultOf(1));
+    for (let guard = 0; guard < 10 && this.fake.state.pulls.get(pr)?.state === "open"; guard++) {
+      const queued = [...this.fake.state.workflowRuns.values()].find(
+        (r) => r.pullNumbers.includes(pr) && r.status === "queued",
+      );
+      if (!queued) break;
+      delivery = await this.rerunFinished(queued, resultOf(queued.attempt ?? 1));
+    }
+    return delivery;
+  }
+
+  /** Completes a re-run the bot asked for (its latest attempt) with a new result artifact. */
+  rerunFinished(run: WorkflowRun, result: TrainResult): Promise<Delivery> {
+    const fresh = this.train(run.pullNumbers[0] ?? 0, result);
+    this.fake.state.workflowRuns.delete(fresh.id);
+    run.status = "completed";
+    run.conclusion = fresh.conclusion;
+    run.artifacts = fresh.artifacts;
+    return this.send("workflow_run", workflowRunPayload(this.fake, run));
+  }
+
   /** A file on the state branch, or null. */
   stateFile(path: string): string | null {
     return this.fake.state.file("caddie/state", path);

@@ -84,6 +84,8 @@ export interface WorkflowRun {
   conclusion: string | null;
   artifacts: Artifact[];
   pullNumbers: number[];
+  /** 1 for the first run; each re-run (POST .../rerun) is the next attempt. */
+  attempt?: number;
 }
 
 export class RepoState {

@@ -66,7 +66,7 @@ export function workflowRunPayload(fake: FakeGitHub, run: WorkflowRun): Obj {
     workflow_run: {
       ...template,
       ...workflowRunObject(fake.state, run),
-      run_attempt: 1,
+      run_attempt: run.attempt ?? 1,
       previous_attempt_url: null,
     },
   };

@@ -108,6 +108,7 @@ export const actionHandlers: Record<string, Handler> = {
     run.status = "queued";
     run.conclusion = null;
     run.artifacts = [];
+    run.attempt = (run.attempt ?? 1) + 1;
     return { status: 201, body: {} };
   },
   "actions/create-workflow-dispatch": ({ state, params, body }) => {

@@ -235,6 +235,7 @@ export function workflowRunObject(state: RepoState, run: WorkflowRun): Obj {
     event: run.event,
     status: run.status,
     conclusion: run.conclusion,
+    run_attempt: run.attempt ?? 1,
     url: `https://api.github.com/repos/${full}/actions/runs/${run.id}`,
     html_url: `https://github.com/${full}/actions/runs/${run.id}`,
     artifacts_url: `https://api.github.com/repos/${full}/actions/runs/${run.id}/artifacts`,
