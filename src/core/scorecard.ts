@@ -23,6 +23,8 @@ export interface ScorecardInput {
   trainSeconds: number | null;
   /** Where the runs' wall time went (this session), when the runner measured it. */
   time?: TimeTotals | null;
+  /** Lines on the noise behind the verdicts (sigma, runs, threshold, extra runs); none when absent. */
+  noiseLines?: string[];
 }
 
 export function renderScorecardMarkdown(input: ScorecardInput): string {
@@ -59,6 +61,7 @@ export function renderScorecardMarkdown(input: ScorecardInput): string {
     "|---|---|",
     ...rows.map(([name, value]) => `| ${name} | ${value} |`),
     "",
+    ...(input.noiseLines?.length ? ["## Noise", "", ...input.noiseLines, ""] : []),
     ...keptTable(points),
     ...timeTable(input.time ?? null, input.wallSeconds),
     `Memory: [${cell(fileName(input.notesFile))}](${linkTarget(input.notesFile)}) (the agent's notes: best config, dead ends, ` +
@@ -154,15 +157,27 @@ function linkTarget(path: string): string {
   return encodeURI(path).replace(/\(/g, "%28").replace(/\)/g, "%29");
 }
 
-/** One chart point per ledger row, in ledger order. */
+/**
+ * One chart point per experiment, in order of its first run: its value is the mean of its scored runs
+ * (extra seeds, re-runs), which is what its verdict rested on.
+ */
 export function scorecardPoints(rows: readonly LedgerRow[]): ScorecardPoint[] {
-  return rows.map((r, index) => ({
-    index,
-    experiment: r.experiment,
-    description: r.description,
-    valBpb: r.val_bpb,
-    status: r.status,
-    artifactBytes: r.artifact_bytes,
-    seconds: r.seconds,
-  }));
+  const groups = new Map<string, LedgerRow[]>();
+  for (const r of rows) groups.set(r.experiment, [...(groups.get(r.experiment) ?? []), r]);
+  return [...groups.values()].map((group, index) => {
+    const first = group[0] as LedgerRow;
+    const scores = group.map((r) => r.val_bpb).filter((v): v is number => v !== null);
+    return {
+      index,
+      experiment: first.experiment,
+      description: first.description,
+      valBpb: scores.length ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
+      status: first.status,
+      artifactBytes: first.artifact_bytes,
+      seconds: group.reduce<number | null>(
+        (sum, r) => (r.seconds === null ? sum : (sum ?? 0) + r.seconds),
+        null,
+      ),
+    };
+  });
 }

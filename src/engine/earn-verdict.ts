@@ -64,6 +64,9 @@ export interface Earned {
 
 const INCUMBENT_RUNS_FOR_NOISE = 2;
 
+/** How a re-run of the incumbent is told apart in the ledger: its description carries this mark. */
+export const RERUN_MARK = "(re-run: ";
+
 /** Null when interrupted (nothing is recorded for the candidate then; the loop runs it again on resume). */
 export async function earnVerdict(deps: LoopDeps, input: EarnInput): Promise<Earned | null> {
   const tier = deps.tier ?? "proxy";
@@ -280,7 +283,7 @@ export async function rerunIncumbent(
       status: scored(run.measurement) ? "keep" : "crash",
       promoted: false,
       cost_usd: null,
-      description: `${first?.description ?? incumbent.experiment} (re-run: ${spec.why})`,
+      description: `${first?.description ?? incumbent.experiment} ${RERUN_MARK}${spec.why})`,
     }),
   );
   return run;

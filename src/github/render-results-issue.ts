@@ -44,6 +44,8 @@ export interface ResultsModel {
   }[];
   /** thresholds.promote_gain, the base the tier correlation scales (default 0.03). */
   promoteGain?: number;
+  /** The noise behind the verdicts (engine/noise-status.ts), one markdown line each. */
+  noise?: string[];
   deadEnds: string[];
   whatWorks: string[];
   limitBytes: number;
@@ -183,6 +185,7 @@ export function renderResultsIssue(model: ResultsModel): string {
     model.budget ??
       "### Budget\n\n_No budget set (`budget.total_usd` in `.github/caddie.yml`): promotions to 8xH100 are refused._\n",
   ];
+  if (model.noise?.length) head.push("### Noise", "", ...model.noise, "");
   const chart = renderChart(model.rows);
   if (chart) head.push("### val_bpb over experiments", "", chart, "");
   if (model.competitors) head.push(renderCompetitorSection(model.competitors));

@@ -14,6 +14,7 @@ import {
   type ResultsModel,
 } from "./render-results-issue.ts";
 import type { CaddieConfig } from "../core/config.ts";
+import { noiseStatus, renderNoiseStatus } from "../engine/noise-status.ts";
 import { renderBudget } from "../core/render-budget.ts";
 import { estimateFullRun, spendSummary } from "../core/spend-ledger.ts";
 import { readSpend, spendPolicy } from "./promote.ts";
@@ -52,6 +53,7 @@ export async function resultsModel(
       : null,
     promotions: Object.values(bot.promotions).sort((a, b) => a.at.localeCompare(b.at)),
     promoteGain: config?.thresholds.promoteGain ?? 0.03,
+    noise: config ? [...renderNoiseStatus(noiseStatus(rows, config, "proxy"), config), APP_NOISE_NOTE] : [],
     deadEnds: notes.deadEnds,
     whatWorks: notes.whatWorks,
     limitBytes: config?.limitBytes ?? 16_000_000,
@@ -115,3 +117,7 @@ export async function refreshResultsIssue(
   const body = renderResultsIssue(await resultsModel(session, store, status, config));
   await writeResultsIssue(session, store, body, config?.dryRun ?? false);
 }
+
+/** What the App does about noise, and what it leaves to the local loop (said, not implied). */
+const APP_NOISE_NOTE =
+  "- In the App the baseline runs `thresholds.baseline_runs` times (re-runs of its workflow, each on a new seed); a verdict rests on the candidate's one run, with no paired extra seeds and no re-run of the incumbent, and a budget-coupled change is not kept on the proxy alone because the App cannot run its longer confirmation (the local loop does all three).";

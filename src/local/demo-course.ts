@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { parseDocument } from "yaml";
+import { STEP_BUDGET_KEY, TIME_BUDGET_KEY } from "../core/tier-budget.ts";
 import { UserError } from "../core/user-error.ts";
 import { demoCourseDir, golfMiniDir, sotuTextDir } from "./caddie-paths.ts";
 import { Git } from "./git.ts";
@@ -46,19 +47,26 @@ export async function ensureDemoData(python: string, dataDir: string): Promise<v
  * The demo course's config with its settings written in: they live in the course (committed), not in an
  * environment default, so `caddie run` on a demo course trains exactly what `caddie demo` trained.
  */
-export async function demoCourseConfig(trainSeconds: number): Promise<string> {
+export async function demoCourseConfig(budget: DemoBudget): Promise<string> {
   const doc = parseDocument(await readFile(path.join(demoCourseDir, "caddie.yml"), "utf8"));
-  doc.setIn(["tiers", "proxy", "env", "MAX_WALLCLOCK_SECONDS"], String(trainSeconds));
+  doc.setIn(["tiers", "proxy", "env", STEP_BUDGET_KEY], String(budget.steps));
+  doc.setIn(["tiers", "proxy", "env", TIME_BUDGET_KEY], String(budget.maxSeconds));
   return doc.toString();
 }
 
+/** The demo's budget: steps per run, and the wall-clock cap that is only a safety net. */
+export interface DemoBudget {
+  steps: number;
+  maxSeconds: number;
+}
+
 /**
- * Creates the course repository in `dir` (new or empty) or a fresh temp folder, training `trainSeconds`
+ * Creates the course repository in `dir` (new or empty) or a fresh temp folder, training `budget.steps`
  * per run; returns its path.
  */
 export async function createDemoCourse(
   dir: string | undefined,
-  options: { trainSeconds: number },
+  budget: DemoBudget,
 ): Promise<string> {
   let target: string;
   if (dir) {
@@ -75,7 +83,7 @@ export async function createDemoCourse(
   await copyFile(path.join(golfMiniDir, "train_gpt.py"), path.join(target, "train_gpt.py"));
   await copyFile(path.join(demoCourseDir, "program.md"), path.join(target, "program.md"));
   await mkdir(path.join(target, ".github"), { recursive: true });
-  await atomicWrite(path.join(target, ".github", "caddie.yml"), await demoCourseConfig(options.trainSeconds));
+  await atomicWrite(path.join(target, ".github", "caddie.yml"), await demoCourseConfig(budget));
   await atomicWrite(path.join(target, ".gitignore"), "final_model.pt\n*.ptz\nlogs/\n");
   const git = new Git(target);
   await git.run(["init", "-q", "-b", "main"]);

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { chooseProposer, type AgentChoice } from "../agent/choose-proposer.ts";
 import type { CaddieConfig } from "../core/config.ts";
+import { budgetKind } from "../core/tier-budget.ts";
 import { runResearchLoop, type LoopSummary } from "../engine/research-loop.ts";
 import { courseVariables, expandVariables } from "./caddie-paths.ts";
 import { FileStore } from "./file-store.ts";
@@ -123,7 +124,11 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     isTTY:
       io.env.CADDIE_PROGRESS === "tty" ||
       (io.env.CADDIE_PROGRESS !== "plain" && process.stdout.isTTY === true),
-    capSeconds: Number.isFinite(capValue) && capValue > 0 ? capValue : null,
+    // Under a step budget the bar follows the steps; the wall-clock cap is then only a safety net.
+    capSeconds:
+      budgetKind(config.tiers.proxy.env) === "seconds" && Number.isFinite(capValue) && capValue > 0
+        ? capValue
+        : null,
   });
   io.stdout(
     `research line autoresearch/${options.tag} in ${root}\nproposer: ${proposer.name}; state: ${stateDir}\n`,
@@ -154,6 +159,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     wallSeconds: summary.wallSeconds,
     trainSeconds: summary.trainSeconds,
     time: summary.time,
+    config,
   });
   return {
     summary,

@@ -3,7 +3,9 @@ import path from "node:path";
 import { renderChartSvg, renderScorecardMarkdown, scorecardPoints } from "../core/scorecard.ts";
 import type { LedgerRow } from "../core/ledger.ts";
 import type { TimeTotals } from "../core/run-timing.ts";
+import type { CaddieConfig } from "../core/config.ts";
 import { bestKept } from "../engine/history.ts";
+import { noiseStatus, renderNoiseStatus } from "../engine/noise-status.ts";
 import { atomicWrite } from "../io/files.ts";
 import type { FileStore } from "./file-store.ts";
 
@@ -23,6 +25,8 @@ export async function writeScorecard(
     time?: TimeTotals | null;
     /** The ledger when the caller already holds it, to skip reading results.tsv again. */
     ledger?: LedgerRow[];
+    /** The config, for the noise section (sigma, runs, threshold); without it the section is left out. */
+    config?: CaddieConfig;
   },
 ): Promise<ScorecardFiles> {
   const all = input.ledger ?? (await store.readLedger());
@@ -31,7 +35,7 @@ export async function writeScorecard(
   const chart = path.join(store.dir, "chart.svg");
   const markdown = path.join(store.dir, "scorecard.md");
   const best = bestKept(rows, input.tier);
-  const baseline = rows.find((r) => r.experiment === "exp-000" && r.val_bpb !== null)?.val_bpb ?? null;
+  const baseline = points.find((p) => p.experiment === "exp-000")?.valBpb ?? null;
   await atomicWrite(chart, renderChartSvg(points, { title: input.title }));
   await atomicWrite(
     markdown,
@@ -46,6 +50,9 @@ export async function writeScorecard(
       wallSeconds: input.wallSeconds,
       trainSeconds: input.trainSeconds,
       time: input.time ?? null,
+      ...(input.config
+        ? { noiseLines: renderNoiseStatus(noiseStatus(all, input.config, input.tier), input.config) }
+        : {}),
     }),
   );
   return { markdown, chart };

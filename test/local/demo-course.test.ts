@@ -11,15 +11,16 @@ afterAll(async () => {
 });
 
 describe("the demo course", () => {
-  it("keeps its training seconds in its committed config, whatever the environment says later", async () => {
-    const repo = await createDemoCourse(undefined, { trainSeconds: 7 });
+  it("keeps its step budget and safety cap in its committed config, whatever the environment says later", async () => {
+    const repo = await createDemoCourse(undefined, { steps: 70, maxSeconds: 7 });
     dirs.push(repo);
     const { config } = await loadConfig(repo);
+    expect(config.tiers.proxy.env.ITERATIONS).toBe("70");
     expect(config.tiers.proxy.env.MAX_WALLCLOCK_SECONDS).toBe("7");
     const committed = await new Git(repo).run(["show", "HEAD:.github/caddie.yml"]);
-    expect(committed).toContain('MAX_WALLCLOCK_SECONDS: "7"');
+    expect(committed).toContain('ITERATIONS: "70"');
     // The comments of the course template survive the rewrite.
-    expect(committed).toContain("# Seconds of training per run");
+    expect(committed).toContain("# Steps of training per run: a step budget");
     // Only where caddie's files are comes from outside the course: no setting is a variable.
     const values = [...config.tiers.proxy.command, ...Object.values(config.tiers.proxy.env)];
     expect(unknownVariables(values, courseVariables({ CADDIE_TRAIN_SECONDS: "60" }))).toEqual([]);

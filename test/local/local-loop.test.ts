@@ -27,7 +27,8 @@ function io(signal = new AbortController().signal): CommandIO & { out: string[] 
 }
 
 async function course(): Promise<string> {
-  const dir = await createDemoCourse(undefined, { trainSeconds: 2 });
+  // A tiny step budget: short runs whose scores do not depend on the machine's load.
+  const dir = await createDemoCourse(undefined, { steps: 12, maxSeconds: 120 });
   dirs.push(dir);
   return dir;
 }
