@@ -8,7 +8,7 @@
 import type { LedgerRow } from "../core/ledger.ts";
 import { promotionKey, promotionVerdict } from "../core/promotion.ts";
 import { renderSpendEstimate } from "../core/render-budget.ts";
-import { tierCorrelation } from "../core/tier-correlation.ts";
+import { gainPairs, promotionCorrelation } from "../core/tier-gains.ts";
 import { bestKept } from "../engine/history.ts";
 import { short } from "./markdown.ts";
 import { promote } from "./promote.ts";
@@ -28,6 +28,7 @@ export async function autoPromote(session: ReadySession, kept: KeptRun): Promise
   const { config, store, log } = session;
   if (!config.budget.autoPromote || kept.row.status !== "keep") return "off";
   const rows = await store.readLedger();
+  const state = await store.readState();
   const incumbent = bestKept(
     rows.filter((r) => r.experiment !== kept.id),
     "proxy",
@@ -48,7 +49,11 @@ export async function autoPromote(session: ReadySession, kept: KeptRun): Promise
     },
     incumbent: incumbent?.valBpb ?? null,
     baseThreshold: config.thresholds.promoteGain,
-    correlation: tierCorrelation(rows),
+    correlation: promotionCorrelation(
+      rows,
+      gainPairs(rows, state.experiments),
+      state.experiments[kept.id]?.changeClass ?? null,
+    ).correlation,
     promoted,
   });
   if (!verdict.promote) {

@@ -44,6 +44,8 @@ export interface ResultsModel {
   }[];
   /** thresholds.promote_gain, the base the tier correlation scales (default 0.03). */
   promoteGain?: number;
+  /** The (proxy gain, longer gain) pairs by kind of change (core/tier-gains.ts), rendered. */
+  gainsByClass?: string;
   /** The noise behind the verdicts (engine/noise-status.ts), one markdown line each. */
   noise?: string[];
   deadEnds: string[];
@@ -205,6 +207,7 @@ export function renderResultsIssue(model: ResultsModel): string {
       : model.promotions.map(promotionLine).join("\n"),
     "",
     renderTierCorrelation(model.rows, { baseThreshold: model.promoteGain ?? 0.03 }),
+    model.gainsByClass ?? "",
     submissionReady(model.rows, model.sota),
     "### What works",
     "",

@@ -14,6 +14,7 @@ import {
   type ResultsModel,
 } from "./render-results-issue.ts";
 import type { CaddieConfig } from "../core/config.ts";
+import { gainPairs, renderGainsByClass } from "../core/tier-gains.ts";
 import { noiseStatus, renderNoiseStatus } from "../engine/noise-status.ts";
 import { renderBudget } from "../core/render-budget.ts";
 import { estimateFullRun, spendSummary } from "../core/spend-ledger.ts";
@@ -53,6 +54,7 @@ export async function resultsModel(
       : null,
     promotions: Object.values(bot.promotions).sort((a, b) => a.at.localeCompare(b.at)),
     promoteGain: config?.thresholds.promoteGain ?? 0.03,
+    gainsByClass: renderGainsByClass(gainPairs(rows, (await store.readState()).experiments)),
     noise: config ? [...renderNoiseStatus(noiseStatus(rows, config, "proxy"), config), APP_NOISE_NOTE] : [],
     deadEnds: notes.deadEnds,
     whatWorks: notes.whatWorks,

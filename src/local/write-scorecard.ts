@@ -4,6 +4,7 @@ import { renderChartSvg, renderScorecardMarkdown, scorecardPoints } from "../cor
 import type { LedgerRow } from "../core/ledger.ts";
 import type { TimeTotals } from "../core/run-timing.ts";
 import type { CaddieConfig } from "../core/config.ts";
+import { gainPairs, renderGainsByClass } from "../core/tier-gains.ts";
 import { bestKept } from "../engine/history.ts";
 import { noiseStatus, renderNoiseStatus } from "../engine/noise-status.ts";
 import { atomicWrite } from "../io/files.ts";
@@ -50,10 +51,22 @@ export async function writeScorecard(
       wallSeconds: input.wallSeconds,
       trainSeconds: input.trainSeconds,
       time: input.time ?? null,
-      ...(input.config
-        ? { noiseLines: renderNoiseStatus(noiseStatus(all, input.config, input.tier), input.config) }
-        : {}),
+      ...(input.config ? { noiseLines: await noiseLines(store, all, input.config, input.tier) } : {}),
     }),
   );
   return { markdown, chart };
+}
+
+/** The noise section, and the proxy-vs-longer gains by kind of change once a confirmation made some. */
+async function noiseLines(
+  store: FileStore,
+  rows: LedgerRow[],
+  config: CaddieConfig,
+  tier: string,
+): Promise<string[]> {
+  const pairs = gainPairs(rows, (await store.readState()).experiments);
+  return [
+    ...renderNoiseStatus(noiseStatus(rows, config, tier), config),
+    ...(pairs.length ? ["", renderGainsByClass(pairs).replace(/^### /, "## ")] : []),
+  ];
 }
