@@ -9,6 +9,7 @@ import { benchDutyCycle } from "./duty-cycle.bench.ts";
 import { benchRunnerOverhead } from "./runner-overhead.bench.ts";
 import { benchAction } from "./action.bench.ts";
 import { benchGithub } from "./github.bench.ts";
+import { benchKeeps } from "./keeps.bench.ts";
 import { benchResearchSources } from "./research-sources.bench.ts";
 import { benchSanitize } from "./sanitize.bench.ts";
 import { benchUnzip } from "./unzip.bench.ts";
@@ -25,6 +26,8 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["runner-overhead", benchRunnerOverhead],
   ["duty-cycle", benchDutyCycle],
   ["score", benchScore],
+  // False keeps and the sweep against random search on golf_mini (~20-30 min; `keeps --small` for a quick one).
+  ["keeps", benchKeeps],
 ];
 
 const filter = process.argv[2];

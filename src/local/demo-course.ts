@@ -64,10 +64,7 @@ export interface DemoBudget {
  * Creates the course repository in `dir` (new or empty) or a fresh temp folder, training `budget.steps`
  * per run; returns its path.
  */
-export async function createDemoCourse(
-  dir: string | undefined,
-  budget: DemoBudget,
-): Promise<string> {
+export async function createDemoCourse(dir: string | undefined, budget: DemoBudget): Promise<string> {
   let target: string;
   if (dir) {
     target = path.resolve(dir);

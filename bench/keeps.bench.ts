@@ -1,0 +1,312 @@
+/**
+ * False keeps and the sweep against random search, on golf_mini for real (PyTorch on this machine).
+ *
+ * 1. Ten research loops on one small golf_mini course under a step budget: the sweep proposer and random
+ *    search, five loops each (different tie-break and training seeds), N experiments per loop, with the
+ *    keep rule as shipped (noise from three baselines, paired extra seeds, incumbent re-runs, confirmation
+ *    of budget-coupled changes; WARMDOWN_ITERS is in the search space to exercise it).
+ * 2. Every keep and the incumbent it was judged against are re-run on fresh seeds (never used by a loop).
+ *    A keep is false when its fresh gain does not clear two standard deviations of the difference of the
+ *    fresh means (sigma pooled over all fresh re-runs); "not better at all" (fresh gain <= 0) is reported too.
+ * 3. The best val_bpb after N experiments (the final incumbent's mean), median over the five loops of each
+ *    proposer, and experiments per hour (loop wall time, every extra run included).
+ *
+ * `npm run bench -- keeps` runs it (about 20-30 minutes on 2 shared cores); `npm run bench -- keeps --small`
+ * runs a smaller version (2 loops per proposer, 3 experiments, 1 fresh seed) in a few minutes.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseConfig, type CaddieConfig } from "../src/core/config.ts";
+import { readHyperparameters, setHyperparameters } from "../src/core/hyperparameters.ts";
+import type { LedgerRow } from "../src/core/ledger.ts";
+import { pooledNoise, sdOfDifference } from "../src/core/noise.ts";
+import { configKey } from "../src/agent/sweep-strategy.ts";
+import { SweepProposer, seededRandom } from "../src/agent/sweep-proposer.ts";
+import { bestKept } from "../src/engine/history.ts";
+import { measureOutcome } from "../src/engine/measure-outcome.ts";
+import type { AnalyseInput, Analysis, Proposal, Proposer, ProposeInput } from "../src/engine/ports.ts";
+import { runResearchLoop } from "../src/engine/research-loop.ts";
+import { courseVariables, golfMiniDir } from "../src/local/caddie-paths.ts";
+import { checkPython, ensureDemoData } from "../src/local/demo-course.ts";
+import { FileStore } from "../src/local/file-store.ts";
+import { GitForge } from "../src/local/git-forge.ts";
+import { Git } from "../src/local/git.ts";
+import { SubprocessRunner } from "../src/local/subprocess-runner.ts";
+import { readFile } from "node:fs/promises";
+import type { BenchResult } from "./bench-result.ts";
+
+const small = process.argv.includes("--small");
+const SIZE = small
+  ? { loops: 2, experiments: 3, freshSeeds: 1 }
+  : { loops: 5, experiments: 8, freshSeeds: 2 };
+const STEPS = 60;
+
+// A small, quick model: about 3 s a run on a quiet core. The sweep edits these defaults in the script.
+const COURSE_DEFAULTS: Record<string, string> = {
+  MODEL_DIM: "64",
+  NUM_LAYERS: "2",
+  TRAIN_BATCH_TOKENS: "512",
+  VAL_MAX_TOKENS: "4096",
+  VAL_LOSS_EVERY: "0",
+  TRAIN_LOG_EVERY: "0",
+  WARMDOWN_ITERS: "20",
+};
+const SPACE: Record<string, string[]> = {
+  MATRIX_LR: ["0.003", "0.006", "0.012", "0.024"],
+  EMBED_LR: ["0.003", "0.006", "0.012", "0.024"],
+  MODEL_DIM: ["32", "64", "96"],
+  NUM_LAYERS: ["1", "2", "3"],
+  WARMDOWN_ITERS: ["5", "20", "40"],
+};
+
+/** Uniform random search over the same space: an untried config, every setting drawn at random. */
+class RandomProposer implements Proposer {
+  readonly name = "random";
+  readonly prefersLatest = true;
+  private readonly random: () => number;
+  constructor(seed: number) {
+    this.random = seededRandom(seed);
+  }
+  async propose(input: ProposeInput): Promise<Proposal> {
+    const source = input.files["train_gpt.py"] ?? "";
+    const current = Object.fromEntries(readHyperparameters(source).map((h) => [h.name, h.value]));
+    const tried = new Set(input.trials.map((t) => configKey(t.config ?? {}, SPACE)));
+    tried.add(configKey(current, SPACE));
+    for (let attempt = 0; attempt < 500; attempt++) {
+      const config = Object.fromEntries(
+        Object.entries(SPACE).map(([k, v]) => [k, v[Math.floor(this.random() * v.length)] ?? ""]),
+      );
+      if (tried.has(configKey(config, SPACE))) continue;
+      const changes = Object.fromEntries(Object.entries(config).filter(([k, v]) => current[k] !== v));
+      return {
+        description: Object.entries(changes)
+          .map(([k, v]) => `${k} ${current[k]} -> ${v}`)
+          .join(", "),
+        direction: "random",
+        config,
+        edits: [{ path: "train_gpt.py", content: setHyperparameters(source, changes) }],
+        reasoning: { hypothesis: "random search", evidence: "-", risk: "-" },
+      };
+    }
+    throw new Error("the search space is exhausted");
+  }
+  async analyse(input: AnalyseInput): Promise<Analysis> {
+    return { result: String(input.summary.val_bpb), vsExpected: "-", why: input.reason, lesson: "-" };
+  }
+  async fix(): Promise<Proposal | null> {
+    return null;
+  }
+}
+
+interface LoopResult {
+  proposer: string;
+  rows: LedgerRow[];
+  best: number | null;
+  experiments: number;
+  runs: number;
+  wallSeconds: number;
+  runner: SubprocessRunner;
+}
+
+async function makeCourse(): Promise<{ repo: string; config: CaddieConfig }> {
+  const repo = await mkdtemp(path.join(tmpdir(), "caddie-bench-keeps-"));
+  const script = setHyperparameters(
+    await readFile(path.join(golfMiniDir, "train_gpt.py"), "utf8"),
+    COURSE_DEFAULTS,
+  );
+  await writeFile(path.join(repo, "train_gpt.py"), script);
+  await writeFile(path.join(repo, ".gitignore"), "final_model.pt\n*.ptz\nlogs/\n");
+  const git = new Git(repo);
+  await git.run(["init", "-q", "-b", "main"]);
+  await git.run(["add", "-A"]);
+  await git.run(["commit", "-q", "-m", "bench course"]);
+  const config = parseConfig({
+    tiers: {
+      proxy: {
+        command: ["${PYTHON}", "train_gpt.py"],
+        env: { DATA_PATH: "${CADDIE_DATA}", ITERATIONS: String(STEPS), MAX_WALLCLOCK_SECONDS: "600" },
+        timeout_minutes: 10,
+      },
+    },
+    thresholds: { min_delta: 0.005 },
+    search_space: SPACE,
+  });
+  return { repo, config };
+}
+
+async function loop(
+  repo: string,
+  config: CaddieConfig,
+  proposer: Proposer,
+  tag: string,
+  seed: number,
+): Promise<LoopResult> {
+  const forge = await GitForge.open(repo, tag);
+  const stateDir = path.join(repo, ".caddie", tag);
+  const store = new FileStore(stateDir);
+  let runs = 0;
+  const inner = new SubprocessRunner({
+    runsDir: path.join(stateDir, "runs"),
+    exportTree: (commit, dir) => forge.exportTree(commit, dir),
+    command: config.tiers.proxy.command,
+    env: config.tiers.proxy.env,
+    variables: courseVariables(process.env),
+    timeoutMs: config.tiers.proxy.timeoutMinutes * 60_000,
+    codeFiles: [config.target],
+    modelFile: config.model,
+  });
+  const runner = { run: (r: Parameters<SubprocessRunner["run"]>[0]) => (runs++, inner.run(r)) };
+  const started = performance.now();
+  const summary = await runResearchLoop(
+    { forge, runner, store, proposer, clock: { now: () => Date.now() }, config, program: "" },
+    { maxExperiments: SIZE.experiments, maxHours: null, seed },
+  );
+  const rows = await store.readLedger();
+  return {
+    proposer: proposer.name,
+    rows,
+    best: bestKept(rows, "proxy")?.valBpb ?? null,
+    experiments: summary.experiments,
+    runs,
+    wallSeconds: (performance.now() - started) / 1000,
+    runner: inner,
+  };
+}
+
+/** Each keep with the incumbent it was judged against: the best mean among the kept rows before it. */
+function keepsWithParents(rows: LedgerRow[]): { keep: LedgerRow; parent: LedgerRow }[] {
+  const out: { keep: LedgerRow; parent: LedgerRow }[] = [];
+  const seen = new Set<string>();
+  rows.forEach((row, at) => {
+    if (row.tier !== "proxy" || seen.has(row.experiment)) return;
+    seen.add(row.experiment);
+    if (row.status !== "keep" || row.experiment === "exp-000") return;
+    const before = rows.slice(0, at);
+    const parent = bestKept(before, "proxy");
+    const parentRow = before.find((r) => r.experiment === parent?.experiment);
+    if (parentRow) out.push({ keep: row, parent: parentRow });
+  });
+  return out;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
+
+export async function benchKeeps(): Promise<BenchResult[]> {
+  const vars = courseVariables(process.env);
+  await checkPython(vars.PYTHON ?? "python3");
+  await ensureDemoData(vars.PYTHON ?? "python3", vars.CADDIE_DATA ?? "");
+  const { repo, config } = await makeCourse();
+  try {
+    const loops: LoopResult[] = [];
+    for (let i = 0; i < SIZE.loops; i++) {
+      const seed = 1337 + 100 * i;
+      loops.push(
+        await loop(
+          repo,
+          config,
+          new SweepProposer({ target: "train_gpt.py", space: SPACE, random: seededRandom(i) }),
+          `sweep${i}`,
+          seed,
+        ),
+      );
+      loops.push(await loop(repo, config, new RandomProposer(1000 + i), `random${i}`, seed));
+      process.stderr.write(
+        `  loop ${i + 1}/${SIZE.loops}: sweep best ${loops.at(-2)?.best?.toFixed(4)}, random best ${loops.at(-1)?.best?.toFixed(4)}\n`,
+      );
+    }
+
+    // Fresh seeds for every keep and its parent (a commit's runs are shared between the pairs that use it).
+    const fresh = new Map<string, number[]>();
+    const freshSeeds = Array.from({ length: SIZE.freshSeeds }, (_, i) => 9001 + i);
+    const runFresh = async (row: LedgerRow, runner: SubprocessRunner): Promise<number[]> => {
+      const cached = fresh.get(row.commit);
+      if (cached) return cached;
+      const scores: number[] = [];
+      for (const seed of freshSeeds) {
+        const outcome = await runner.run({ id: `fresh-${row.experiment}`, commit: row.commit, seed });
+        const m = measureOutcome(outcome, { limitBytes: config.limitBytes, metricPattern: null });
+        if (m.summary.val_bpb !== null) scores.push(m.summary.val_bpb);
+      }
+      fresh.set(row.commit, scores);
+      return scores;
+    };
+    const checks: { gain: number; keep: number[]; parent: number[] }[] = [];
+    for (const l of loops) {
+      for (const { keep, parent } of keepsWithParents(l.rows)) {
+        const k = await runFresh(keep, l.runner);
+        const p = await runFresh(parent, l.runner);
+        if (k.length && p.length) checks.push({ gain: mean(p) - mean(k), keep: k, parent: p });
+      }
+    }
+    const sigma = pooledNoise([...fresh.values()]).sigma ?? 0;
+    const strict = checks.filter(
+      (c) => !(c.gain > 2 * sdOfDifference(sigma, c.keep.length, c.parent.length)),
+    );
+    const worse = checks.filter((c) => !(c.gain > 0));
+    const experiments = loops.reduce((n, l) => n + l.experiments, 0);
+    const runs = loops.reduce((n, l) => n + l.runs, 0);
+    const hours = loops.reduce((n, l) => n + l.wallSeconds, 0) / 3600;
+    const best = (name: string) => median(loops.filter((l) => l.proposer === name).map((l) => l.best ?? NaN));
+    return [
+      {
+        name: `keeps re-run on ${SIZE.freshSeeds} fresh seed(s), with their parents`,
+        value: checks.length,
+        unit: "keeps",
+        goal: "(sample)",
+      },
+      {
+        name: "false keeps: fresh gain not beyond 2 sd of the difference",
+        value: checks.length ? (100 * strict.length) / checks.length : 0,
+        unit: "%",
+        goal: "<= 5%",
+      },
+      {
+        name: "false keeps: fresh gain <= 0 (not better at all)",
+        value: checks.length ? (100 * worse.length) / checks.length : 0,
+        unit: "%",
+        goal: "(reference)",
+      },
+      {
+        name: "fresh-seed sigma (pooled over the re-run commits)",
+        value: sigma,
+        unit: "val_bpb",
+        goal: "(reference)",
+      },
+      {
+        name: `experiments per hour (${STEPS}-step runs, every extra run included)`,
+        value: experiments / hours,
+        unit: "/h",
+        goal: "(the cost)",
+      },
+      {
+        name: "training runs per experiment (baselines, extra seeds, re-runs, confirmations)",
+        value: runs / experiments,
+        unit: "runs",
+        goal: "(the cost)",
+      },
+      {
+        name: `sweep: best val_bpb after ${SIZE.experiments} experiments, median of ${SIZE.loops}`,
+        value: best("sweep"),
+        unit: "",
+        goal: "below random",
+      },
+      {
+        name: `random search: best val_bpb after ${SIZE.experiments} experiments, median of ${SIZE.loops}`,
+        value: best("random"),
+        unit: "",
+        goal: "(reference)",
+      },
+    ];
+  } finally {
+    await rm(repo, { recursive: true, force: true });
+  }
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
