@@ -14,6 +14,8 @@
  * candidate's runs are returned for settleRun to record with its verdict.
  */
 import { confirmationBudget } from "../core/confirmation-budget.ts";
+import { machineLoadFlag, stepMs } from "../core/machine-load.ts";
+import { budgetKind } from "../core/tier-budget.ts";
 import type { Decision } from "../core/decide.ts";
 import { nextPairedSeed, type KeepStats, type Sample } from "../core/keep-rule.ts";
 import { formatSmall } from "../core/noise.ts";
@@ -129,9 +131,67 @@ export async function earnVerdict(deps: LoopDeps, input: EarnInput): Promise<Ear
     }
     samples.push(...sampleOf(run));
   }
-  const decision = judgement.decision;
+  let proxy = { decision: judgement.decision, stats: judgement.stats };
+  if (proxy.decision.verdict === "keep" && budgetKind(config.tiers.proxy.env) === "seconds") {
+    const witnessed = await witnessLoad(deps, input, samples);
+    if (witnessed === null) return null;
+    proxy = witnessed;
+  }
+  const { decision } = proxy;
   if (decision.verdict !== "keep" || !input.kind.coupling.coupled) return { decision, extra, tierGain: null };
-  return confirm(deps, input, { decision, stats: judgement.stats, samples, extra });
+  return confirm(deps, input, { decision, stats: proxy.stats, samples, extra });
+}
+
+/**
+ * On a wall-clock tier a keep needs the incumbent re-run in the same period: a busier machine trains fewer
+ * steps, and that is not a result (src/core/machine-load.ts). The re-run also joins the incumbent's mean,
+ * so the verdict is taken again with it.
+ */
+async function witnessLoad(
+  deps: LoopDeps,
+  input: EarnInput,
+  samples: Sample[],
+): Promise<{ decision: Decision; stats: KeepStats | null } | null> {
+  const tier = deps.tier ?? "proxy";
+  const rows = await deps.store.readLedger();
+  const incumbent = bestKept(rows, tier) as Incumbent;
+  const before = (await deps.store.readState()).experiments[incumbent.experiment]?.stepMs?.[tier] ?? [];
+  const seed = freshSeed(
+    [...samplesOf(rows, tier, incumbent.experiment), ...samples],
+    crashedSeeds(rows, tier, incumbent.experiment),
+  );
+  const why = "the incumbent in the same period (a wall-clock tier: is the machine busier?)";
+  const run = await rerunIncumbent(deps, incumbent, { seed, tier, budgetFactor: 1, why }, input.runOnce);
+  if (run === null) return null;
+  const again = judgeRuns(await deps.store.readLedger(), deps.config, tier, input.first.measurement, {
+    id: input.id,
+    samples,
+    extraSeedsLeft: 0,
+  });
+  if (again.kind === "pending")
+    return {
+      decision: { verdict: "discard", reason: `not kept, ${again.reason}`, delta: null },
+      stats: null,
+    };
+  if (again.decision.verdict !== "keep") return again;
+  const now = stepMs(run.measurement.summary);
+  const mine = stepMs(input.first.measurement.summary);
+  const flag =
+    now === null || mine === null
+      ? null
+      : machineLoadFlag({
+          incumbentBefore: before,
+          incumbentNow: now,
+          candidate: mine,
+          sameSpeedExpected: input.kind.changeClass === "optimizer" || input.kind.changeClass === "schedule",
+          k: deps.config.thresholds.noiseK,
+        });
+  if (flag)
+    return {
+      decision: { verdict: "discard", reason: `flagged, not kept: ${flag}`, delta: again.decision.delta },
+      stats: again.stats,
+    };
+  return again;
 }
 
 /** Step 3: the keep of a budget-coupled change stands only if its gain holds at a longer budget. */
@@ -286,6 +346,14 @@ export async function rerunIncumbent(
       description: `${first?.description ?? incumbent.experiment} ${RERUN_MARK}${spec.why})`,
     }),
   );
+  const ms = stepMs(run.measurement.summary);
+  const state = await deps.store.readState();
+  const facts = state.experiments[incumbent.experiment];
+  if (ms !== null && facts) {
+    const times = { ...facts.stepMs, [spec.tier]: [...(facts.stepMs?.[spec.tier] ?? []), ms] };
+    state.experiments[incumbent.experiment] = { ...facts, stepMs: times };
+    await deps.store.writeState(state);
+  }
   return run;
 }
 

@@ -168,6 +168,8 @@ export interface LoopState {
       changeClass?: string;
       /** A confirmation at a longer budget: the gain on the proxy and on the longer tier. */
       tierGain?: { tier: string; proxyGain: number; gain: number } | null;
+      /** Milliseconds per step of each of its runs, by tier (machine-load checks on wall-clock tiers). */
+      stepMs?: Record<string, number[]>;
     }
   >;
 }

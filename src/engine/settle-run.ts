@@ -4,6 +4,7 @@
  * settle interrupted half-way and run again leaves the same state.
  */
 import type { Decision } from "../core/decide.ts";
+import { stepMs } from "../core/machine-load.ts";
 import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
 import { formatAnalysis, formatReasoning, parseNotes, recordRun, renderNotes } from "../core/notes.ts";
 import type { RunLogSummary } from "../core/parse-run-log.ts";
@@ -111,12 +112,21 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
   await deps.store.writeLedger(newRows);
 
   const state = await deps.store.readState();
+  const stepTimes = { ...state.experiments[input.id]?.stepMs };
+  for (const [runTier, summary] of [
+    [tier, input.summary] as const,
+    ...(input.extraRuns ?? []).map((r) => [r.spec.tier, r.measurement.summary] as const),
+  ]) {
+    const ms = stepMs(summary);
+    if (ms !== null) stepTimes[runTier] = [...(stepTimes[runTier] ?? []), ms];
+  }
   state.experiments[input.id] = {
     direction: input.proposal.direction,
     config: input.proposal.config ?? null,
     commit: input.commit,
     ...(input.changeClass ? { changeClass: input.changeClass } : {}),
     ...(input.tierGain ? { tierGain: input.tierGain } : {}),
+    ...(Object.keys(stepTimes).length ? { stepMs: stepTimes } : {}),
   };
   state.counter = Math.max(state.counter, input.index);
   await deps.store.writeState(state);

@@ -44,12 +44,15 @@ interface Settings {
 
 /** A score for each (settings, seed, budget factor); "crash" crashes the run. */
 type Score = (s: Settings, seed: number, factor: number) => number | "crash";
+/** Milliseconds per step of each run, in run order (the machine's speed, and the change's). */
+type Speed = (s: Settings, run: number) => number;
 
 class ScriptedRunner implements Runner {
   runs: { id: string; seed: number | null; factor: number }[] = [];
   constructor(
     private readonly forge: GitForge,
     private readonly score: Score,
+    private readonly speed: Speed = () => 10,
   ) {}
   async run(request: RunRequest): Promise<RunOutcome> {
     const factor = request.budgetFactor ?? 1;
@@ -59,10 +62,11 @@ class ScriptedRunner implements Runner {
     const settings = { LR: read("LR"), DIM: read("DIM"), WARMDOWN_ITERS: read("WARMDOWN_ITERS") };
     const value = this.score(settings, request.seed ?? 0, factor);
     const steps = 60 * factor;
+    const trainMs = steps * this.speed(settings, this.runs.length - 1);
     const logText =
       value === "crash"
         ? `step:1/${steps} train_loss:5.0 train_time:10ms step_avg:10ms\nTraceback (most recent call last):\nRuntimeError: out of memory\n`
-        : `step:${steps}/${steps} val_loss:2.0 val_bpb:${value.toFixed(8)} train_time:1000ms step_avg:10ms\n` +
+        : `step:${steps}/${steps} val_loss:2.0 val_bpb:${value.toFixed(8)} train_time:${trainMs}ms step_avg:${trainMs / steps}ms\n` +
           `Total submission size int8+zlib: 1100 bytes\nfinal_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:${value.toFixed(8)}\n`;
     return {
       exitCode: value === "crash" ? 1 : 0,
@@ -111,6 +115,7 @@ async function loop(
   changes: Partial<Settings>[],
   thresholds: Record<string, unknown> = {},
   confirm: Record<string, unknown> = {},
+  tier: { env?: Record<string, string>; speed?: Speed } = {},
 ) {
   const repo = await tempRepo({ "train.py": SCRIPT });
   cleanups.push(repo.cleanup);
@@ -121,9 +126,11 @@ async function loop(
     target: "train.py",
     thresholds: { min_delta: 0.01, baseline_runs: 2, rerun_incumbent_every: 0, ...thresholds },
     confirm,
+    // A step budget unless a test asks for a wall-clock tier.
+    tiers: { proxy: { env: tier.env ?? { ITERATIONS: "60" } } },
   });
   const store = new FileStore(stateDir);
-  const runner = new ScriptedRunner(forge, score);
+  const runner = new ScriptedRunner(forge, score, tier.speed);
   const proposer = new ListProposer(changes);
   const notices: string[] = [];
   const finished: { id: string; verdict: string; reason: string }[] = [];
@@ -326,5 +333,67 @@ describe("keeps that hold up", () => {
     // 20 -> 80 needs 320 steps: 6x a 60-step proxy.
     const { runner } = await loop(holds, [{ WARMDOWN_ITERS: 80 }]);
     expect([...new Set(runner.runs.map((r) => r.factor))]).toEqual([1, 6]);
+  });
+
+  describe("on a wall-clock tier", () => {
+    const wallClock = { MAX_WALLCLOCK_SECONDS: "30" };
+
+    it("re-runs the incumbent in the same period before a keep, and keeps when the machine is as before", async () => {
+      // The wider model is legitimately slower (20 ms/step against 10): not a flag.
+      const score: Score = (s, seed) => 3 - 0.1 * s.DIM + jitter(seed) / 10;
+      const { runner, finished } = await loop(
+        score,
+        [{ DIM: 4 }],
+        {},
+        {},
+        {
+          env: wallClock,
+          speed: (s) => (s.DIM === 4 ? 20 : 10),
+        },
+      );
+      expect(runner.runs.map((r) => `${r.id}:${r.seed}`)).toEqual([
+        "exp-000:1337",
+        "exp-000:1338",
+        "exp-001:1337",
+        "exp-000:1339",
+      ]);
+      expect(finished.at(-1)?.verdict).toBe("keep");
+    });
+
+    it("flags a run whose incumbent re-run shows a busier machine: a busier machine is not a result", async () => {
+      const score: Score = (s, seed) => 3 - 0.1 * s.DIM + jitter(seed) / 10;
+      // From the third run on, every step takes twice as long (another job took the machine).
+      const { finished, rows } = await loop(
+        score,
+        [{ DIM: 4 }],
+        {},
+        {},
+        {
+          env: wallClock,
+          speed: (_s, run) => (run >= 2 ? 20 : 10),
+        },
+      );
+      expect(finished.at(-1)?.verdict).toBe("discard");
+      expect(finished.at(-1)?.reason).toBe(
+        "flagged, not kept: machine load: the incumbent re-run in the same period took 20.0 ms/step against 10.0 ms/step in its 2 earlier run(s), more than their spread allows, so this run's steps reflect the machine, not the change",
+      );
+      expect(rows.filter((r) => r.experiment === "exp-000").map((r) => r.seed)).toEqual([1337, 1338, 1339]);
+    });
+
+    it("flags an optimizer change that ran at another speed than the incumbent in the same period", async () => {
+      const { finished } = await loop(
+        lrScore,
+        [{ LR: 0.5 }],
+        {},
+        {},
+        {
+          env: wallClock,
+          speed: (_s, run) => (run === 2 ? 15 : 10),
+        },
+      );
+      expect(finished.at(-1)?.reason).toMatch(
+        /^flagged, not kept: machine load: a change that cannot alter the step time ran at 15\.0 ms\/step while the incumbent ran at 10\.0 ms\/step/,
+      );
+    });
   });
 });

@@ -106,6 +106,7 @@ async function setup() {
   const config = parseConfig({
     target: "train.py",
     thresholds: { min_delta: 0.01, baseline_runs: 2, rerun_incumbent_every: 0 },
+    tiers: { proxy: { env: { ITERATIONS: "60" } } },
   });
   return { forge, store: new FileStore(stateDir), config };
 }

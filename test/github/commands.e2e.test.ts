@@ -172,6 +172,6 @@ describe("commands on GitHub", () => {
     await h.send("workflow_run", payload, "run-delivery");
     await h.send("workflow_run", payload, "run-delivery");
     const rows = parseLedger(h.stateFile("results.tsv") ?? "");
-    expect(rows.map((r) => r.experiment)).toEqual(["exp-000", "exp-000", "exp-000", "exp-001", "exp-002"]);
+    expect(rows.map((r) => r.experiment)).toEqual(["exp-000", "exp-000", "exp-001", "exp-002"]);
   });
 });

@@ -66,7 +66,6 @@ describe("the experiment loop on GitHub", () => {
     expect(rows.map((r) => [r.experiment, r.status])).toEqual([
       ["exp-000", "keep"],
       ["exp-000", "keep"],
-      ["exp-000", "keep"],
       ["exp-001", "keep"],
       ["exp-002", "discard"],
     ]);

@@ -43,7 +43,8 @@ describe("noise on GitHub", () => {
   });
 
   it("trains the baseline three times on seeds 1337-1339 (re-runs of its workflow) before any experiment", async () => {
-    h = await Harness.start();
+    // The default config: three baseline runs.
+    h = await Harness.start({ config: CONFIG_YML.replace(/thresholds:\n {2}baseline_runs: 2\n/, "") });
     await h.tick();
     const [baseline] = h.openPulls();
     await h.finish(baseline ?? 0, { log: sampleLog("proxy-baseline") });

@@ -36,7 +36,6 @@ describe("publishing a decision that failed half-way", () => {
     expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual([
       "exp-000",
       "exp-000",
-      "exp-000",
       "exp-001",
     ]);
     expect(h.fake.state.pulls.get(pr)?.merged).toBe(true);

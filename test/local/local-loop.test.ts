@@ -123,7 +123,7 @@ describe("caddie run on golf_mini with the sweep proposer", () => {
       .slice(1)
       .map((id) => after.find((r) => r.experiment === id)?.description);
     expect(new Set(configs).size).toBe(configs.length);
-  }, 240_000);
+  }, 600_000);
 
   it("stops on Ctrl-C without recording the interrupted run", async () => {
     const repo = await course();
@@ -154,7 +154,7 @@ describe("caddie run on golf_mini with the sweep proposer", () => {
     const rows = await done.store.readLedger();
     expect(rows.map((r) => r.experiment)).toEqual(["exp-000", "exp-000", "exp-000"]);
     expect(JSON.parse(await readFile(path.join(done.stateDir, "state.json"), "utf8")).counter).toBe(0);
-  }, 240_000);
+  }, 600_000);
 });
 
 describe("caddie run on golf_mini with Claude (local Messages API server)", () => {
@@ -250,5 +250,5 @@ describe("caddie run on golf_mini with Claude (local Messages API server)", () =
     } finally {
       await fake.close();
     }
-  }, 300_000);
+  }, 600_000);
 });

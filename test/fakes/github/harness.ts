@@ -40,6 +40,9 @@ export const CONFIG_YML = [
   "  total_usd: 100",
   "  reserve_usd: 10",
   "  max_full_runs_per_hour: 4",
+  // Two baseline runs, the fewest that measure noise, keep these tests short (the default is three).
+  "thresholds:",
+  "  baseline_runs: 2",
   "",
 ].join("\n");
 
