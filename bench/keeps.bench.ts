@@ -39,7 +39,7 @@ import type { BenchResult } from "./bench-result.ts";
 const small = process.argv.includes("--small");
 const SIZE = small
   ? { loops: 2, experiments: 3, freshSeeds: 1 }
-  : { loops: 5, experiments: 8, freshSeeds: 2 };
+  : { loops: 5, experiments: 6, freshSeeds: 2 };
 const STEPS = 60;
 
 // A small, quick model: about 3 s a run on a quiet core. The sweep edits these defaults in the script.
