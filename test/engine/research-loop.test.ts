@@ -261,10 +261,11 @@ describe("runResearchLoop", () => {
       { maxExperiments: 1, maxHours: null },
     );
     expect(second.stopReason).toBe("max-experiments");
-    expect(runner.runs).toEqual(["exp-000", "exp-001"]);
-    expect((await store.readLedger()).map((r) => [r.experiment, r.status])).toEqual([
-      ["exp-000", "keep"],
-      ["exp-001", "keep"],
+    expect(runner.runs).toEqual(["exp-000", "exp-000", "exp-001"]);
+    expect((await store.readLedger()).map((r) => [r.experiment, r.seed, r.status])).toEqual([
+      ["exp-000", 1337, "keep"],
+      ["exp-000", 1338, "keep"],
+      ["exp-001", 1337, "keep"],
     ]);
   });
 });

@@ -98,9 +98,14 @@ describe.each(["SIGTERM", "SIGHUP"] as const)("caddie run stopped by %s", (signa
 
     expect(code).toBe(128 + constants.signals[signal]);
     expect(survivors(marker)).toEqual([]);
-    // Only the finished baseline is recorded, whole; the interrupted experiment left no row and no state.
+    // Only the finished baseline runs (three seeds) are recorded, whole; the interrupted experiment left
+    // no row and no state.
     const ledger = parseLedger(await readFile(path.join(repo, ".caddie", "t", "results.tsv"), "utf8"));
-    expect(ledger.map((r) => [r.experiment, r.status])).toEqual([["exp-000", "keep"]]);
+    expect(ledger.map((r) => [r.experiment, r.seed, r.status])).toEqual([
+      ["exp-000", 1337, "keep"],
+      ["exp-000", 1338, "keep"],
+      ["exp-000", 1339, "keep"],
+    ]);
     const state = JSON.parse(await readFile(path.join(repo, ".caddie", "t", "state.json"), "utf8"));
     expect(state.counter).toBe(0);
     expect(readdirSync(path.join(repo, ".caddie", "t")).filter((f) => f.endsWith(".tmp"))).toEqual([]);
