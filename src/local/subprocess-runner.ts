@@ -10,7 +10,7 @@
  */
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync } from "node:fs";
-import { mkdir, readFile, realpath, rm, rmdir, stat, statfs } from "node:fs/promises";
+import { mkdir, readdir, readFile, realpath, rm, rmdir, stat, statfs } from "node:fs/promises";
 import { constants, homedir } from "node:os";
 import path from "node:path";
 import { planDisk } from "../core/disk-plan.ts";
@@ -154,6 +154,7 @@ export class SubprocessRunner implements Runner {
   /** Stops before a run that would not fit on the disk; returns a warning when the session's runs may not. */
   async checkDisk(runsLeft: number): Promise<string | null> {
     await mkdir(this.options.runsDir, { recursive: true });
+    if (this.largest.peak === null) await this.learnFootprint();
     const s = await statfs(this.options.runsDir);
     const plan = planDisk({
       freeBytes: s.bavail * s.bsize,
@@ -264,6 +265,26 @@ export class SubprocessRunner implements Runner {
       flags,
       overheadSeconds: record.caddieSeconds.prepare + record.caddieSeconds.finish,
     };
+  }
+
+  /** The largest run folders of earlier sessions (their run.json), as the first estimate. */
+  private async learnFootprint(): Promise<void> {
+    for (const entry of await readdir(this.options.runsDir).catch(() => [])) {
+      const text = await readFile(path.join(this.options.runsDir, entry, "run.json"), "utf8").catch(
+        () => null,
+      );
+      if (text === null) continue;
+      try {
+        const bytes = (JSON.parse(text) as Partial<RunRecord>).bytes;
+        if (typeof bytes?.peak !== "number" || typeof bytes.kept !== "number") continue;
+        this.largest = {
+          peak: Math.max(this.largest.peak ?? 0, bytes.peak),
+          kept: Math.max(this.largest.kept ?? 0, bytes.kept),
+        };
+      } catch {
+        // a run.json that is not ours to trust: the estimate simply goes without it
+      }
+    }
   }
 
   private python(): string {

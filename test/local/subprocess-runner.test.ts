@@ -177,6 +177,28 @@ describe("SubprocessRunner", () => {
     expect(crashHint(out.logText)).toContain("/nonexistent/python is not on the PATH");
   });
 
+  it("estimates a run's footprint from earlier run folders: warns when the session may not fit, stops when one run cannot", async () => {
+    const { repo, runner, head } = await setup({ "train.js": script }, { env: { MODE: "ok" } });
+    const earlier = path.join(repo.dir, ".caddie", "t", "runs", "exp-000");
+    await mkdir(earlier, { recursive: true });
+    // A kept folder of 1 TB: a thousand more cannot fit on this disk, but the next run still can.
+    await writeFile(path.join(earlier, "run.json"), JSON.stringify({ bytes: { peak: 1e6, kept: 1e12 } }));
+    expect(await runner.checkDisk(1000)).toMatch(/the 1000 run\(s\) left need about .*: the disk may fill/);
+    // A run that peaked at 1 EB: not even one more fits, and nothing is started.
+    await writeFile(path.join(earlier, "run.json"), JSON.stringify({ bytes: { peak: 1e18, kept: 1 } }));
+    const fresh = new SubprocessRunner({
+      runsDir: path.join(repo.dir, ".caddie", "t", "runs"),
+      exportTree: async () => undefined,
+      command: ["true"],
+      env: {},
+      timeoutMs: 1000,
+      codeFiles: [],
+      modelFile: "m",
+    });
+    await expect(fresh.run({ id: "exp-001", commit: head, seed: null })).rejects.toThrow(/free some space/);
+    expect(existsSync(path.join(repo.dir, ".caddie", "t", "runs", "exp-001"))).toBe(false);
+  });
+
   it("flags a run whose own log says it trained past the budget", async () => {
     const { runner, head } = await setup(
       { "train.js": 'console.log("step:500/500 train_loss:2.0 train_time:31000ms step_avg:62ms")' },
