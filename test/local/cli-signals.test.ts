@@ -66,7 +66,7 @@ describe.each(["SIGTERM", "SIGHUP"] as const)("caddie run stopped by %s", (signa
     await mkdir(path.join(repo, ".github"));
     await writeFile(
       path.join(repo, ".github", "caddie.yml"),
-      `tiers:\n  proxy:\n    command: ["python3", "train_gpt.py"]\n    env: {}\nsearch_space:\n  MATRIX_LR: ["0.01", "0.02"]\n`,
+      `tiers:\n  proxy:\n    command: ["\${PYTHON}", "train_gpt.py"]\n    env: {}\nsearch_space:\n  MATRIX_LR: ["0.01", "0.02"]\n`,
     );
     const git = new Git(repo);
     await git.run(["init", "-q", "-b", "main"]);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { courseVariables, golfMiniDir } from "../../src/local/caddie-paths.ts";
@@ -80,19 +80,34 @@ async function caddie(args: string[]): Promise<{ code: number; out: string }> {
 }
 
 describe("caddie run on a fork-shaped course", () => {
-  it("a fork without its data: the baseline crash names what is missing, exits non-zero, and runs again once the data is there", async () => {
+  it("a fork without its data: caddie run stops before creating anything, naming what is missing", async () => {
     const repo = await fork();
     const missing = await caddie(["run", "--repo", repo, "--tag", "t", "--max-experiments", "1"]);
-    expect(missing.code).toBe(1);
-    expect(missing.out).toContain("the baseline failed");
-    expect(missing.out).toContain(
-      "hint: the run found no files matching ./data/datasets/sotu_byte260/fineweb_train_*.bin",
+    expect(missing.code).not.toBe(0);
+    expect(missing.out).toContain("data/datasets/sotu_byte260");
+    expect(existsSync(path.join(repo, ".caddie", "t"))).toBe(false);
+  }, 120_000);
+
+  it("a baseline that crashes on a file no check knows of: a hint naming it, exit 1, and the baseline runs again once it is there", async () => {
+    const original = await readFile(path.join(golfMiniDir, "train_gpt.py"), "utf8");
+    // The fork's script also reads a file of its own under data/ (which caddie's checks cannot know).
+    const needy = original.replace(
+      "def main():\n",
+      'def main():\n    open("./data/extra/vocab.json", encoding="utf-8").read()\n',
     );
-    expect(missing.out).toContain("stopped: baseline-crashed");
+    expect(needy).not.toBe(original);
+    const repo = await fork(needy);
+    await download(repo);
+    const crashed = await caddie(["run", "--repo", repo, "--tag", "t", "--max-experiments", "1"]);
+    expect(crashed.code).toBe(1);
+    expect(crashed.out).toContain("the baseline failed");
+    expect(crashed.out).toContain("hint: the run could not find ./data/extra/vocab.json");
+    expect(crashed.out).toContain("stopped: baseline-crashed");
     const store = new FileStore(path.join(repo, ".caddie", "t"));
     expect((await store.readLedger()).map((r) => [r.experiment, r.status])).toEqual([["exp-000", "crash"]]);
 
-    await download(repo);
+    await mkdir(path.join(repo, "data", "extra"));
+    await writeFile(path.join(repo, "data", "extra", "vocab.json"), "{}");
     const fixed = await caddie(["run", "--repo", repo, "--tag", "t", "--max-experiments", "1"]);
     expect(fixed.code).toBe(0);
     const rows = await store.readLedger();
