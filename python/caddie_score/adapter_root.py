@@ -4,8 +4,10 @@ variables), `GPT` (whose forward(input_ids, target_ids) returns the loss) and `d
 (the int8 + zlib round trip).
 
 The model is built with the script's own GPT from the script's own Hyperparameters (so the host must get
-the run's model-shape variables), each tensor takes the dtype it was saved with (as the script's main()
-leaves them), and the saved file goes through the script's own dequantizer. Logits are captured from the
+the run's model-shape variables) and prepared the way the family's main() prepares it before training and
+evaluation: `.bfloat16()` (buffers included: the rotary tables take their positions in bf16), CastedLinear
+back to fp32, `restore_low_dim_params_to_fp32`. A script without those helpers gets each tensor in the
+dtype it was saved with. The saved file goes through the script's own dequantizer. Logits are captured from the
 script's final cross-entropy call: the script's `F` is wrapped so F.cross_entropy records its input and
 returns a dummy loss; the targets passed are zeros, the real ones never reach this process."""
 
@@ -57,6 +59,25 @@ def constructor_kwargs(cls, settings):
     return kwargs
 
 
+def prepare_like_main(module, model, state):
+    """The dtypes main() evaluates with. Matching them matters beyond rounding: the real script's rotary
+    positions are arange() in its inv_freq buffer's dtype, so a bf16 model sees other angles past
+    position 256 than an fp32 one (measured on an H100: 2.52 vs the script's own 2.59 at 1024 tokens)."""
+    casted, restore = getattr(module, "CastedLinear", None), getattr(module, "restore_low_dim_params_to_fp32", None)
+    if isinstance(casted, type) and callable(restore):
+        model.bfloat16()
+        for sub in model.modules():
+            if isinstance(sub, casted):
+                sub.float()
+        restore(model)
+        return
+    tensors = dict(model.named_parameters())
+    tensors.update(dict(model.named_buffers()))
+    for name, value in state.items():  # each tensor as it was saved (bf16 embedding, fp32 controls...)
+        if name in tensors and torch.is_tensor(value) and tensors[name].dtype != value.dtype:
+            tensors[name].data = tensors[name].data.to(value.dtype)
+
+
 def load(module, model_path, device):
     """(logits function, context length, compute dtype name) for the saved model."""
     settings = module.Hyperparameters()
@@ -70,11 +91,7 @@ def load(module, model_path, device):
     state = module.dequantize_state_dict_int8(saved)
     if not isinstance(state, dict):
         raise AdapterError("dequantize_state_dict_int8 did not return a state dict")
-    tensors = dict(model.named_parameters())
-    tensors.update(dict(model.named_buffers()))
-    for name, value in state.items():  # each tensor as main() left it (bf16 embedding, fp32 controls...)
-        if name in tensors and torch.is_tensor(value) and tensors[name].dtype != value.dtype:
-            tensors[name].data = tensors[name].data.to(value.dtype)
+    prepare_like_main(module, model, state)
     model.load_state_dict(state, strict=True)
     model.to(device).eval()
 

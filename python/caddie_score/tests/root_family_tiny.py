@@ -34,6 +34,22 @@ class CastedLinear(nn.Linear):
         return F.linear(x, self.weight.to(x.dtype))
 
 
+class Rotary(nn.Module):
+    """As in the real script: positions are arange() in the inv_freq buffer's dtype, so the dtype main()
+    leaves the model in changes the angles past position 256 (bf16)."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.register_buffer("inv_freq", 1.0 / (10000.0 ** (torch.arange(0, dim, 2, dtype=torch.float32) / dim)), persistent=False)
+
+    def forward(self, x):
+        t = torch.arange(x.size(-2), dtype=self.inv_freq.dtype)
+        freqs = torch.outer(t, self.inv_freq)
+        cos, sin = freqs.cos().to(x.dtype), freqs.sin().to(x.dtype)
+        a, b = x[..., : x.size(-1) // 2], x[..., x.size(-1) // 2 :]
+        return torch.cat((a * cos + b * sin, b * cos - a * sin), dim=-1)
+
+
 class Block(nn.Module):
     def __init__(self, dim, num_heads, num_kv_heads):
         super().__init__()
@@ -43,12 +59,14 @@ class Block(nn.Module):
         self.proj = CastedLinear(dim, dim, bias=False)
         self.mlp = nn.Sequential(CastedLinear(dim, 2 * dim, bias=False), nn.ReLU(), CastedLinear(2 * dim, dim, bias=False))
         self.attn_scale = nn.Parameter(torch.ones(dim))
+        self.rotary = Rotary(self.head_dim)
 
     def forward(self, x):
         b, t, d = x.shape
         h = F.rms_norm(x, (d,))
         q = self.q(h).view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
         k, v = self.kv(h).view(b, t, 2, self.num_kv_heads, self.head_dim).permute(2, 0, 3, 1, 4)
+        q, k = self.rotary(q), self.rotary(k)
         y = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=self.num_kv_heads != self.num_heads)
         x = x + self.attn_scale * self.proj(y.transpose(1, 2).reshape(b, t, d))
         return x + self.mlp(F.rms_norm(x, (d,)))
@@ -90,9 +108,20 @@ def dequantize_state_dict_int8(obj):
     return out
 
 
+def restore_low_dim_params_to_fp32(module):
+    for name, param in module.named_parameters():
+        if param.ndim < 2 or "scale" in name:
+            param.data = param.data.float()
+
+
 def make_model(args):
+    """As the real script's main() prepares it: all bf16 (buffers too), CastedLinear and control tensors fp32."""
     model = GPT(args.vocab_size, args.num_layers, args.model_dim, args.num_heads, args.num_kv_heads, args.logit_softcap)
-    model.tok_emb.bfloat16()  # like the real script: a bf16 embedding beside fp32 matrices
+    model.bfloat16()
+    for sub in model.modules():
+        if isinstance(sub, CastedLinear):
+            sub.float()
+    restore_low_dim_params_to_fp32(model)
     return model
 
 
