@@ -8,6 +8,7 @@ import { budgetCoupling } from "../core/budget-coupling.ts";
 import { changeClass, type ChangeClass } from "../core/change-class.ts";
 import { readHyperparameters, setHyperparameters } from "../core/hyperparameters.ts";
 import { nextSweepConfig } from "./sweep-strategy.ts";
+import { ProposerExhausted } from "../engine/proposer-exhausted.ts";
 
 export interface SweepProposerOptions {
   target: string;
@@ -89,7 +90,8 @@ export class SweepProposer implements Proposer {
       plateau: input.plateau,
       random: this.random,
     });
-    if (!step) throw new UserError("the search space is exhausted: every config in it has been tried");
+    if (!step)
+      throw new ProposerExhausted("the search space is exhausted: every config in it has been tried");
     const content = setHyperparameters(source, step.changes);
     const kind = changeClass(source, content, budgetCoupling(source, content, this.options.budgetPatterns));
     const description = Object.entries(step.changes)

@@ -20,6 +20,8 @@ import type { Proposal } from "./ports.ts";
 import { proposeNext, withStatedRisk } from "./propose-next.ts";
 import { settleRun, type Settled } from "./settle-run.ts";
 import type { RunKind } from "./loop-events.ts";
+import { commitMessage } from "./commit-message.ts";
+import { ProposerExhausted } from "./proposer-exhausted.ts";
 
 export interface LoopOptions {
   /** Experiments after the baseline. */
@@ -246,7 +248,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
         stopReason = "interrupted";
         break;
       }
-      if (error instanceof Error && /exhausted/.test(error.message)) {
+      if (error instanceof ProposerExhausted) {
         deps.events?.notice?.(error.message);
         stopReason = "exhausted";
         break;
@@ -301,11 +303,6 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
   }
   if (prepared) await (prepared as Promise<Prepared>).catch(() => undefined);
   return summarize(done, aborted() ? "interrupted" : stopReason);
-}
-
-function commitMessage(id: string, proposal: Proposal): string {
-  const r = proposal.reasoning;
-  return `${id}: ${proposal.description}\n\nHypothesis: ${r.hypothesis}\nEvidence: ${r.evidence}\nRisk: ${r.risk}\n`;
 }
 
 /** A settled run plus what a fix attempt needs to read. */

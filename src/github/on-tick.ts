@@ -16,6 +16,7 @@ import { refreshResultsIssue } from "./results-issue.ts";
 import { stateOutsideContext } from "./state-outside-context.ts";
 import { watchCompetitors } from "./watch-competitors.ts";
 import { BASELINE } from "../engine/baseline-proposal.ts";
+import { ProposerExhausted } from "../engine/proposer-exhausted.ts";
 
 export type TickOutcome =
   "paused" | "dry-run" | "full" | "opened" | "waiting-for-baseline" | "exhausted" | "duplicate" | "refused";
@@ -100,7 +101,7 @@ async function openNext(session: ReadySession, signal?: AbortSignal): Promise<Ti
   try {
     proposal = await proposeNext(deps, head, signal);
   } catch (error) {
-    if (error instanceof Error && /exhausted/.test(error.message)) {
+    if (error instanceof ProposerExhausted) {
       log.info(error.message);
       return "exhausted";
     }

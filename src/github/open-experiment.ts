@@ -7,15 +7,10 @@ import { formatReasoning } from "../core/notes.ts";
 import type { Proposal } from "../engine/ports.ts";
 import type { PendingExperiment } from "./bot-state.ts";
 import { experimentBranch } from "./github-forge.ts";
-import { fenced, inline, plainText, plainTitle } from "../core/safe-markdown.ts";
+import { fenced, inline, plainTitle } from "../core/safe-markdown.ts";
 import { marker } from "./markers.ts";
 import type { ReadySession } from "./repo-session.ts";
-
-export function commitMessage(id: string, proposal: Proposal): string {
-  const r = proposal.reasoning;
-  // Commit messages show on GitHub too, and references in them link once pushed: defused like a title.
-  return `${id}: ${plainTitle(proposal.description, 200)}\n\nHypothesis: ${plainText(r.hypothesis)}\nEvidence: ${plainText(r.evidence)}\nRisk: ${plainText(r.risk)}\n`;
-}
+import { commitMessage } from "../engine/commit-message.ts";
 
 export function renderPullBody(id: string, proposal: Proposal): string {
   return [

@@ -19,6 +19,7 @@ import type {
   RunOutcome,
   RunRequest,
 } from "../../src/engine/ports.ts";
+import { ProposerExhausted } from "../../src/engine/proposer-exhausted.ts";
 import { runResearchLoop } from "../../src/engine/research-loop.ts";
 import { FileStore } from "../../src/local/file-store.ts";
 import { GitForge } from "../../src/local/git-forge.ts";
@@ -63,6 +64,8 @@ class ScriptedRunner implements Runner {
 class ScriptedProposer implements Proposer {
   readonly name = "scripted";
   calls: string[] = [];
+  /** What it throws once its changes run out. */
+  outOfIdeas: Error = new ProposerExhausted("the search space is exhausted");
   constructor(
     private readonly changes: ((script: string) => { description: string; script: string } | null)[],
     readonly prefersLatest = false,
@@ -71,7 +74,7 @@ class ScriptedProposer implements Proposer {
   async propose(input: ProposeInput): Promise<Proposal> {
     const script = input.files["train.py"] ?? "";
     const next = this.changes.shift()?.(script);
-    if (!next) throw new Error("the search space is exhausted");
+    if (!next) throw this.outOfIdeas;
     this.calls.push(next.description);
     return {
       description: next.description,
@@ -117,6 +120,23 @@ const set = (name: string, value: number) => (script: string) => ({
 });
 
 describe("runResearchLoop", () => {
+  it("stops as exhausted on the proposer's typed error, and fails on any other, whatever its message", async () => {
+    const { forge, store, config } = await setup();
+    let now = 0;
+    const runner = new ScriptedRunner(forge, () => (now += 60_000));
+    const deps = { forge, runner, store, clock: { now: () => now }, config, program: "" };
+    const summary = await runResearchLoop(
+      { ...deps, proposer: new ScriptedProposer([set("LR", 0)], true) },
+      { maxExperiments: 10, maxHours: 10 },
+    );
+    expect(summary.stopReason).toBe("exhausted");
+    const limited = new ScriptedProposer([], true);
+    limited.outOfIdeas = new Error("API rate limit exhausted; retry later");
+    await expect(
+      runResearchLoop({ ...deps, proposer: limited }, { maxExperiments: 10, maxHours: 10 }),
+    ).rejects.toThrow("rate limit exhausted");
+  });
+
   it("stops starting runs once max-hours has passed", async () => {
     const { forge, store, config } = await setup();
     let now = 0;
