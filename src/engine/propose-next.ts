@@ -9,6 +9,7 @@ import { changeOf, couplingRisk } from "./change-of.ts";
 import type { LoopDeps } from "./loop-deps.ts";
 import { bestKept, signalsFor, tierRows, trials } from "./history.ts";
 import type { Proposal, ProposeInput } from "./ports.ts";
+import { readAllowedFiles } from "./read-allowed-files.ts";
 
 export async function buildProposeInput(deps: LoopDeps, base: string): Promise<ProposeInput> {
   const tier = deps.tier ?? "proxy";
@@ -17,11 +18,7 @@ export async function buildProposeInput(deps: LoopDeps, base: string): Promise<P
     deps.store.readState(),
     deps.store.readNotes(),
   ]);
-  const files: Record<string, string> = {};
-  for (const path of deps.config.allow) {
-    const content = await deps.forge.readFile(base, path);
-    if (content !== null) files[path] = content;
-  }
+  const files = await readAllowedFiles(deps.forge, base, deps.config.allow);
   const best = bestKept(rows, tier);
   const signals = signalsFor(rows, state, deps.config, tier);
   const signalLines = [

@@ -22,6 +22,7 @@ import { settleRun, type Settled } from "./settle-run.ts";
 import type { RunKind } from "./loop-events.ts";
 import { commitMessage } from "./commit-message.ts";
 import { ProposerExhausted } from "./proposer-exhausted.ts";
+import { readAllowedFiles } from "./read-allowed-files.ts";
 
 export interface LoopOptions {
   /** Experiments after the baseline. */
@@ -339,11 +340,7 @@ async function tryFix(
     seed: number;
   },
 ): Promise<void> {
-  const files: Record<string, string> = {};
-  for (const path of deps.config.allow) {
-    const content = await deps.forge.readFile(crashed.commit, path);
-    if (content !== null) files[path] = content;
-  }
+  const files = await readAllowedFiles(deps.forge, crashed.commit, deps.config.allow);
   const fix = await deps.proposer.fix({
     proposal: crashed.proposal,
     files,

@@ -27,6 +27,7 @@ import type { ReadySession } from "./repo-session.ts";
 import { skipReason } from "./run-prepare.ts";
 import type { Decided, FinishedRun, Prepared, StateView } from "./run-types.ts";
 import { runSeed } from "./workflows.ts";
+import { readAllowedFiles } from "../engine/read-allowed-files.ts";
 
 const LOG_TAIL_LINES = 30;
 
@@ -346,11 +347,7 @@ async function tryFix(
   logText: string,
   m: Measurement,
 ): Promise<void> {
-  const files: Record<string, string> = {};
-  for (const path of session.config.allow) {
-    const text = await session.forge.readFile(exp.commit, path);
-    if (text !== null) files[path] = text;
-  }
+  const files = await readAllowedFiles(session.forge, exp.commit, session.config.allow);
   const fix = await session.deps.proposer.fix({
     proposal: proposalOf(exp),
     files,
