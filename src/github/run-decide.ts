@@ -256,14 +256,7 @@ async function notOnProxyAlone(
   exp: PendingExperiment,
   m: Measurement,
 ): Promise<{ decision?: Decision; changeClass: string; changeNote: string | null }> {
-  const files = async (commit: string) => {
-    const out: Record<string, string> = {};
-    for (const path of session.config.allow) {
-      const text = await session.forge.readFile(commit, path);
-      if (text !== null) out[path] = text;
-    }
-    return out;
-  };
+  const files = (commit: string) => readAllowedFiles(session.forge, commit, session.config.allow);
   const kind = changeOf(session.config, await files(exp.base), await files(exp.commit));
   const note = kind.coupling.coupled ? kind.coupling.reason : null;
   const base = { changeClass: kind.changeClass, changeNote: note };
