@@ -398,11 +398,6 @@ async function applySignals(deps: LoopDeps, lastId: string): Promise<void> {
 }
 
 /** The allow-listed files at a commit, by path (absent files left out). */
-async function filesAt(deps: LoopDeps, commit: string): Promise<Record<string, string>> {
-  const files: Record<string, string> = {};
-  for (const path of deps.config.allow) {
-    const content = await deps.forge.readFile(commit, path);
-    if (content !== null) files[path] = content;
-  }
-  return files;
+function filesAt(deps: LoopDeps, commit: string): Promise<Record<string, string>> {
+  return readAllowedFiles(deps.forge, commit, deps.config.allow);
 }
