@@ -17,7 +17,10 @@
 #   .device-in/node                                  a Node 20+ binary (the device has no Node of its own)
 # caddie's Python (sandbox wrapper, split, scorer) is read from this checkout (CADDIE_ROOT); the device's
 # python3 holds PyTorch, numpy and sentencepiece. Run from the repository root:
-#   bash scripts/device/phases-root.sh          (about 6-9 minutes on one H100; it stops itself at 540 s)
+#   bash scripts/device/phases-root.sh          (4 runs: 2 baselines, the keep rule's noise estimate, and 2
+#                                               experiments, about 8-10 minutes on one H100; caddie is
+#                                               stopped (SIGTERM) at PHASES_TIMEOUT=540 s and the JSON holds
+#                                               every run that finished; PHASES_EXPERIMENTS=2 sets the count)
 set -euo pipefail
 
 IN="$PWD/.device-in"
@@ -43,7 +46,8 @@ tiers:
     command: [torchrun, --standalone, --nproc_per_node=1, train_gpt.py]
     env: {MAX_WALLCLOCK_SECONDS: "60"}
     timeout_minutes: 6
-thresholds: {min_delta: 0.002}
+# The keep rule needs a noise estimate (two baselines); no extra seeds or incumbent re-runs beyond it.
+thresholds: {min_delta: 0.002, baseline_runs: 2, extra_seeds: 0, rerun_incumbent_every: 0}
 search_space:
   MATRIX_LR: ["0.03", "0.04", "0.05"]
   SCALAR_LR: ["0.03", "0.04", "0.05"]
@@ -59,8 +63,8 @@ cp "$IN/fineweb_1024_bpe.model" "$COURSE/data/tokenizers/"
 nvidia-smi -L >"$OUT/gpu.txt" 2>&1 || true
 started_ms=$(date +%s%3N)
 set +e
-timeout --signal=TERM --kill-after=30 540 "$IN/node" "$IN/caddie.mjs" run --repo "$COURSE" --tag dev \
-  --max-experiments 2 2>&1 | tee "$OUT/caddie-run.log"
+timeout --signal=TERM --kill-after=30 "${PHASES_TIMEOUT:-540}" "$IN/node" "$IN/caddie.mjs" run --repo "$COURSE" \
+  --tag dev --max-experiments "${PHASES_EXPERIMENTS:-2}" 2>&1 | tee "$OUT/caddie-run.log"
 code=${PIPESTATUS[0]}
 set -e
 ended_ms=$(date +%s%3N)
