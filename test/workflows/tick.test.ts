@@ -64,7 +64,8 @@ describe("the tick workflow", () => {
   });
 
   it("is called by the workflow caddie init writes, with research off by default", () => {
-    const caller = parse(initFiles()[".github/workflows/caddie-tick.yml"] ?? "") as {
+    const source = { repo: "someone/caddie", sha: "a".repeat(40), ref: "main" };
+    const caller = parse(initFiles({ source })[".github/workflows/caddie-tick.yml"] ?? "") as {
       jobs: { tick: { with: { research: boolean }; secrets: Record<string, string> } };
     };
     expect(caller.jobs.tick.with.research).toBe(false);

@@ -1,18 +1,25 @@
 /**
- * `caddie init [--dir D] [--force]`: prepares a fork of openai/parameter-golf for the caddie GitHub App.
- * Writes the config (.github/caddie.yml), a program.md research brief, and three small caller workflows
- * that use the reusable workflows kept in caddie's repository: experiment training on the self-hosted
- * runner, the cron tick, and the promotion to 8xH100. Refuses to overwrite anything without --force.
+ * `caddie init [--dir D] [--source owner/repo@ref] [--force]`: prepares a fork of openai/parameter-golf for
+ * the caddie GitHub App. Writes the config (.github/caddie.yml, with a search_space derived from the
+ * script's own settings), a program.md research brief, and three small caller workflows that use the
+ * reusable workflows of caddie's repository pinned to a commit SHA: experiment training on the self-hosted
+ * runner, the cron tick, and the promotion to 8xH100. Refuses a folder that is not a git repository's top
+ * or lacks the training script, and overwrites nothing without --force; it checks everything before it
+ * writes anything.
  */
-import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { existsSync, realpathSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { deriveSearchSpace } from "../../agent/derive-search-space.ts";
+import { DEFAULT_CONFIG } from "../../core/config.ts";
 import { DEFAULT_MODEL } from "../../core/default-model.ts";
+import { UserError } from "../../core/user-error.ts";
+import { caddieRoot } from "../caddie-paths.ts";
+import { checkScriptShape } from "../doctor/check-repository.ts";
+import { Git } from "../git.ts";
+import { resolveSource, sourceOfCheckout, type CaddieSource } from "../resolve-source.ts";
 import type { Command } from "./command.ts";
-
-const CADDIE = "caddie-golf/caddie";
-const REF = "v1";
 
 export const INIT_CONFIG = `# caddie: autoresearch for Parameter Golf. Read from the default branch only, so a pull request can never
 # change the bot's settings. Every key has a default; a broken file is reported on the results issue.
@@ -92,7 +99,13 @@ compressed model) fits in 16,000,000 bytes, trained in 10 minutes on 8xH100.
 - Prefer simple changes: a tiny gain that adds a lot of code is not worth it.
 `;
 
-function experimentCaller(researchLine: string): string {
+/** A reusable workflow of caddie's repository, pinned to the commit, the asked-for ref beside it. */
+function uses(source: CaddieSource, workflow: string): string {
+  const note = source.ref === source.sha ? "a pinned commit" : source.ref;
+  return `${source.repo}/.github/workflows/${workflow}.yml@${source.sha} # ${note}`;
+}
+
+function experimentCaller(researchLine: string, source: CaddieSource): string {
   return `# Trains each experiment pull request the caddie App opens (branches caddie/exp-*), on your self-hosted
 # runner, with read-only permissions and no secrets. Written by \`caddie init\`.
 name: caddie experiment
@@ -114,11 +127,13 @@ jobs:
     if: \${{ startsWith(github.head_ref, 'caddie/exp-') && github.event.pull_request.head.repo.full_name == github.repository }}
     permissions:
       contents: read
-    uses: ${CADDIE}/.github/workflows/experiment.yml@${REF}
+    uses: ${uses(source, "experiment")}
 `;
 }
 
-const TICK_CALLER = `# Wakes the caddie App every hour (at an odd minute) so the loop keeps going. Written by \`caddie init\`.
+const tickCaller = (
+  source: CaddieSource,
+) => `# Wakes the caddie App every hour (at an odd minute) so the loop keeps going. Written by \`caddie init\`.
 name: caddie tick
 
 on:
@@ -133,7 +148,7 @@ jobs:
   tick:
     permissions:
       contents: write
-    uses: ${CADDIE}/.github/workflows/tick.yml@${REF}
+    uses: ${uses(source, "tick")}
     with:
       # true: also sync research (arXiv, Semantic Scholar, ...) every tick, read-only; the App ingests the
       # uploaded research.jsonl into caddie/state on its next cron tick.
@@ -143,7 +158,9 @@ jobs:
       ANTHROPIC_API_KEY: \${{ secrets.ANTHROPIC_API_KEY }}
 `;
 
-const PROMOTE_CALLER = `# Trains a promoted experiment on 8xH100 (Modal). The caddie App dispatches it after /promote, within the
+const promoteCaller = (
+  source: CaddieSource,
+) => `# Trains a promoted experiment on 8xH100 (Modal). The caddie App dispatches it after /promote, within the
 # budget; the Modal token lives in the \`caddie-modal\` environment. Written by \`caddie init\`.
 name: caddie promote
 # The App pairs a finished run with its promotion by this name: keep "#<pr> @ <sha>" in it.
@@ -173,44 +190,126 @@ jobs:
   promote:
     permissions:
       contents: read
-    uses: ${CADDIE}/.github/workflows/promote.yml@${REF}
+    uses: ${uses(source, "promote")}
     with:
       pr: \${{ inputs.pr }}
       sha: \${{ inputs.sha }}
       seeds: \${{ inputs.seeds }}
 `;
 
+/** The config's search_space block: each setting's candidates as a YAML flow list, numbers bare. */
+function searchSpaceYaml(space: Record<string, string[]>, target: string): string {
+  const names = Object.keys(space);
+  if (names.length === 0) return "";
+  const value = (v: string) => (/^-?\d+(?:\.\d+)?(?:e-?\d+)?$/i.test(v) ? v : JSON.stringify(v));
+  return [
+    "",
+    `# The offline sweep's candidates (it proposes when ANTHROPIC_API_KEY is not set), derived from ${target}'s own`,
+    "# settings: a few neighbours around each default. Edit freely; every name must stay a setting of the script.",
+    "search_space:",
+    ...names.map((n) => `  ${n}: [${(space[n] ?? []).map(value).join(", ")}]`),
+    "",
+  ].join("\n");
+}
+
+export interface InitOptions {
+  source: CaddieSource;
+  /** From the script's settings (deriveSearchSpace); empty leaves the key out. */
+  searchSpace?: Record<string, string[]>;
+  researchLine?: string;
+}
+
 /** The files `caddie init` writes, relative to the repository root. */
-export function initFiles(researchLine = "autoresearch/main"): Record<string, string> {
+export function initFiles(options: InitOptions): Record<string, string> {
+  const researchLine = options.researchLine ?? "autoresearch/main";
   return {
-    ".github/caddie.yml": INIT_CONFIG,
+    ".github/caddie.yml": INIT_CONFIG + searchSpaceYaml(options.searchSpace ?? {}, "train_gpt.py"),
     "program.md": INIT_PROGRAM,
-    ".github/workflows/caddie-experiment.yml": experimentCaller(researchLine),
-    ".github/workflows/caddie-tick.yml": TICK_CALLER,
-    ".github/workflows/caddie-promote.yml": PROMOTE_CALLER,
+    ".github/workflows/caddie-experiment.yml": experimentCaller(researchLine, options.source),
+    ".github/workflows/caddie-tick.yml": tickCaller(options.source),
+    ".github/workflows/caddie-promote.yml": promoteCaller(options.source),
   };
 }
+
+/** The folder must be the top of a git repository holding the training script; returns the script. */
+async function checkFork(root: string, target: string): Promise<string> {
+  const top = await new Git(root).try(["rev-parse", "--show-toplevel"]).catch(() => null);
+  if (!top || top.code !== 0)
+    throw new UserError(
+      `${root} is not a git repository: clone your fork of openai/parameter-golf and run caddie init there`,
+      1,
+    );
+  if (realpathSync(top.stdout.trim()) !== realpathSync(root))
+    throw new UserError(
+      `${root} is inside the repository ${top.stdout.trim()}: run caddie init at its top folder`,
+      1,
+    );
+  const script = await readFile(path.join(root, target), "utf8").catch(() => null);
+  if (script === null)
+    throw new UserError(
+      `${root} has no ${target}: caddie trains and edits that script (copy openai/parameter-golf's train_gpt.py there)`,
+      1,
+    );
+  const problem = checkScriptShape(script, DEFAULT_CONFIG).find((c) => c.status === "fail");
+  if (problem) throw new UserError(`${problem.detail} (${problem.fix ?? ""})`, 1);
+  return script;
+}
+
+const NEXT_STEPS = (source: CaddieSource, space: number) => [
+  "",
+  `The workflows call ${source.repo} at ${source.sha} (${source.ref === source.sha ? "a pinned commit" : source.ref}).`,
+  space > 0
+    ? `search_space: ${space} settings of train_gpt.py with neighbours around their defaults (edit .github/caddie.yml).`
+    : "search_space: train_gpt.py has no NAME = os.environ.get(...) settings; only Claude (ANTHROPIC_API_KEY) can propose.",
+  "",
+  "Next:",
+  "  1. Check the fork: caddie doctor --repo . (data, tokenizer, Python, GPUs, disk, API key and model).",
+  "  2. Register your own GitHub App from app.yml (there is no shared caddie App): on GitHub, Settings >",
+  "     Developer settings > GitHub Apps > New GitHub App with app.yml's permissions and events, or run",
+  "     'npm start' in the caddie checkout once for probot's manifest wizard. Install it on this repository only.",
+  "  3. Host it where GitHub can reach it: 'npm start' in the caddie checkout with APP_ID, PRIVATE_KEY_PATH",
+  "     (the App's .pem) and WEBHOOK_SECRET (set the same secret and the host's URL as the App's webhook);",
+  "     'caddie doctor --app' checks those settings.",
+  "  4. Register a self-hosted GPU runner for this repository (Settings > Actions > Runners > New) with the",
+  "     labels in tiers.proxy.runs_on (self-hosted, gpu), and put the FineWeb shards and the tokenizer on it.",
+  "  5. Secrets: ANTHROPIC_API_KEY (repository secret, for research grading; the App's host needs it too for",
+  "     Claude's proposals); for /promote, an environment `caddie-modal` with MODAL_TOKEN_ID and",
+  "     MODAL_TOKEN_SECRET, and budget.total_usd in .github/caddie.yml.",
+  "  6. Commit and push these files to the default branch; the first tick opens the baseline pull request.",
+  "",
+];
 
 export const initCommand: Command = {
   name: "init",
   summary: "write .github/caddie.yml, program.md and the caddie workflows into a parameter-golf fork",
-  usage: "caddie init [--dir DIR] [--force]",
+  usage: `caddie init [--dir DIR] [--source owner/repo@ref] [--force]
+
+  DIR (default: the current folder) must be the top of a git repository holding train_gpt.py. The workflows
+  call caddie's reusable workflows from --source, pinned to a full commit SHA (a tag or branch is resolved
+  with git ls-remote; offline, give the SHA). Without --source: this caddie checkout's GitHub origin at its
+  HEAD commit, when that commit is pushed. The config's search_space comes from train_gpt.py's settings.`,
   async run(args, io) {
-    let values: { dir?: string; force?: boolean };
+    let values: { dir?: string; force?: boolean; source?: string };
     try {
       ({ values } = parseArgs({
         args,
-        options: { dir: { type: "string" }, force: { type: "boolean" } },
+        options: { dir: { type: "string" }, force: { type: "boolean" }, source: { type: "string" } },
         allowPositionals: false,
       }));
     } catch (error) {
       io.stderr(
-        `caddie init: ${error instanceof Error ? error.message : String(error)}\nusage: ${initCommand.usage}\n`,
+        `caddie init: ${error instanceof Error ? error.message : String(error)}\nusage: ${initCommand.usage.split("\n")[0]}\n`,
       );
       return 2;
     }
     const root = path.resolve(io.cwd, values.dir ?? ".");
-    const files = initFiles();
+    // Everything is checked before anything is written.
+    const script = await checkFork(root, "train_gpt.py");
+    const source = values.source
+      ? await resolveSource(values.source, io.env.CADDIE_GIT_BASE || undefined)
+      : await sourceOfCheckout(caddieRoot);
+    const searchSpace = deriveSearchSpace(script);
+    const files = initFiles({ source, searchSpace });
     const existing = Object.keys(files).filter((rel) => existsSync(path.join(root, rel)));
     if (existing.length > 0 && !values.force) {
       io.stderr(`caddie init: refusing to overwrite ${existing.join(", ")} in ${root} (use --force)\n`);
@@ -222,18 +321,7 @@ export const initCommand: Command = {
       await writeFile(file, content, "utf8");
       io.stdout(`wrote ${rel}\n`);
     }
-    io.stdout(
-      [
-        "",
-        "Next:",
-        "  1. Install the caddie GitHub App on this repository.",
-        "  2. Register a self-hosted GPU runner with the labels in tiers.proxy.runs_on.",
-        "  3. For /promote: create the `caddie-modal` environment with MODAL_TOKEN_ID and MODAL_TOKEN_SECRET,",
-        "     and set budget.total_usd.",
-        "  4. Commit and push to the default branch; the first tick opens the baseline pull request.",
-        "",
-      ].join("\n"),
-    );
+    io.stdout(NEXT_STEPS(source, Object.keys(searchSpace).length).join("\n"));
     return 0;
   },
 };
