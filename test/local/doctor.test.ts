@@ -11,6 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Check } from "../../src/local/doctor/check.ts";
 import { checkApp } from "../../src/local/doctor/check-app.ts";
+import { checkData } from "../../src/local/doctor/check-data.ts";
 import { diskVerdict } from "../../src/local/doctor/check-disk.ts";
 import { checkModel } from "../../src/local/doctor/check-model.ts";
 import { parseConfig } from "../../src/core/config.ts";
@@ -148,6 +149,22 @@ describe("caddie doctor on a fork", () => {
   });
 });
 
+describe("data outside data.paths", () => {
+  it("warns: a run folder holds the commit plus untracked files of data.paths only", async () => {
+    const repo = await fork(
+      { "train_gpt.py": forkScript },
+      { "shards/fineweb_train_000000.bin": "x", "shards/fineweb_val_000000.bin": "x" },
+    );
+    const config = parseConfig({ tiers: { proxy: { env: { DATA_PATH: "./shards" } } } });
+    const checks = await checkData(repo, forkScript, config, {});
+    expect(checks.find((c) => c.name === "data")).toMatchObject({
+      status: "warn",
+      detail:
+        "DATA_PATH=./shards is outside data.paths (data): runs see its files only if they are committed",
+    });
+  });
+});
+
 describe("caddie run checks first", () => {
   it("stops a fork without data before creating any branch, folder or file, naming the fix", async () => {
     const repo = await fork({ "train_gpt.py": forkScript, ".github/caddie.yml": config() });
@@ -255,7 +272,7 @@ describe("the App's settings", () => {
   const secret = ["s", "e", "c"].join("").repeat(8);
 
   it("accepts an App ID, an RSA key (inline with \\n escapes, or by path) and a long secret", async () => {
-    const inline = await checkApp({
+    const inline = checkApp({
       APP_ID: "123456",
       PRIVATE_KEY: String(rsa).replace(/\n/g, "\\n"),
       WEBHOOK_SECRET: secret,
@@ -264,7 +281,7 @@ describe("the App's settings", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "caddie-app-"));
     cleanups.push(dir);
     await writeFile(path.join(dir, "app.pem"), rsa);
-    const byPath = await checkApp({
+    const byPath = checkApp({
       APP_ID: "1",
       PRIVATE_KEY_PATH: path.join(dir, "app.pem"),
       WEBHOOK_SECRET: secret,
@@ -273,14 +290,15 @@ describe("the App's settings", () => {
   });
 
   it("names what is missing or malformed", async () => {
-    const checks = await checkApp({ APP_ID: "my-app", PRIVATE_KEY: String(ec), WEBHOOK_SECRET: "short" });
+    const checks = checkApp({ APP_ID: "my-app", PRIVATE_KEY: String(ec), WEBHOOK_SECRET: "short" });
     expect(checks.map((c) => [c.name, c.status])).toEqual([
       ["APP_ID", "fail"],
       ["private key", "fail"],
       ["webhook secret", "warn"],
     ]);
     expect(checks[1]?.detail).toBe("PRIVATE_KEY: it is an ec key, not RSA");
-    const none = await checkApp({ PRIVATE_KEY_PATH: "/nonexistent/key.pem" });
-    expect(none[1]?.detail).toBe("PRIVATE_KEY_PATH /nonexistent/key.pem: cannot be read");
+    const none = checkApp({ PRIVATE_KEY_PATH: "/nonexistent/key.pem", WEBHOOK_SECRET: "development" });
+    expect(none[1]?.detail).toMatch(/^cannot read PRIVATE_KEY_PATH/);
+    expect(none[2]).toMatchObject({ status: "fail", detail: expect.stringContaining("public default") });
   });
 });

@@ -1,67 +1,70 @@
 /**
- * The GitHub App's settings, from the environment `npm start` reads (probot): APP_ID, the private key
- * (PRIVATE_KEY, or a file at PRIVATE_KEY_PATH) and WEBHOOK_SECRET, each present and well-formed.
+ * The GitHub App's settings, from the environment `npm start` reads: APP_ID, the private key (PRIVATE_KEY,
+ * or a file at PRIVATE_KEY_PATH) and WEBHOOK_SECRET. What the server refuses to start without is its own
+ * rule (src/github/app-credentials.ts); the doctor adds what it can check early: a numeric App ID, a key
+ * that parses as RSA (GitHub signs App JWTs with RS256), a secret long enough not to be guessed.
  */
 import { createPrivateKey } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { MissingCredential, readPrivateKey, readWebhookSecret } from "../../github/app-credentials.ts";
 import { fail, ok, warn, type Check } from "./check.ts";
 
 /** GitHub generates webhook secrets of this length and more; a shorter one is guessable. */
 const MIN_SECRET_CHARS = 16;
+const KEY_FIX = "download a private key from the App's settings page; set PRIVATE_KEY_PATH to the .pem file";
+const SECRET_FIX =
+  "set WEBHOOK_SECRET to the webhook secret of the App's settings page (a long random string)";
 
-/** PEM text as probot accepts it: with real newlines, `\n` escapes, or base64 of the PEM. */
-function pemOf(value: string): string {
-  const text = value.includes("\\n") ? value.replace(/\\n/g, "\n") : value;
-  if (text.includes("-----BEGIN")) return text;
-  return Buffer.from(text, "base64").toString("utf8");
+function why(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
-function keyProblem(pem: string): string | null {
+function keyCheck(env: Record<string, string | undefined>): Check {
+  const from = env.PRIVATE_KEY ? "PRIVATE_KEY" : `PRIVATE_KEY_PATH ${env.PRIVATE_KEY_PATH ?? ""}`.trim();
+  let pem: string;
   try {
-    const key = createPrivateKey(pemOf(pem));
-    return key.asymmetricKeyType === "rsa"
-      ? null
-      : `it is an ${key.asymmetricKeyType ?? "unknown"} key, not RSA`;
+    pem = readPrivateKey(env);
   } catch (error) {
-    return `it is not a readable PEM private key (${error instanceof Error ? error.message : String(error)})`;
+    if (error instanceof MissingCredential) return fail("private key", why(error), KEY_FIX);
+    throw error;
   }
+  try {
+    const key = createPrivateKey(pem);
+    if (key.asymmetricKeyType !== "rsa")
+      return fail(
+        "private key",
+        `${from}: it is an ${key.asymmetricKeyType ?? "unknown"} key, not RSA`,
+        KEY_FIX,
+      );
+  } catch (error) {
+    return fail("private key", `${from}: not a readable PEM private key (${why(error)})`, KEY_FIX);
+  }
+  return ok("private key", `${from} (RSA)`);
 }
 
-export async function checkApp(env: Record<string, string | undefined>): Promise<Check[]> {
-  const checks: Check[] = [];
+function secretCheck(env: Record<string, string | undefined>): Check {
+  let secret: string;
+  try {
+    secret = readWebhookSecret(env);
+  } catch (error) {
+    if (error instanceof MissingCredential) return fail("webhook secret", why(error), SECRET_FIX);
+    throw error;
+  }
+  if (secret.length < MIN_SECRET_CHARS)
+    return warn("webhook secret", `WEBHOOK_SECRET has only ${secret.length} characters`, SECRET_FIX);
+  return ok("webhook secret", `WEBHOOK_SECRET set (${secret.length} characters)`);
+}
+
+export function checkApp(env: Record<string, string | undefined>): Check[] {
   const appId = env.APP_ID?.trim() ?? "";
-  checks.push(
+  return [
     /^[1-9]\d*$/.test(appId)
       ? ok("APP_ID", appId)
       : fail(
           "APP_ID",
-          appId === "" ? "not set" : `'${appId}' is not a number`,
+          appId === "" ? "APP_ID is not set" : `APP_ID '${appId}' is not a number`,
           "set APP_ID to the App ID on your App's settings page (register it from app.yml)",
         ),
-  );
-  const keyFix = "download a private key from the App's settings page; set PRIVATE_KEY_PATH to the .pem file";
-  if (env.PRIVATE_KEY) {
-    const problem = keyProblem(env.PRIVATE_KEY);
-    checks.push(
-      problem
-        ? fail("private key", `PRIVATE_KEY: ${problem}`, keyFix)
-        : ok("private key", "PRIVATE_KEY (RSA)"),
-    );
-  } else if (env.PRIVATE_KEY_PATH) {
-    const text = await readFile(env.PRIVATE_KEY_PATH, "utf8").catch(() => null);
-    const problem = text === null ? "cannot be read" : keyProblem(text);
-    checks.push(
-      problem
-        ? fail("private key", `PRIVATE_KEY_PATH ${env.PRIVATE_KEY_PATH}: ${problem}`, keyFix)
-        : ok("private key", `${env.PRIVATE_KEY_PATH} (RSA)`),
-    );
-  } else checks.push(fail("private key", "neither PRIVATE_KEY nor PRIVATE_KEY_PATH is set", keyFix));
-  const secret = env.WEBHOOK_SECRET ?? "";
-  const secretFix =
-    "set WEBHOOK_SECRET to the webhook secret of the App's settings page (a long random string)";
-  if (secret.trim() === "") checks.push(fail("webhook secret", "WEBHOOK_SECRET is not set", secretFix));
-  else if (secret.length < MIN_SECRET_CHARS)
-    checks.push(warn("webhook secret", `WEBHOOK_SECRET has only ${secret.length} characters`, secretFix));
-  else checks.push(ok("webhook secret", `WEBHOOK_SECRET set (${secret.length} characters)`));
-  return checks;
+    keyCheck(env),
+    secretCheck(env),
+  ];
 }

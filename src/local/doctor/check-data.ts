@@ -42,33 +42,62 @@ function settingValues(script: string, config: CaddieConfig, vars: Record<string
   return values;
 }
 
+/** A shell-style file pattern (`fineweb_val_*.bin`) as a regex. */
+function globRegex(pattern: string): RegExp {
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
+  return new RegExp(`^${body}$`);
+}
+
+/**
+ * A run folder holds the commit plus the untracked files of `data.paths`: a relative path elsewhere is
+ * seen by a run only if its files are committed.
+ */
+function outsideDataPaths(value: string, config: CaddieConfig): boolean {
+  if (path.isAbsolute(value)) return false;
+  const rel = path.normalize(value);
+  return !config.data.paths.some(
+    (p) => rel === path.normalize(p) || rel.startsWith(`${path.normalize(p)}${path.sep}`),
+  );
+}
+
+async function datasetCheck(root: string, name: string, value: string, config: CaddieConfig): Promise<Check> {
+  const where = path.resolve(root, value);
+  const files = (await kind(where)) === "dir" ? await readdir(where) : null;
+  const valShard = globRegex(config.data.valPattern);
+  const val = files?.filter((f) => valShard.test(f)).length ?? 0;
+  const train = files?.filter((f) => /train.*\.bin$/.test(f) && !valShard.test(f)).length ?? 0;
+  if (files === null)
+    return fail("data", `${name}=${value}: ${where} does not exist`, downloadHint(value, name));
+  if (train === 0 || val === 0)
+    return fail(
+      "data",
+      `${name}=${value}: ${where} holds ${train} train and ${val} validation shards (${config.data.valPattern})`,
+      downloadHint(value, name),
+    );
+  if (outsideDataPaths(value, config))
+    return warn(
+      "data",
+      `${name}=${value} is outside data.paths (${config.data.paths.join(", ")}): runs see its files only if they are committed`,
+      `add its folder to data.paths in the config`,
+    );
+  return ok("data", `${name}=${value}: ${train} train and ${val} validation shards`);
+}
+
 export async function checkData(
   root: string,
   script: string,
   config: CaddieConfig,
   vars: Record<string, string | undefined>,
 ): Promise<Check[]> {
-  const values = settingValues(script, config, vars);
   const checks: Check[] = [];
-  for (const [name, value] of values) {
+  for (const [name, value] of settingValues(script, config, vars)) {
     if (value === "") continue;
-    const where = path.resolve(root, value);
-    if (DATASET_SETTING.test(name)) {
-      const files = (await kind(where)) === "dir" ? await readdir(where) : null;
-      const train = files?.filter((f) => /train.*\.bin$/.test(f)).length ?? 0;
-      const val = files?.filter((f) => /val.*\.bin$/.test(f)).length ?? 0;
-      if (files === null)
-        checks.push(fail("data", `${name}=${value}: ${where} does not exist`, downloadHint(value, name)));
-      else if (train === 0 || val === 0)
-        checks.push(
-          fail(
-            "data",
-            `${name}=${value}: ${where} holds ${train} train and ${val} validation shards (*.bin)`,
-            downloadHint(value, name),
-          ),
-        );
-      else checks.push(ok("data", `${name}=${value}: ${train} train and ${val} validation shards`));
-    } else if (TOKENIZER_SETTING.test(name)) {
+    if (DATASET_SETTING.test(name)) checks.push(await datasetCheck(root, name, value, config));
+    else if (TOKENIZER_SETTING.test(name)) {
+      const where = path.resolve(root, value);
       if ((await kind(where)) !== "file")
         checks.push(fail("tokenizer", `${name}=${value}: ${where} not found`, downloadHint(value, name)));
       else checks.push(ok("tokenizer", `${name}=${value}`));
@@ -79,7 +108,7 @@ export async function checkData(
       warn(
         "data",
         `${config.target} reads no DATA_PATH-like setting, so caddie cannot check its data`,
-        "make sure the script finds its shards in the run folder (a copy of the commit plus untracked data/)",
+        "make sure the script finds its shards in the run folder (the commit plus the untracked files of data.paths)",
       ),
     );
   return checks;

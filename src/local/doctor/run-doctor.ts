@@ -36,7 +36,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
   const root = git.root;
   const { check: configCheck, config } = await checkConfig(root ?? repo, options.configFile);
   checks.push(configCheck);
-  if (!config) return options.app ? [...checks, ...(await checkApp(options.env))] : checks;
+  if (!config) return options.app ? [...checks, ...checkApp(options.env)] : checks;
   const vars = { ...options.env, ...courseVariables(options.env) };
   checks.push(checkVariables(config, vars));
   let script: string | null = null;
@@ -54,6 +54,6 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
   if (root) checks.push(await checkDisk(root, config, options.runs));
   if (options.network && options.env.ANTHROPIC_API_KEY && options.agent !== "sweep")
     checks.push(await checkModel(config, options.env));
-  if (options.app) checks.push(...(await checkApp(options.env)));
+  if (options.app) checks.push(...checkApp(options.env));
   return checks;
 }
