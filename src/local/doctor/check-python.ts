@@ -1,7 +1,8 @@
 /**
  * The Python that trains: the one the command runs (its `python` argument, or the interpreter of
- * `torchrun`), else caddie's configured one. It must parse the script, import everything the script
- * imports (torch included), and see as many GPUs as the command starts processes.
+ * `torchrun`), else caddie's configured one. It must parse the script and import everything the script
+ * imports; when the script or the command uses torch, it must see CUDA where the script requires it and
+ * as many GPUs as the command starts processes.
  */
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
@@ -30,14 +31,16 @@ for node in (tree.body if tree else []):
     elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
         mods.add(node.module.split(".")[0])
 out["missing"] = sorted(m for m in mods if importlib.util.find_spec(m) is None)
-try:
-    import torch
-    out["torch"] = torch.__version__
-    out["cuda"] = bool(torch.cuda.is_available())
-    out["gpus"] = int(torch.cuda.device_count())
-except Exception as e:
-    out["torch"] = None
-    out["torch_error"] = "%s: %s" % (type(e).__name__, e)
+out["torch"] = ""
+if "torch" in mods or sys.argv[2] == "torchrun":
+    try:
+        import torch
+        out["torch"] = torch.__version__
+        out["cuda"] = bool(torch.cuda.is_available())
+        out["gpus"] = int(torch.cuda.device_count())
+    except Exception as e:
+        out["torch"] = None
+        out["torch_error"] = "%s: %s" % (type(e).__name__, e)
 print(json.dumps(out))
 `;
 
@@ -46,6 +49,7 @@ interface Probe {
   executable: string;
   syntax: string | null;
   missing: string[];
+  /** "" when neither the script nor the command needs torch; null when it does not import. */
   torch: string | null;
   torch_error?: string;
   cuda?: boolean;
@@ -124,7 +128,7 @@ export async function checkPython(
   }
   let probe: Probe;
   try {
-    const { stdout } = await run(python, ["-c", PROBE, path.join(root, config.target)], {
+    const { stdout } = await run(python, ["-c", PROBE, path.join(root, config.target), path.basename(program)], {
       timeout: 120_000,
       env,
     });
@@ -157,7 +161,10 @@ export async function checkPython(
         `${probe.executable} -m pip install ${probe.missing.join(" ")}`,
       ),
     );
+  if (probe.torch === "") return checks;
   if (probe.torch === null) {
+    // A missing torch is already on the imports line; a broken one is said here.
+    if (probe.missing.includes("torch")) return checks;
     checks.push(
       fail(
         "torch",
