@@ -128,10 +128,14 @@ export async function checkPython(
   }
   let probe: Probe;
   try {
-    const { stdout } = await run(python, ["-c", PROBE, path.join(root, config.target), path.basename(program)], {
-      timeout: 120_000,
-      env,
-    });
+    const { stdout } = await run(
+      python,
+      ["-c", PROBE, path.join(root, config.target), path.basename(program)],
+      {
+        timeout: 120_000,
+        env,
+      },
+    );
     probe = JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as Probe;
   } catch (error) {
     const why = (error as { code?: string }).code === "ENOENT" ? "not found" : "did not run";
