@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { Probot, type ApplicationFunction, type ProbotOctokit } from "probot";
 import { createCaddieApp } from "./app.ts";
-import { MissingCredential, readAppCredentials, type Env } from "./app-credentials.ts";
+import { MissingCredential, readAppCredentials, type Env } from "../io/app-credentials.ts";
 import { TICK_EVENT } from "./workflows.ts";
 
 export interface ActionsRunOptions {

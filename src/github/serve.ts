@@ -1,6 +1,6 @@
 /**
  * `npm start`: the App as a webhook server. Reads APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH),
- * WEBHOOK_SECRET (all required; see app-credentials.ts), PORT (3000), HOST (localhost; 0.0.0.0 in a
+ * WEBHOOK_SECRET (all required; see src/io/app-credentials.ts), PORT (3000), HOST (localhost; 0.0.0.0 in a
  * container), WEBHOOK_PATH (/api/github/webhooks), WEBHOOK_MAX_BYTES, LOG_LEVEL, and GHE_HOST /
  * GHE_PROTOCOL for GitHub Enterprise Server; the app itself reads ANTHROPIC_API_KEY (and
  * ANTHROPIC_BASE_URL, CADDIE_MODEL). A missing credential is one clear line and exit code 2.
@@ -8,7 +8,7 @@
 import type { AddressInfo } from "node:net";
 import { Probot } from "probot";
 import { createCaddieApp } from "./app.ts";
-import { readAppCredentials, readWebhookSecret, type Env } from "./app-credentials.ts";
+import { readAppCredentials, readWebhookSecret, type Env } from "../io/app-credentials.ts";
 import { createWebhookServer, DEFAULT_MAX_BODY_BYTES } from "./webhook-server.ts";
 
 const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal"]);

@@ -1,11 +1,11 @@
 /**
  * The GitHub App's settings, from the environment `npm start` reads: APP_ID, the private key (PRIVATE_KEY,
  * or a file at PRIVATE_KEY_PATH) and WEBHOOK_SECRET. What the server refuses to start without is its own
- * rule (src/github/app-credentials.ts); the doctor adds what it can check early: a numeric App ID, a key
+ * rule (src/io/app-credentials.ts); the doctor adds what it can check early: a numeric App ID, a key
  * that parses as RSA (GitHub signs App JWTs with RS256), a secret long enough not to be guessed.
  */
 import { createPrivateKey } from "node:crypto";
-import { MissingCredential, readPrivateKey, readWebhookSecret } from "../../github/app-credentials.ts";
+import { MissingCredential, readPrivateKey, readWebhookSecret } from "../../io/app-credentials.ts";
 import { fail, ok, warn, type Check } from "./check.ts";
 
 /** GitHub generates webhook secrets of this length and more; a shorter one is guessable. */
