@@ -11,7 +11,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { deriveSearchSpace } from "../../agent/derive-search-space.ts";
+import { deriveSearchSpace } from "../../core/derive-search-space.ts";
 import { DEFAULT_CONFIG } from "../../core/config.ts";
 import { DEFAULT_MODEL } from "../../core/default-model.ts";
 import { UserError } from "../../core/user-error.ts";

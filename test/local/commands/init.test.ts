@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { readHyperparameters } from "../../../src/agent/hyperparameters.ts";
+import { readHyperparameters } from "../../../src/core/hyperparameters.ts";
 import { configFromText } from "../../../src/github/load-repo-config.ts";
 import { initCommand, initFiles } from "../../../src/local/commands/init.ts";
 import { Git } from "../../../src/local/git.ts";

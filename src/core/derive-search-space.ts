@@ -39,7 +39,7 @@ function floatNeighbours(v: number): number[] {
 }
 
 /** The candidate values of one setting, ascending and including its default; [] when it has none. */
-export function neighbours(setting: Hyperparameter): string[] {
+export function neighbours(setting: Pick<Hyperparameter, "type" | "value">): string[] {
   const value = setting.value.trim();
   if (setting.type === "bool") {
     if (value === "0" || value === "1") return ["0", "1"];

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { deriveSearchSpace, neighbours } from "../../src/agent/derive-search-space.ts";
-import { readHyperparameters, setHyperparameters } from "../../src/agent/hyperparameters.ts";
+import { deriveSearchSpace, neighbours } from "../../src/core/derive-search-space.ts";
+import { readHyperparameters, setHyperparameters } from "../../src/core/hyperparameters.ts";
 import { fixture, hasShared, repoRoot, sharedMissing } from "../helpers/shared.ts";
 
 describe("neighbours", () => {
