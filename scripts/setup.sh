@@ -10,23 +10,29 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # Node 20 is end of life. The npm registry carries the official Node binaries (node-linux-<arch>), so an
-# older system node installs the pinned one into .tools/node; scripts/node-path.sh puts .tools/bin first
-# on PATH (this script, .ci/run and the README's commands source it).
+# older system node installs the pinned one into a per-user cache (outside the checkout and /tmp, so the
+# training sandbox, which hides both, still sees it) and links it as .tools/bin/node; scripts/node-path.sh
+# puts .tools/bin first on PATH (this script, .ci/run and the README's commands source it).
 NODE_VERSION=22.23.5
 system_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$system_major" -lt 22 ]; then
   if [ "$(.tools/bin/node --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
-    say "Node $NODE_VERSION into .tools/node (the system node is $(node --version 2>/dev/null || echo missing))"
     case "$(uname -m)" in
       x86_64) arch=x64 ;;
       aarch64 | arm64) arch=arm64 ;;
       *) echo "no Node binary package for $(uname -m): install Node 22+ yourself" >&2; exit 1 ;;
     esac
-    rm -rf .tools/node
-    npm install --prefix .tools/node --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
-      "node-linux-$arch@$NODE_VERSION"
+    node_home="${CADDIE_NODE_HOME:-${XDG_CACHE_HOME:-${HOME:-$PWD/.tools}/.cache}/caddie/node-$NODE_VERSION-$arch}"
+    node_bin="$node_home/node_modules/node-linux-$arch/bin/node"
+    if [ "$("$node_bin" --version 2>/dev/null)" != "v$NODE_VERSION" ]; then
+      say "Node $NODE_VERSION into $node_home (the system node is $(node --version 2>/dev/null || echo missing))"
+      rm -rf "$node_home"
+      mkdir -p "$node_home"
+      npm install --prefix "$node_home" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+        "node-linux-$arch@$NODE_VERSION"
+    fi
     mkdir -p .tools/bin
-    ln -sfn "../node/node_modules/node-linux-$arch/bin/node" .tools/bin/node
+    ln -sfn "$node_bin" .tools/bin/node
   fi
 fi
 # shellcheck source=scripts/node-path.sh
