@@ -4,7 +4,6 @@
  * `cut`, `grep` and spreadsheets read it as is, which is why every cell is folded to one line without tabs.
  */
 import { parse } from "csv-parse/sync";
-import { stringify } from "csv-stringify/sync";
 import { UserError } from "./user-error.ts";
 
 export type RunStatus = "keep" | "discard" | "crash" | "backtrack";
@@ -51,9 +50,6 @@ const STATUSES: readonly RunStatus[] = ["keep", "discard", "crash", "backtrack"]
 const INTEGER_COLUMNS = new Set<string>(["seed", "artifact_bytes"]);
 // Plain decimal or exponent notation only: Number() alone would also accept "0x1f", " " and "Infinity".
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-// What makes csv-stringify treat a cell specially under the options formatLedger uses.
-const SEPARATOR = /[\t\r\n]/;
-
 /** The idempotency key of a row: one row per experiment, tier and seed. */
 export function ledgerKey(row: Pick<LedgerRow, "experiment" | "tier" | "seed">): string {
   // JSON keeps the key unambiguous whatever characters the parts hold.
@@ -93,17 +89,8 @@ export function parseLedger(text: string): LedgerRow[] {
 
 /** Renders rows as results.tsv with its header; cells are folded to one line. */
 export function formatLedger(rows: LedgerRow[]): string {
+  // Every cell is folded to one line (formatCell), so a row is its cells joined by tabs: no quoting needed.
   const records = rows.map((row) => LEDGER_COLUMNS.map((column) => formatCell(row, column)));
-  // csv-stringify with these options writes a cell as it is unless it holds the delimiter or a line break,
-  // so for such cells (every folded cell) joining is byte for byte what it writes, at a fraction of the
-  // cost. Anything else goes to csv-stringify itself; a property test holds the two to the same bytes.
-  if (records.some((cells) => cells.some((cell) => SEPARATOR.test(cell)))) {
-    return stringify([[...LEDGER_COLUMNS], ...records], {
-      delimiter: "\t",
-      quote: false,
-      record_delimiter: "\n",
-    });
-  }
   let out = LEDGER_COLUMNS.join("\t") + "\n";
   for (const cells of records) out += cells.join("\t") + "\n";
   return out;
