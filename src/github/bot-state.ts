@@ -6,6 +6,14 @@
 import type { Reasoning } from "../engine/ports.ts";
 import type { ReportRun } from "./render-report.ts";
 
+/** A run the bot dispatched: its id once known, when, and which commit it was asked to train. */
+export interface Dispatch {
+  runId: number | null;
+  /** ISO time of the dispatch. */
+  at: string;
+  sha: string;
+}
+
 /** A check run as it will be written: rendered once at decision time, so a retry writes the same one. */
 export interface CheckPost {
   sha: string;
@@ -53,6 +61,8 @@ export interface PendingExperiment {
   status: "open" | "settled" | "closed";
   /** Workflow run attempts ("run:attempt") already acted on, so a redelivery changes nothing. */
   runs: string[];
+  /** The training runs the bot dispatched for it, newest last: only these runs are read back. */
+  dispatches?: Dispatch[];
   /** What each run showed, oldest first: the sticky report is rendered from it. */
   history: ReportRun[];
   /** What the last decision has not yet been confirmed to have published (absent: nothing owed). */
@@ -77,8 +87,10 @@ export interface Promotion {
   estimateUsd: number;
   /** reserved -> dispatched -> settled, or released when nothing ran. */
   state: "reserved" | "dispatched" | "settled" | "released";
-  /** The promotion workflow run it was matched with, once finished. */
+  /** The promotion workflow run its dispatch created (paired by this id, never by title). */
   runId: number | null;
+  /** When it was dispatched (pairs the run later where GitHub did not return its id). */
+  dispatchedAt?: string | null;
   /** Settled cost (from billed seconds), once known. */
   costUsd: number | null;
 }
@@ -93,6 +105,32 @@ export interface BotState {
   experiments: Record<string, PendingExperiment>;
   /** Keyed by Promotion.key: an object, not a list, so concurrent writers merge by key. */
   promotions: Record<string, Promotion>;
+  /** The last research run the bot dispatched (research on), read back once it finished. */
+  research?: Dispatch | null;
+  /** Promotion-workflow runs the bot did not dispatch, already recorded as unbudgeted spend. */
+  unbudgeted?: number[];
+}
+
+/** Every run id a dispatch of the bot holds, so a newly found run is never paired twice. */
+export function takenRunIds(state: BotState): Set<number> {
+  const ids = new Set<number>();
+  for (const e of Object.values(state.experiments))
+    for (const d of e.dispatches ?? []) if (d.runId !== null) ids.add(d.runId);
+  for (const p of Object.values(state.promotions)) if (p.runId !== null) ids.add(p.runId);
+  if (state.research?.runId) ids.add(state.research.runId);
+  return ids;
+}
+
+/** The experiment a run id was dispatched for, with that dispatch. */
+export function experimentOfRun(
+  state: BotState,
+  runId: number,
+): { id: string; exp: PendingExperiment; dispatch: Dispatch } | null {
+  for (const [id, exp] of Object.entries(state.experiments)) {
+    const dispatch = (exp.dispatches ?? []).find((d) => d.runId === runId);
+    if (dispatch) return { id, exp, dispatch };
+  }
+  return null;
 }
 
 export const MAX_HANDLED_KEYS = 1000;

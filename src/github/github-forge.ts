@@ -129,6 +129,11 @@ export class GitHubForge implements Forge {
     const changed = [...new Set([...mine.keys(), ...before.keys()])].filter(
       (p) => mine.get(p) !== before.get(p),
     );
+    // What is carried over is an edit too: the same allow-list as a new experiment (throws UserError).
+    checkEdits(
+      changed.map((path) => ({ path })),
+      this.options.allow,
+    );
     const entries: { path: string; mode: "100644"; type: "blob"; sha?: string | null; content?: string }[] =
       [];
     for (const path of changed) {

@@ -17,7 +17,7 @@ import type { GitHubStore } from "./github-store.ts";
 import { ISSUE_COMMANDS, PR_COMMANDS, type CommandName, type ParsedCommand } from "./parse-command.ts";
 import type { ReadySession, RepoSession } from "./repo-session.ts";
 import { promote, readSpend, spendPolicy } from "./promote.ts";
-import { isExperimentRun } from "./workflows.ts";
+import { dispatchTraining } from "./dispatch-training.ts";
 import { short } from "./markdown.ts";
 
 export interface CommandRequest {
@@ -60,8 +60,7 @@ export type CommandOutcome =
   | "refused: head moved"
   | "refused: unmeasured"
   | "refused: budget"
-  | "refused: decided"
-  | "refused: no run";
+  | "refused: decided";
 
 const WRITE_ROLES = new Set(["write", "maintain", "admin"]);
 /** GitHub lets a delivery be redelivered for three days; an event older than that is a replay. */
@@ -164,13 +163,14 @@ export async function handleCommand(
   if (pull.data.head.repo?.full_name !== pull.data.base.repo.full_name)
     return reply("commands are refused on pull requests from forks.", "refused: fork");
   const sha = req.boundSha ?? pull.data.head.sha;
-  const commandKey = `cmd:${req.issueNumber}:${sha}:${name}`;
-  if (bot.handled.includes(commandKey))
+  // Once per (PR, SHA, command); `/rerun` may be asked again (each comment is its own event).
+  const commandKey = name === "rerun" ? null : `cmd:${req.issueNumber}:${sha}:${name}`;
+  if (commandKey && bot.handled.includes(commandKey))
     return reply(`\`/${name}\` was already handled for \`${short(sha)}\`.`, "duplicate command", []);
   return runPullCommand(
     ready,
     { id, name, sha, seeds: parsed.seeds, login: req.sender.login, exp: { ...exp } },
-    (text, outcome) => reply(text, outcome, [commandKey]),
+    (text, outcome) => reply(text, outcome, commandKey ? [commandKey] : []),
   );
 }
 
@@ -236,10 +236,17 @@ async function runPullCommand(
   if (c.exp.status !== "open")
     return reply(`\`${c.id}\` is already decided; nothing was done.`, "refused: decided");
   if (c.name === "rerun") {
-    const runs = await gh.rest.actions.listWorkflowRunsForRepo({ ...repo, head_sha: c.sha, per_page: 20 });
-    const last = runs.data.workflow_runs.filter((r) => isExperimentRun(r)).sort((a, b) => b.id - a.id)[0];
-    if (!last) return reply("no training run of this commit to re-run yet.", "refused: no run");
-    await gh.rest.actions.reRunWorkflow({ ...repo, run_id: last.id });
+    // A fresh dispatch (a re-run of an old run would be triggered by the commenter, not by the App).
+    const current = store.bot().experiments[c.id];
+    if (!current) return reply("no such experiment.", "refused: not an experiment");
+    const next = await dispatchTraining(ready, c.id, current);
+    if (next === current)
+      return reply(
+        "the training workflow could not be dispatched (see the App's log); nothing was done.",
+        "failed",
+      );
+    const bot = store.bot();
+    store.setBot({ ...bot, experiments: { ...bot.experiments, [c.id]: next } });
     return reply(
       `re-running the training of \`${short(c.sha)}\`${c.seeds > 1 ? " (the proxy tier trains one seed per run)" : ""}.`,
       "rerun",

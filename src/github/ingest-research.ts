@@ -1,28 +1,33 @@
 /**
- * Research for the App: the tick workflow's optional research job runs `caddie research sync` on a GitHub
- * runner and uploads research.jsonl as the `caddie-research` artifact; on a cron tick, at most once per
- * interval, the App takes the newest such artifact of the tick workflow on the default branch and writes
- * research.jsonl to `caddie/state` in the tick's one compare-and-swap commit. The runner is outside our trust
- * boundary, so the artifact is size-capped and every line is re-parsed and re-sanitized
- * (sanitize-research-item.ts); bad lines are dropped and counted. An artifact is read once: its id is kept
- * in `research-artifact.json`, with what came of it. Nothing here throws: a missing or broken artifact is
- * logged and the tick goes on.
+ * Research for the App, when the config says `research: true` (otherwise nothing here runs at all): on a
+ * cron tick, at most once per interval, the App dispatches the research workflow (caddie-research.yml,
+ * from the default branch: it runs `caddie research sync` read-only and uploads research.jsonl as the
+ * `caddie-research` artifact) and records the run it created. On a later tick, once that very run has
+ * finished and passed verify-run.ts (dispatched by the App, on the default branch, not a fork), its
+ * artifact is read (never another run's, never by branch name) and research.jsonl is written to
+ * `caddie/state` in the tick's one compare-and-swap commit. The runner is outside our trust boundary, so
+ * the artifact is size-capped and every line is re-parsed and re-sanitized (sanitize-research-item.ts);
+ * bad lines are dropped and counted. What came of each run is kept in `research-artifact.json`. Nothing
+ * here throws: a missing or broken artifact is logged and the tick goes on.
  */
 import { sanitizeResearchItem } from "../research/sanitize-research-item.ts";
 import { parseResearchItems, RESEARCH_FILE } from "../research/state-files.ts";
 import type { ResearchItem } from "../research/types.ts";
+import { takenRunIds } from "./bot-state.ts";
+import { dispatchWorkflow, findDispatchedRun } from "./dispatch-workflow.ts";
 import { downloadArtifact } from "./download-artifact.ts";
 import type { GitHubStore } from "./github-store.ts";
 import type { ReadySession } from "./repo-session.ts";
-import { TICK_WORKFLOW_FILE } from "./workflows.ts";
+import { verifyRun } from "./verify-run.ts";
+import { RESEARCH_WORKFLOW_FILE, trustedRunRule } from "./workflows.ts";
 
-/** The artifact name the tick workflow's research job uploads (.github/workflows/tick.yml). */
+/** The artifact name the research workflow uploads (.github/workflows/research.yml). */
 export const RESEARCH_ARTIFACT = "caddie-research";
 /** Which artifact was read last, when, and what came of it (on `caddie/state`). */
 export const RESEARCH_ARTIFACT_FILE = "research-artifact.json";
 /**
- * The research job runs on every hourly tick and its artifact is read on a later one; 50 minutes lets each
- * hourly cron tick look once even when GitHub delays the schedule, while extra ticks in between do not.
+ * A research run is dispatched on an hourly cron tick and read on a later one; 50 minutes lets each hourly
+ * tick act once even when GitHub delays the schedule, while extra ticks in between do not.
  */
 export const RESEARCH_INGEST_INTERVAL_MS = 50 * 60 * 1000;
 /** A sync keeps at most 2,000 items (sync-research.ts); this leaves ample room, and no more. */
@@ -41,10 +46,11 @@ export interface ResearchArtifactRecord {
 }
 
 export type IngestOutcome =
+  | { kind: "off" }
   | { kind: "not-due" }
+  | { kind: "dispatched"; runId: number | null }
+  | { kind: "running"; runId: number | null }
   | { kind: "dry-run" }
-  | { kind: "none" }
-  | { kind: "unchanged"; artifactId: number }
   | { kind: "ingested"; artifactId: number; items: number; droppedLines: number }
   | { kind: "refused"; artifactId: number; error: string }
   | { kind: "failed"; error: string };
@@ -69,10 +75,6 @@ function isDue(previous: ResearchArtifactRecord | null, now: number): boolean {
   if (!previous) return true;
   const last = Date.parse(previous.ingested_at);
   return !Number.isFinite(last) || now - last >= RESEARCH_INGEST_INTERVAL_MS;
-}
-
-function isTickRun(path: string | null | undefined): boolean {
-  return !!path && (path === TICK_WORKFLOW_FILE || path.startsWith(`${TICK_WORKFLOW_FILE}@`));
 }
 
 /** Every line through the shared parser, then rebuilt and re-sanitized; what fails either is dropped. */
@@ -113,74 +115,78 @@ async function readArtifact(
   return { ok: true, items, droppedLines };
 }
 
+function record(store: GitHubStore, rec: ResearchArtifactRecord): void {
+  store.put(RESEARCH_ARTIFACT_FILE, `${JSON.stringify(rec, null, 2)}\n`);
+}
+
 export async function ingestResearch(session: ReadySession): Promise<IngestOutcome> {
   const { store, log, gh, repo } = session;
+  if (!session.config.research) return { kind: "off" };
   const now = session.app.clock.now();
-  const previous = storedResearchArtifact(store);
-  if (!isDue(previous, now)) return { kind: "not-due" };
   if (session.config.dryRun) {
-    log.info("DRY-RUN: would look for a new research artifact");
+    log.info("DRY-RUN: would dispatch or read the research run");
     return { kind: "dry-run" };
   }
   try {
-    const listed = await gh.rest.actions.listArtifactsForRepo({
-      ...repo,
-      name: RESEARCH_ARTIFACT,
-      per_page: 20,
-    });
-    // Only the default branch's runs: experiment pull requests run agent-written code and could upload
-    // an artifact of the same name.
-    const newest = listed.data.artifacts
-      .filter(
-        (a) =>
-          a.name === RESEARCH_ARTIFACT &&
-          !a.expired &&
-          a.workflow_run?.head_branch === session.defaultBranch &&
-          typeof a.workflow_run.id === "number",
-      )
-      .sort((a, b) => b.id - a.id)[0];
-    if (!newest) return { kind: "none" };
-    if (previous && newest.id <= previous.artifact_id) return { kind: "unchanged", artifactId: newest.id };
-    const runId = newest.workflow_run?.id ?? 0;
-    const run = await gh.rest.actions.getWorkflowRun({ ...repo, run_id: runId });
-    const result = isTickRun(run.data.path)
-      ? await readArtifact(session, newest)
-      : { ok: false as const, error: `run ${runId} is not the tick workflow (${TICK_WORKFLOW_FILE})` };
-    const record: ResearchArtifactRecord = {
+    const pending = store.bot().research ?? null;
+    if (!pending) {
+      if (!isDue(storedResearchArtifact(store), now)) return { kind: "not-due" };
+      const dispatch = await dispatchWorkflow(session, {
+        file: RESEARCH_WORKFLOW_FILE,
+        inputs: {},
+        sha: "",
+        taken: takenRunIds(store.bot()),
+      });
+      store.setBot({ ...store.bot(), research: dispatch });
+      return { kind: "dispatched", runId: dispatch.runId };
+    }
+    let runId = pending.runId;
+    if (runId === null) {
+      runId = await findDispatchedRun(session, RESEARCH_WORKFLOW_FILE, pending.at, takenRunIds(store.bot()));
+      if (runId === null) return { kind: "running", runId: null };
+      store.setBot({ ...store.bot(), research: { ...pending, runId } });
+    }
+    const run = (await gh.rest.actions.getWorkflowRun({ ...repo, run_id: runId })).data;
+    if (run.status !== "completed") return { kind: "running", runId };
+    // The run is consumed now, whatever it holds: the next due tick dispatches a fresh one.
+    store.setBot({ ...store.bot(), research: null });
+    const verdict = verifyRun(run, await trustedRunRule(session, RESEARCH_WORKFLOW_FILE));
+    const listed = verdict.ok
+      ? await gh.rest.actions.listWorkflowRunArtifacts({ ...repo, run_id: runId, name: RESEARCH_ARTIFACT })
+      : null;
+    const artifact = listed?.data.artifacts.find((a) => a.name === RESEARCH_ARTIFACT && !a.expired);
+    const result = !verdict.ok
+      ? { ok: false as const, error: verdict.reason }
+      : !artifact
+        ? { ok: false as const, error: `run ${runId} uploaded no '${RESEARCH_ARTIFACT}' artifact` }
+        : await readArtifact(session, artifact);
+    record(store, {
       version: 1,
-      artifact_id: newest.id,
+      artifact_id: artifact?.id ?? 0,
       run_id: runId,
       ingested_at: new Date(now).toISOString(),
       items: result.ok ? result.items.length : 0,
       dropped_lines: result.ok ? result.droppedLines : 0,
       error: result.ok ? null : result.error,
-    };
-    // Recorded either way, so a refused artifact is not downloaded again on every tick.
-    store.put(RESEARCH_ARTIFACT_FILE, `${JSON.stringify(record, null, 2)}\n`);
+    });
     if (!result.ok) {
-      log.warn(
-        { artifact: newest.id, error: result.error },
-        "research artifact refused; research.jsonl kept",
-      );
-      return { kind: "refused", artifactId: newest.id, error: result.error };
+      log.warn({ run: runId, error: result.error }, "research run refused; research.jsonl kept");
+      return { kind: "refused", artifactId: artifact?.id ?? 0, error: result.error };
     }
     store.put(RESEARCH_FILE, result.items.map((i) => `${JSON.stringify(i)}\n`).join(""));
     if (result.droppedLines > 0)
-      log.warn(
-        { artifact: newest.id, droppedLines: result.droppedLines },
-        "research artifact had bad lines; dropped",
-      );
-    log.info({ artifact: newest.id, items: result.items.length }, "research ingested");
+      log.warn({ run: runId, droppedLines: result.droppedLines }, "research artifact had bad lines; dropped");
+    log.info({ run: runId, items: result.items.length }, "research ingested");
     return {
       kind: "ingested",
-      artifactId: newest.id,
+      artifactId: artifact?.id ?? 0,
       items: result.items.length,
       droppedLines: result.droppedLines,
     };
   } catch (error) {
-    // GitHub trouble (listing, the run, the download): nothing recorded, so a later cron tick tries again.
+    // GitHub trouble (dispatch, the run, the download): nothing recorded, so a later cron tick tries again.
     const message = error instanceof Error ? error.message : String(error);
-    log.warn({ error: message }, "could not read the research artifact; trying on a later tick");
+    log.warn({ error: message }, "could not dispatch or read the research run; trying on a later tick");
     return { kind: "failed", error: message };
   }
 }

@@ -1,58 +1,89 @@
 /**
- * A promotion workflow run finished (webhook or reconciler): match it with the promotion it was
- * dispatched for, measure each seed's upload with the shared parser and gate, write one `full` ledger
- * row per seed (and mark the proxy row promoted), and settle the spend reservation with the billed
- * seconds. A run that uploaded nothing (failed or cancelled before any seed reported) releases it.
- *
- * Matching: a workflow_dispatch run does not carry its inputs, so the run is paired with the oldest
- * dispatched promotion still waiting, of the pull request named by its artifacts when it has any. The
- * promote workflow runs one at a time per repository (its concurrency group), so dispatch order is run
- * order. The run id is recorded on the promotion, so a redelivery changes nothing.
+ * A promotion workflow run finished (webhook or reconciler). A run the App dispatched (verify-run.ts) is
+ * paired with its promotion by the run id the dispatch recorded, never by its title: each seed's upload is
+ * measured with the shared parser and gate, one `full` ledger row per seed is written (and the proxy row
+ * marked promoted), and the spend reservation is settled with the billed seconds. A run that ran but
+ * uploaded nothing (cancelled mid-run) is charged its elapsed time; only one that never started is
+ * released. A promotion-workflow run nobody reserved (a hand-made dispatch by someone with write access)
+ * is recorded as unbudgeted spend at its elapsed time, its uploads never read.
  */
 import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
-import { releaseSpend, settleSpend, usd } from "../core/spend-ledger.ts";
+import { recordUnbudgeted, releaseSpend, settleSpend, usd } from "../core/spend-ledger.ts";
 import { mean, std } from "../core/statistics.ts";
 import { measuredRowFields, measureOutcome } from "../engine/measure-outcome.ts";
 import type { Promotion } from "./bot-state.ts";
 import { fetchPromotionSeeds, type PromotionSeed } from "./fetch-promotion-seeds.ts";
 import { bpb, bytes, short } from "./markdown.ts";
 import { inline } from "../core/safe-markdown.ts";
-import { editSpend } from "./promote.ts";
+import { editSpend, readSpend } from "./promote.ts";
 import type { ReadySession } from "./repo-session.ts";
 import { refreshResultsIssue } from "./results-issue.ts";
+import { verifyRun, type RunRecord, type TrustedRunRule } from "./verify-run.ts";
 
 export interface FinishedPromotionRun {
   id: number;
   conclusion: string | null;
   htmlUrl: string | null;
-  /** The run's name; promote.yml's run-name puts "#<pr> @ <sha>" in it. */
-  title?: string | null;
+  /** When the run started and last changed (GitHub's record): its elapsed time when it uploaded nothing. */
+  startedAt: string | null;
+  updatedAt: string | null;
+  /** Why the run is not one the App dispatched (verify-run.ts), or null when it is. */
+  untrusted: string | null;
+  /** For an untrusted run: whether it could have reached Modal (a dispatch on the default branch). */
+  couldSpend?: boolean;
 }
 
-/** The promotion a run names in its title ("caddie promote #12 @ <sha>"), if it names one. */
-export function promotionNamedBy(title: string | null | undefined): { pr: number; sha: string } | null {
-  const m = /#(\d+) @ ([0-9a-f]{40})\b/.exec(title ?? "");
-  return m ? { pr: Number(m[1]), sha: m[2] ?? "" } : null;
+/**
+ * What the promotion read-back needs: whether the App dispatched the run, and if not, whether it could
+ * have reached Modal anyway (every check but the actor passes: a dispatch on the default branch by a
+ * person with write access).
+ */
+export function promotionRun(
+  run: RunRecord & {
+    conclusion: string | null;
+    html_url: string | null;
+    run_started_at?: string | null;
+    updated_at?: string | null;
+  },
+  rule: TrustedRunRule,
+): FinishedPromotionRun {
+  const verdict = verifyRun(run, rule);
+  const byWriter = verifyRun(run, { ...rule, botLogin: run.triggering_actor?.login ?? "" });
+  return {
+    id: run.id,
+    conclusion: run.conclusion,
+    htmlUrl: run.html_url,
+    startedAt: run.run_started_at ?? null,
+    updatedAt: run.updated_at ?? null,
+    untrusted: verdict.ok ? null : verdict.reason,
+    couldSpend: byWriter.ok,
+  };
 }
 
 // Billed seconds above the Modal timeout are a broken counter, not a run; some slack for container start.
 const BILLED_SLACK_SECONDS = 600;
 
+/** Seconds from start to end of the run, within 0 and `max`. */
+export function elapsedSeconds(run: FinishedPromotionRun, max: number): number {
+  const start = Date.parse(run.startedAt ?? "");
+  const end = Date.parse(run.updatedAt ?? "");
+  if (!Number.isFinite(start) || !Number.isFinite(end)) return max;
+  return Math.min(max, Math.max(0, Math.round((end - start) / 1000)));
+}
+
 /**
- * The dispatched promotion a finished run belongs to: the one its title names (pr and sha) when it names
- * one; otherwise (a caller workflow without the run-name) the oldest one still waiting, of `prs` when the
- * run's artifacts named any.
+ * The dispatched promotion a trusted run belongs to: the one whose dispatch recorded this run id; where
+ * GitHub did not return the id at dispatch, the oldest dispatched promotion still without one (dispatches
+ * are serialized per repository, and the run is the App's own).
  */
-export function waitingPromotion(
-  promotions: Record<string, Promotion>,
-  prs: Set<number>,
-  named: { pr: number; sha: string } | null = null,
-): Promotion | null {
-  const waiting = Object.values(promotions)
+export function promotionOfRun(promotions: Record<string, Promotion>, runId: number): Promotion | null {
+  const all = Object.values(promotions);
+  const bound = all.find((p) => p.runId === runId);
+  if (bound) return bound;
+  const unbound = all
     .filter((p) => p.state === "dispatched" && p.runId === null)
-    .filter((p) => (named ? p.pr === named.pr && p.sha === named.sha : prs.size === 0 || prs.has(p.pr)))
     .sort((a, b) => a.at.localeCompare(b.at));
-  return waiting[0] ?? null;
+  return unbound[0] ?? null;
 }
 
 function seedRow(
@@ -105,32 +136,45 @@ function seedRow(
 }
 
 export async function onPromotionFinished(session: ReadySession, run: FinishedPromotionRun): Promise<string> {
-  const { store, gh, repo, config, log } = session;
-  if (Object.values(store.bot().promotions).some((p) => p.runId === run.id)) return "duplicate";
+  const { store, gh, repo, config } = session;
+  if (run.untrusted !== null) return recordUntrusted(session, run);
+  const p = promotionOfRun(store.bot().promotions, run.id);
+  if (p && p.state !== "dispatched") return "duplicate";
+  if (!p)
+    return recordUntrusted(session, {
+      ...run,
+      untrusted: "no dispatch of the spend ledger created it",
+      couldSpend: true,
+    });
   const full = config.tiers.full;
   const timeoutSeconds = full.timeoutMinutes * 60;
   const seeds = await fetchPromotionSeeds(gh, repo, {
     runId: run.id,
     maxSeconds: timeoutSeconds + BILLED_SLACK_SECONDS,
   });
-  const p = waitingPromotion(
-    store.bot().promotions,
-    new Set(seeds.map((s) => s.pr)),
-    promotionNamedBy(run.title),
-  );
-  if (!p) {
-    log.info({ run: run.id }, "promotion run finished, but no dispatched promotion is waiting for it");
-    return "ignored: no promotion waiting";
-  }
   const mine = seeds.filter((s) => s.pr === p.pr);
   const nowMs = session.app.clock.now();
   let settled: Promotion;
   let text: string;
   if (mine.length === 0) {
-    const reason = `the promotion run ended (${run.conclusion ?? "unknown"}) before any seed uploaded its results; released (check Modal's usage page if it had started)`;
-    editSpend(store, (ledger) => releaseSpend(ledger, p.key, { nowMs, reason }).ledger);
-    settled = { ...p, state: "released", runId: run.id, costUsd: 0 };
-    text = `**8xH100 promotion of \`${short(p.sha)}\`** ${reason}.`;
+    // It uploaded nothing. If it ran, the GPUs may have been billed for as long as it ran: charge that.
+    const elapsed = elapsedSeconds(run, timeoutSeconds);
+    if (elapsed === 0) {
+      const reason = `the promotion run ended (${run.conclusion ?? "unknown"}) before it started; released`;
+      editSpend(store, (ledger) => releaseSpend(ledger, p.key, { nowMs, reason }).ledger);
+      settled = { ...p, state: "released", runId: run.id, costUsd: 0 };
+      text = `**8xH100 promotion of \`${short(p.sha)}\`** ${reason}.`;
+    } else {
+      const note = `the run ended (${run.conclusion ?? "unknown"}) without uploading results: charged its elapsed ${elapsed} s for each of ${p.seeds} seed(s)`;
+      let cost = 0;
+      editSpend(store, (ledger) => {
+        const out = settleSpend(ledger, p.key, { measuredSeconds: elapsed * p.seeds, nowMs, note });
+        cost = out.entry.costUsd ?? 0;
+        return out.ledger;
+      });
+      settled = { ...p, state: "settled", runId: run.id, costUsd: cost };
+      text = `**8xH100 promotion of \`${short(p.sha)}\`**: ${note}; settled ${usd(cost)} (Modal's usage page has the exact bill).`;
+    }
   } else {
     const codeText = await session.forge.readFile(p.sha, config.target);
     let rows = await store.readLedger();
@@ -193,4 +237,44 @@ function renderPromotionComment(
     `Spend settled: ${usd(s.cost)} for ${Math.round(s.measuredSeconds)} billed s (estimate ${usd(p.estimateUsd)})${s.note ? `; ${inline(s.note, 200)}` : ""}.`,
     "The submission-ready verdict (3+ seeds) is on the results issue.",
   ].join("\n");
+}
+
+/**
+ * A promotion-workflow run the App did not dispatch. Its uploads are never read. If it could have reached
+ * Modal (a dispatch of the workflow on the default branch, by someone with write access), its elapsed time
+ * is recorded as unbudgeted spend, so the budget stays honest; anything else (a pull request's copy of the
+ * workflow gets no Modal secrets) is only logged.
+ */
+async function recordUntrusted(session: ReadySession, run: FinishedPromotionRun): Promise<string> {
+  const { store, config, log } = session;
+  const key = `unbudgeted:run-${run.id}`;
+  if (!run.couldSpend) {
+    log.warn({ run: run.id, reason: run.untrusted }, "promotion run not dispatched by the App: ignored");
+    return "untrusted";
+  }
+  if (readSpend(store).entries.some((e) => e.key === key)) return "duplicate";
+  const full = config.tiers.full;
+  const seconds = elapsedSeconds(run, full.timeoutMinutes * 60);
+  const note = `not dispatched by caddie (${run.untrusted}); charged its elapsed ${seconds} s at ${full.gpus} GPUs`;
+  log.warn({ run: run.id, seconds }, "unbudgeted promotion run: recorded as spend");
+  editSpend(
+    store,
+    (ledger) =>
+      recordUnbudgeted(
+        ledger,
+        {
+          key,
+          label: `⚠️ unbudgeted promotion run ${run.id}`,
+          gpus: full.gpus,
+          usdPerGpuHour: full.usdPerGpuHour,
+          measuredSeconds: seconds,
+        },
+        session.app.clock.now(),
+        note,
+      ).ledger,
+  );
+  const bot = store.bot();
+  await refreshResultsIssue(session, store, bot.paused ? { kind: "paused" } : { kind: "running" }, config);
+  await store.flush(`unbudgeted promotion run ${run.id}`);
+  return "unbudgeted";
 }

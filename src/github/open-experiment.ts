@@ -1,11 +1,12 @@
 /**
  * Opens one experiment: commits the proposal on top of the research line (the forge refuses paths
- * outside the allow-list), opens a pull request whose body is the REASONING block, labels it, and records
- * it in bot.json so the training result can be matched to it after a restart.
+ * outside the allow-list), opens a pull request whose body is the REASONING block, labels it, records it
+ * in bot.json, and dispatches its training (dispatch-training.ts): the pull request itself starts nothing.
  */
 import { formatReasoning } from "../core/notes.ts";
 import type { Proposal } from "../engine/ports.ts";
 import type { PendingExperiment } from "./bot-state.ts";
+import { dispatchTraining } from "./dispatch-training.ts";
 import { experimentBranch } from "./github-forge.ts";
 import { fenced, inline, plainTitle } from "../core/safe-markdown.ts";
 import { marker } from "./markers.ts";
@@ -20,7 +21,7 @@ export function renderPullBody(id: string, proposal: Proposal): string {
     "",
     `Direction: ${inline(proposal.direction ?? "—", 80)}`,
     "",
-    "The training workflow measures this pull request; the results land in the report comment below.",
+    "caddie trains this commit on the runner (it dispatches the training workflow from the default branch); the results land in the report comment below.",
     "Commands (write access): `/promote [seeds=N]`, `/rerun`, `/discard`, `/keep`.",
   ].join("\n");
 }
@@ -71,8 +72,15 @@ export async function openExperiment(
     status: "open",
     runs: [],
     history: [],
+    dispatches: [],
   };
-  const bot = session.store.bot();
-  session.store.setBot({ ...bot, experiments: { ...bot.experiments, [id]: pending } });
-  return pending;
+  // Recorded before the dispatch, so the dispatch's run-id search already knows this experiment.
+  const save = (exp: PendingExperiment) => {
+    const bot = session.store.bot();
+    session.store.setBot({ ...bot, experiments: { ...bot.experiments, [id]: exp } });
+  };
+  save(pending);
+  const dispatched = await dispatchTraining(session, id, pending);
+  save(dispatched);
+  return dispatched;
 }

@@ -18,7 +18,8 @@ import {
   type SpendPolicy,
 } from "../core/spend-ledger.ts";
 import type { CaddieConfig } from "../core/config.ts";
-import type { Promotion } from "./bot-state.ts";
+import { takenRunIds, type Promotion } from "./bot-state.ts";
+import { dispatchWorkflow, type Dispatch } from "./dispatch-workflow.ts";
 import { STATE_FILES, type GitHubStore } from "./github-store.ts";
 import { short } from "./markdown.ts";
 import type { ReadySession } from "./repo-session.ts";
@@ -66,7 +67,7 @@ function setPromotion(store: GitHubStore, promotion: Promotion): void {
 }
 
 export async function promote(session: ReadySession, req: PromoteRequest): Promise<PromoteOutcome> {
-  const { store, config, gh, repo } = session;
+  const { store, config } = session;
   const estimate = estimateFullRun(config.tiers.full, req.seeds);
   if (config.dryRun) return { kind: "dry-run", estimate };
   const key = `promote:${promotionKey(req.experiment, req.sha)}`;
@@ -107,12 +108,13 @@ export async function promote(session: ReadySession, req: PromoteRequest): Promi
     store.setBot(before);
     return { kind: "refused", estimate, reason: error.message };
   }
+  let dispatch: Dispatch;
   try {
-    await gh.rest.actions.createWorkflowDispatch({
-      ...repo,
-      workflow_id: PROMOTE_WORKFLOW_FILE,
-      ref: session.defaultBranch,
+    dispatch = await dispatchWorkflow(session, {
+      file: PROMOTE_WORKFLOW_FILE,
       inputs: { pr: String(req.pr), sha: req.sha, seeds: String(req.seeds) },
+      sha: req.sha,
+      taken: takenRunIds(store.bot()),
     });
   } catch (error) {
     const reason = `the promotion workflow could not be dispatched (${error instanceof Error ? error.message : String(error)})`;
@@ -122,7 +124,13 @@ export async function promote(session: ReadySession, req: PromoteRequest): Promi
     await store.flush(`promote: release ${label}`);
     return { kind: "failed", estimate, reason };
   }
-  const dispatched: Promotion = { ...promotion, state: "dispatched" };
+  // Paired with its run by this id when it finishes (never by the run's title).
+  const dispatched: Promotion = {
+    ...promotion,
+    state: "dispatched",
+    runId: dispatch.runId,
+    dispatchedAt: dispatch.at,
+  };
   setPromotion(store, dispatched);
   return { kind: "dispatched", estimate, promotion: dispatched, warning: first.warning };
 }

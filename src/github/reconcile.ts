@@ -5,37 +5,69 @@
  * runs that were never read back are settled now, and decisions whose check run, report, ANALYSIS comment
  * or close did not land (bot-state.ts `Owed`) are published now, each piece confirmed on GitHub first.
  */
-import { onPromotionFinished } from "./on-promotion-finished.ts";
+import { takenRunIds } from "./bot-state.ts";
+import { dispatchTraining } from "./dispatch-training.ts";
+import { findDispatchedRun } from "./dispatch-workflow.ts";
+import { httpStatus } from "./github-client.ts";
+import { onPromotionFinished, promotionRun } from "./on-promotion-finished.ts";
 import { handleRun } from "./on-run-finished.ts";
 import { publishOwed, stateView } from "./publish-owed.ts";
 import type { ReadySession } from "./repo-session.ts";
-import { isExperimentRun, isPromoteRun } from "./workflows.ts";
+import { verifyRun } from "./verify-run.ts";
+import { EXPERIMENT_WORKFLOW_FILE, PROMOTE_WORKFLOW_FILE, trustedRunRule } from "./workflows.ts";
 
-/** Finished promotion runs not yet matched with a dispatched promotion, oldest first. */
+/** A run by id, or null when GitHub no longer has it. */
+async function getRun(session: ReadySession, runId: number) {
+  try {
+    return (await session.gh.rest.actions.getWorkflowRun({ ...session.repo, run_id: runId })).data;
+  } catch (error) {
+    if (httpStatus(error) === 404) return null;
+    throw error;
+  }
+}
+
+/**
+ * Promotions: each dispatched promotion's own run (by the id its dispatch recorded, or found now when
+ * GitHub did not return one) is read back once finished; then every finished promotion-workflow run that
+ * no promotion holds is checked as possible unbudgeted spend.
+ */
 async function reconcilePromotions(session: ReadySession): Promise<void> {
   const { store, gh, repo, log } = session;
-  const waiting = () => Object.values(store.bot().promotions).some((p) => p.state === "dispatched");
-  if (!waiting()) return;
-  const bound = new Set(Object.values(store.bot().promotions).map((p) => p.runId));
-  const runs = await gh.rest.actions.listWorkflowRunsForRepo({
-    ...repo,
-    event: "workflow_dispatch",
-    status: "completed",
-    per_page: 30,
-  });
-  const finished = runs.data.workflow_runs
-    .filter((r) => isPromoteRun(r) && !bound.has(r.id))
-    .sort((a, b) => a.id - b.id);
-  for (const run of finished) {
-    if (!waiting()) break;
+  const rule = await trustedRunRule(session, PROMOTE_WORKFLOW_FILE);
+  for (const p of Object.values(store.bot().promotions)) {
+    if (p.state !== "dispatched") continue;
+    let runId = p.runId;
+    if (runId === null && p.dispatchedAt) {
+      runId = await findDispatchedRun(
+        session,
+        PROMOTE_WORKFLOW_FILE,
+        p.dispatchedAt,
+        takenRunIds(store.bot()),
+      );
+      if (runId === null) continue;
+      const bot = store.bot();
+      store.setBot({ ...bot, promotions: { ...bot.promotions, [p.key]: { ...p, runId } } });
+    }
+    const run = runId === null ? null : await getRun(session, runId);
+    if (run?.status !== "completed") continue;
     log.info({ run: run.id }, "reconcile: a finished promotion run was never read back");
-    await onPromotionFinished(session, {
-      id: run.id,
-      conclusion: run.conclusion,
-      htmlUrl: run.html_url,
-      title: run.display_title,
-    });
+    await onPromotionFinished(session, promotionRun(run, rule));
   }
+  let runs;
+  try {
+    runs = await gh.rest.actions.listWorkflowRuns({
+      ...repo,
+      workflow_id: PROMOTE_WORKFLOW_FILE,
+      status: "completed",
+      per_page: 30,
+    });
+  } catch (error) {
+    if (httpStatus(error) === 404) return; // no promotion workflow in this repository
+    throw error;
+  }
+  const taken = takenRunIds(store.bot());
+  for (const run of runs.data.workflow_runs.filter((r) => !taken.has(r.id)).sort((a, b) => a.id - b.id))
+    await onPromotionFinished(session, promotionRun(run, rule));
 }
 
 /** Decided experiments that still owe GitHub something: publish what is missing, exactly once. */
@@ -77,25 +109,51 @@ export async function reconcile(session: ReadySession): Promise<void> {
       store.setBot({ ...bot, experiments: { ...bot.experiments, [id]: { ...exp, status: "closed" } } });
       continue;
     }
-    const runs = await gh.rest.actions.listWorkflowRunsForRepo({
-      ...repo,
-      head_sha: exp.commit,
-      status: "completed",
-      per_page: 20,
-    });
-    const finished = runs.data.workflow_runs
-      .filter((r) => isExperimentRun(r) && r.head_sha === exp.commit)
-      .sort((a, b) => b.id - a.id)[0];
-    if (!finished || exp.runs.includes(`${finished.id}:${finished.run_attempt ?? 1}`)) continue;
-    log.info({ id, run: finished.id }, "reconcile: a finished run was never handled");
-    await handleRun(session, {
-      id: finished.id,
-      attempt: finished.run_attempt ?? 1,
-      headSha: finished.head_sha,
-      headBranch: finished.head_branch ?? "",
-      conclusion: finished.conclusion,
-      htmlUrl: finished.html_url,
-    });
+    await reconcileTraining(session, id);
   }
   await store.flush("reconcile");
+}
+
+/**
+ * One open experiment's training: dispatched if it never was (the dispatch failed), its dispatched run
+ * found if GitHub did not return the id, and its finished run handled if no webhook brought it.
+ */
+async function reconcileTraining(session: ReadySession, id: string): Promise<void> {
+  const { store, log } = session;
+  const save = (exp: NonNullable<ReturnType<typeof store.bot>["experiments"][string]>) => {
+    const bot = store.bot();
+    store.setBot({ ...bot, experiments: { ...bot.experiments, [id]: exp } });
+  };
+  let exp = store.bot().experiments[id];
+  if (!exp) return;
+  const dispatches = (exp.dispatches ?? []).filter((d) => d.sha === exp?.commit);
+  if (dispatches.length === 0) {
+    log.info({ id }, "reconcile: training was never dispatched; dispatching it");
+    save(await dispatchTraining(session, id, exp));
+    return;
+  }
+  const last = dispatches.at(-1);
+  if (!last) return;
+  let runId = last.runId;
+  if (runId === null) {
+    runId = await findDispatchedRun(session, EXPERIMENT_WORKFLOW_FILE, last.at, takenRunIds(store.bot()));
+    if (runId === null) return;
+    exp = { ...exp, dispatches: (exp.dispatches ?? []).map((d) => (d === last ? { ...d, runId } : d)) };
+    save(exp);
+  }
+  const run = await getRun(session, runId);
+  if (run?.status !== "completed") return;
+  if (exp.runs.includes(`${run.id}:${run.run_attempt ?? 1}`)) return;
+  const verdict = verifyRun(run, await trustedRunRule(session, EXPERIMENT_WORKFLOW_FILE));
+  if (!verdict.ok) {
+    log.warn({ id, reason: verdict.reason }, "reconcile: the dispatched run is not one the App started");
+    return;
+  }
+  log.info({ id, run: run.id }, "reconcile: a finished run was never handled");
+  await handleRun(session, {
+    id: run.id,
+    attempt: run.run_attempt ?? 1,
+    conclusion: run.conclusion,
+    htmlUrl: run.html_url,
+  });
 }

@@ -9,6 +9,7 @@ import type { Decision } from "../core/decide.ts";
 import { formatAnalysis } from "../core/notes.ts";
 import { changeOf } from "../engine/change-of.ts";
 import { experimentId } from "../engine/experiment-id.ts";
+import { UserError } from "../core/user-error.ts";
 import { bestKept } from "../engine/history.ts";
 import { judgeMeasurement } from "../engine/judge.ts";
 import type { Measurement } from "../engine/measure-outcome.ts";
@@ -19,6 +20,7 @@ import type { Owed, PendingExperiment } from "./bot-state.ts";
 import { checkPost, type CheckInput } from "./check-run.ts";
 import { fenced, inline } from "../core/safe-markdown.ts";
 import { ANALYSIS_MARKER, marker } from "./markers.ts";
+import { dispatchTraining } from "./dispatch-training.ts";
 import { openExperiment } from "./open-experiment.ts";
 import { commitMessage } from "../engine/commit-message.ts";
 import type { ReportRun } from "./render-report.ts";
@@ -26,7 +28,7 @@ import { stateView } from "./publish-owed.ts";
 import type { ReadySession } from "./repo-session.ts";
 import { skipReason } from "./run-prepare.ts";
 import type { Decided, FinishedRun, Prepared, StateView } from "./run-types.ts";
-import { runSeed } from "./workflows.ts";
+import { runSeed } from "../core/run-seed.ts";
 import { readAllowedFiles } from "../engine/read-allowed-files.ts";
 
 const LOG_TAIL_LINES = 30;
@@ -62,12 +64,14 @@ function historyEntry(
 /** What a decision owes GitHub, rendered now so a retry publishes the very same thing. */
 function owe(
   id: string,
+  exp: PendingExperiment,
   run: FinishedRun,
   key: string,
   input: Omit<CheckInput, "sha" | "experiment" | "detailsUrl">,
   rest: { analysis: string | null; close: boolean },
 ): Owed {
-  const check = checkPost({ ...input, sha: run.headSha, experiment: id, detailsUrl: run.htmlUrl });
+  // The check goes on the commit that was measured (the run itself ran the default branch's workflow).
+  const check = checkPost({ ...input, sha: exp.commit, experiment: id, detailsUrl: run.htmlUrl });
   return { run: key, check, report: true, ...rest };
 }
 
@@ -151,6 +155,7 @@ function reject(
     ],
     owed: owe(
       id,
+      exp,
       run,
       item.key,
       { summary: null, gate: null, rejected: error, verdict: null, reason: error, promotable: false },
@@ -196,6 +201,7 @@ async function settle(
     status: again ? "open" : "settled",
     owed: owe(
       id,
+      exp,
       run,
       item.key,
       {
@@ -231,7 +237,7 @@ async function settle(
 
 /**
  * The baseline runs `thresholds.baseline_runs` times (each re-run of its workflow is a new attempt, so a
- * new seed: workflows.ts runSeed) before any experiment is judged: that is the App's noise estimate.
+ * new seed: core/run-seed.ts) before any experiment is judged: that is the App's noise estimate.
  * Returns the line the report shows while it re-runs, or null when enough runs are in.
  */
 async function repeatBaseline(session: ReadySession, run: FinishedRun): Promise<string | null> {
@@ -287,12 +293,20 @@ async function rerunOnNewBase(
   m: Measurement,
   head: string,
 ): Promise<Decided> {
-  const rebased = await session.forge.rebaseExperiment({
-    id,
-    commit: exp.commit,
-    onto: head,
-    message: commitMessage(id, proposalOf(exp)),
-  });
+  let rebased: string | null;
+  try {
+    rebased = await session.forge.rebaseExperiment({
+      id,
+      commit: exp.commit,
+      onto: head,
+      message: commitMessage(id, proposalOf(exp)),
+    });
+  } catch (error) {
+    // A change outside the allow-list is never carried onto the new line: the experiment closes instead.
+    if (!(error instanceof UserError)) throw error;
+    session.log.warn({ id, error: error.message }, "rebase refused");
+    rebased = null;
+  }
   const note = rebased
     ? `measured on \`${exp.base.slice(0, 7)}\`, but the research line has moved to \`${head.slice(0, 7)}\`: re-running on the new base before merging`
     : "the research line has moved and this change no longer applies on it: closed";
@@ -311,6 +325,7 @@ async function rerunOnNewBase(
   };
   next.owed = owe(
     id,
+    exp,
     run,
     `${run.id}:${run.attempt}`,
     {
@@ -323,7 +338,8 @@ async function rerunOnNewBase(
     },
     { analysis: null, close: false },
   );
-  if (rebased) next = { ...next, base: head, commit: rebased };
+  // The rebased commit trains again: the App dispatches it (a push starts nothing on the runner).
+  if (rebased) next = await dispatchTraining(session, id, { ...next, base: head, commit: rebased });
   else {
     await session.gh.rest.pulls.update({ ...session.repo, pull_number: exp.pr, state: "closed" });
     next = { ...next, status: "closed" };

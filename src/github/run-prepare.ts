@@ -1,12 +1,12 @@
 /**
- * Phase 1 of a finished training run (no lock held, many in parallel): which experiment and run it is,
- * whether it still needs a decision, then the result artifact (untrusted) fetched and measured with the
- * shared parser and gate.
+ * Phase 1 of a finished training run (no lock held, many in parallel): which experiment it is (the one
+ * whose recorded dispatch created this run id; the caller has verified the run is the App's), whether it
+ * still needs a decision, then the result artifact (untrusted) fetched and measured with the shared parser
+ * and gate.
  */
 import { measureOutcome } from "../engine/measure-outcome.ts";
-import type { PendingExperiment } from "./bot-state.ts";
+import { experimentOfRun, type PendingExperiment } from "./bot-state.ts";
 import { fetchRunResult } from "./fetch-run-result.ts";
-import { experimentOfBranch } from "./github-forge.ts";
 import type { ReadySession } from "./repo-session.ts";
 import type { FinishedRun, Prepared, Skipped } from "./run-types.ts";
 
@@ -19,14 +19,17 @@ export function runKey(run: FinishedRun): string {
 export function skipReason(exp: PendingExperiment | undefined, run: FinishedRun): Skipped | null {
   if (!exp) return { kind: "ignored" };
   if (exp.runs.includes(runKey(run))) return { kind: "duplicate" };
-  // A run of an older commit (the branch moved since) or of a settled experiment changes nothing.
-  if (exp.status !== "open" || run.headSha !== exp.commit) return { kind: "ignored" };
+  // Paired by the run id the dispatch recorded; a run of an older commit (the experiment was rebased
+  // since) or of a settled experiment changes nothing.
+  const dispatch = (exp.dispatches ?? []).find((d) => d.runId === run.id);
+  if (!dispatch || exp.status !== "open" || dispatch.sha !== exp.commit) return { kind: "ignored" };
   return null;
 }
 
 export async function prepareRun(session: ReadySession, run: FinishedRun): Promise<Prepared | Skipped> {
-  const id = experimentOfBranch(run.headBranch);
-  const exp = id ? session.store.bot().experiments[id] : undefined;
+  const found = experimentOfRun(session.store.bot(), run.id);
+  const id = found?.id;
+  const exp = found?.exp;
   const skipped = skipReason(exp, run);
   if (!id || !exp || skipped) return skipped ?? { kind: "ignored" };
   const codeText = await session.forge.readFile(exp.commit, session.config.target);

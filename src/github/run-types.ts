@@ -8,11 +8,10 @@ import type { Settled } from "../engine/settle-run.ts";
 import type { PendingExperiment } from "./bot-state.ts";
 import type { RunResult } from "./fetch-run-result.ts";
 
+/** A finished training run the App dispatched (verify-run.ts passed). */
 export interface FinishedRun {
   id: number;
   attempt: number;
-  headSha: string;
-  headBranch: string;
   conclusion: string | null;
   htmlUrl: string | null;
 }

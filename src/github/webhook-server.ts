@@ -17,11 +17,25 @@ type Middleware = (
 ) => Promise<boolean>;
 
 function tooLarge(res: http.ServerResponse, limit: number): void {
-  res.writeHead(413, { "content-type": "text/plain", connection: "close" });
+  res.writeHead(413, { "content-type": "text/plain" });
   res.end(`payload larger than ${limit} bytes\n`);
 }
 
-/** Reads at most `limit` bytes of the body; null (and the request abandoned) when it is larger. */
+/**
+ * Drains what is left of a refused body without keeping it (so the sender reads the 413 instead of a
+ * broken pipe); a sender that goes on past eight times the limit is cut off.
+ */
+function discardRest(req: http.IncomingMessage, limit: number, already: number): void {
+  let size = already;
+  req.removeAllListeners("data");
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > 8 * limit) req.destroy();
+  });
+  req.resume();
+}
+
+/** Reads at most `limit` bytes of the body; null (the rest discarded) when it is larger. */
 function readCapped(req: http.IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -29,8 +43,8 @@ function readCapped(req: http.IncomingMessage, limit: number): Promise<Buffer | 
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        req.removeAllListeners("data");
-        req.resume();
+        chunks.length = 0;
+        discardRest(req, limit, size);
         resolve(null);
         return;
       }
@@ -46,7 +60,7 @@ export function cappedWebhooks(middleware: Middleware, maxBodyBytes: number) {
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > maxBodyBytes) {
-      req.resume();
+      discardRest(req, maxBodyBytes, 0);
       tooLarge(res, maxBodyBytes);
       return;
     }

@@ -1,11 +1,14 @@
 /**
- * `workflow_run.completed`: a promotion run is read back under the lock; an experiment run goes through
- * prepare (no lock, in parallel), decide (batched under the lock), publish (once the results arriving now
- * are decided, so checks and reports never hold decisions back), then one refill tick.
+ * `workflow_run.completed`: only runs of caddie's workflows, and of those only runs the App dispatched
+ * (verify-run.ts: event, repository not a fork, workflow on the default branch, triggered by the App),
+ * are read. A promotion run is read back under the lock (a promotion-workflow run the App did not dispatch
+ * is recorded as unbudgeted spend); an experiment run goes through prepare (no lock, in parallel), decide
+ * (batched under the lock), publish (once the results arriving now are decided, so checks and reports
+ * never hold decisions back), then one refill tick. A research run is read on the next cron tick.
  */
 import type { Context } from "probot";
 import { Batcher } from "./batcher.ts";
-import { onPromotionFinished } from "./on-promotion-finished.ts";
+import { onPromotionFinished, promotionRun } from "./on-promotion-finished.ts";
 import { refill } from "./refill.ts";
 import {
   handled,
@@ -22,7 +25,8 @@ import { prepareRun } from "./run-prepare.ts";
 import type { Decided, FinishedRun } from "./run-types.ts";
 import { publishRun } from "./run-publish.ts";
 import { withConfig } from "./with-config.ts";
-import { isExperimentRun, isPromoteRun } from "./workflows.ts";
+import { verifyRun } from "./verify-run.ts";
+import { EXPERIMENT_WORKFLOW_FILE, isRunOf, PROMOTE_WORKFLOW_FILE, trustedRunRule } from "./workflows.ts";
 
 type Run = Context<"workflow_run.completed">["payload"]["workflow_run"];
 
@@ -31,28 +35,29 @@ export async function onWorkflowRun(
   context: Context<"workflow_run.completed">,
 ): Promise<void> {
   const run = context.payload.workflow_run;
-  if (isPromoteRun(run)) {
+  if (isRunOf(run, PROMOTE_WORKFLOW_FILE)) {
     const session = sessionFor(app, context);
-    const finished = {
-      id: run.id,
-      conclusion: run.conclusion,
-      htmlUrl: run.html_url,
-      title: run.display_title,
-    };
+    const finished = promotionRun(run, await trustedRunRule(session, PROMOTE_WORKFLOW_FILE));
     await locked(session, async () => {
       handled(session, "promotion", await withConfig(session, (r) => onPromotionFinished(r, finished)));
     });
     return;
   }
-  if (isExperimentRun(run)) await onExperimentRun(sessionFor(app, context), run);
+  if (!isRunOf(run, EXPERIMENT_WORKFLOW_FILE)) return;
+  const session = sessionFor(app, context);
+  const verdict = verifyRun(run, await trustedRunRule(session, EXPERIMENT_WORKFLOW_FILE));
+  if (!verdict.ok) {
+    session.log.warn({ run: run.id, reason: verdict.reason }, "training run not started by the App: ignored");
+    handled(session, "workflow_run", "untrusted");
+    return;
+  }
+  await onExperimentRun(session, run);
 }
 
 function finishedRun(run: Run): FinishedRun {
   return {
     id: run.id,
     attempt: run.run_attempt ?? 1,
-    headSha: run.head_sha,
-    headBranch: run.head_branch ?? "",
     conclusion: run.conclusion,
     htmlUrl: run.html_url,
   };

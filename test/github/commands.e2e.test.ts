@@ -45,7 +45,7 @@ describe("commands on GitHub", () => {
       [results?.number ?? 0, "/budget", stranger],
     ] as const)
       expect((await h.comment(issue, body, user)).status).toBe(200);
-    expect(h.fake.state.workflowDispatches).toEqual([]);
+    expect(h.promoteDispatches()).toEqual([]);
     // Six comments were made (by the test, as the strangers); the bot added none.
     expect(h.fake.state.comments.size).toBe(comments + 6);
     expect(h.fake.state.reactions).toEqual([]);
@@ -95,7 +95,7 @@ describe("commands on GitHub", () => {
     });
     await h.send("issue_comment", payload, "delivery-1");
     const sha = h.fake.state.pulls.get(measuredPr)?.headSha;
-    expect(h.fake.state.workflowDispatches).toEqual([
+    expect(h.promoteDispatches()).toEqual([
       { workflowId: "caddie-promote.yml", ref: "main", inputs: { pr: String(measuredPr), sha, seeds: "2" } },
     ]);
     expect(replies(measuredPr).at(-1)?.body).toMatch(
@@ -104,7 +104,7 @@ describe("commands on GitHub", () => {
 
     await h.send("issue_comment", payload, "delivery-1");
     await h.comment(measuredPr, "/promote seeds=2");
-    expect(h.fake.state.workflowDispatches).toHaveLength(1);
+    expect(h.promoteDispatches()).toHaveLength(1);
     expect(replies(measuredPr).at(-1)?.body).toContain("already handled");
     expect(h.outcomes.filter((o) => o.event === "comment").map((o) => o.outcome)).toEqual([
       "promoted",
@@ -117,7 +117,7 @@ describe("commands on GitHub", () => {
     await h.comment(measuredPr, "/promote", { login: "caddie-test[bot]", type: "Bot" });
     await h.comment(measuredPr, "/promote", { login: "dependabot[bot]", type: "Bot" });
     expect(h.fake.state.reactions).toEqual([]);
-    expect(h.fake.state.workflowDispatches).toEqual([]);
+    expect(h.promoteDispatches()).toEqual([]);
   });
 
   it("answers unknown commands and bad arguments with a reply, never a crash", async () => {
@@ -126,7 +126,7 @@ describe("commands on GitHub", () => {
     await h.comment(measuredPr, "/promote seeds=99");
     expect(replies(measuredPr).at(-1)?.body).toContain("seeds must be from 1 to 5");
     await h.comment(measuredPr, "x".repeat(30_000) + "\n/promote");
-    expect(h.fake.state.workflowDispatches).toEqual([]);
+    expect(h.promoteDispatches()).toEqual([]);
   });
 
   it("refuses pull request commands on pull requests the bot did not open", async () => {
@@ -149,7 +149,7 @@ describe("commands on GitHub", () => {
     });
     await h.comment(number, "/promote");
     expect(replies(number).at(-1)?.body).toContain("not one");
-    expect(state.workflowDispatches).toEqual([]);
+    expect(h.promoteDispatches()).toEqual([]);
   });
 
   it("pauses and resumes the loop from the results issue", async () => {

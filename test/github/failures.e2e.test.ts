@@ -69,7 +69,11 @@ describe("failures and bad input on GitHub", () => {
         }),
       },
     ];
-    for (const files of bad) expect((await h.finish(pr, { log: "", files })).status).toBe(200);
+    for (const [i, files] of bad.entries()) {
+      // A rejected result leaves the experiment open; a writer's /rerun dispatches its training again.
+      if (i > 0) await h.comment(pr, "/rerun");
+      expect((await h.finish(pr, { log: "", files })).status).toBe(200);
+    }
     const checks = [...h.fake.state.checkRuns.values()].filter(
       (c) => c.headSha === h.fake.state.pulls.get(pr)?.headSha,
     );

@@ -51,7 +51,7 @@ describe("the Promote button on GitHub", () => {
   it("promotes the check's head SHA once when a write user clicks, even when the delivery or the click repeats", async () => {
     const check = checkOf("exp-001");
     await click(check, OCTOCAT, "click-1");
-    expect(h.fake.state.workflowDispatches).toEqual([
+    expect(h.promoteDispatches()).toEqual([
       {
         workflowId: "caddie-promote.yml",
         ref: "main",
@@ -64,7 +64,7 @@ describe("the Promote button on GitHub", () => {
     await click(check, OCTOCAT, "click-1");
     await click(check, OCTOCAT, "click-2");
     await h.comment(keptPr, "/promote");
-    expect(h.fake.state.workflowDispatches).toHaveLength(1);
+    expect(h.promoteDispatches()).toHaveLength(1);
     // Nothing in a click's signed body tells a second click from a replay of the first: both are no-ops.
     expect(clicks()).toEqual(["promoted", "duplicate event", "duplicate event"]);
     expect(replies(keptPr).at(-1)?.body).toContain("already handled");
@@ -72,7 +72,7 @@ describe("the Promote button on GitHub", () => {
 
   it("ignores a click from a read-only user: no reply, nothing dispatched", async () => {
     await click(checkOf("exp-001"), { login: "reader", type: "User" });
-    expect(h.fake.state.workflowDispatches).toEqual([]);
+    expect(h.promoteDispatches()).toEqual([]);
     expect(replies(keptPr)).toEqual([]);
     expect(clicks()).toEqual(["ignored: permission"]);
   });
@@ -87,7 +87,7 @@ describe("the Promote button on GitHub", () => {
         user: OCTOCAT,
       }),
     );
-    expect(h.fake.state.workflowDispatches).toEqual([]);
+    expect(h.promoteDispatches()).toEqual([]);
     expect(replies(keptPr)).toEqual([]);
     expect(clicks()).toEqual(["ignored: unknown action"]);
   });

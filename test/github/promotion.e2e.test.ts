@@ -10,7 +10,7 @@ import { parseSpendLedger } from "../../src/core/spend-ledger.ts";
 import { chooseProposer } from "../../src/agent/choose-proposer.ts";
 import { promote } from "../../src/github/promote.ts";
 import { newAppRuntime, readConfig, ready, repoSession } from "../../src/github/repo-session.ts";
-import { PROMOTE_WORKFLOW_FILE, PROMOTE_WORKFLOW_NAME } from "../../src/github/workflows.ts";
+import { PROMOTE_WORKFLOW_FILE } from "../../src/github/workflows.ts";
 
 const BASELINE_LOG = "proxy-baseline";
 const BETTER_LOG = "full-baseline";
@@ -30,24 +30,33 @@ async function measured(h: Harness): Promise<number> {
   return pr;
 }
 
-let runs = 0;
-/** A finished run of the promotion workflow with one artifact per seed (as promote.yml uploads them). */
+/**
+ * Finishes the promotion run the App dispatched for `pr`, with one artifact per seed (as promote.yml
+ * uploads them); `elapsed` is how long it ran (seconds).
+ */
 function promotionRun(
   h: Harness,
   pr: number,
   conclusion: string,
   seeds: { seed: number; log: string; billed: number; exitCode?: number | null }[],
+  elapsed = 900,
 ): WorkflowRun {
-  const id = 6_000_000 + ++runs;
-  const run: WorkflowRun = {
-    id,
-    name: PROMOTE_WORKFLOW_NAME,
-    path: `.github/workflows/${PROMOTE_WORKFLOW_FILE}`,
-    headBranch: "main",
-    headSha: h.fake.state.refs.get("heads/main") ?? "",
-    event: "workflow_dispatch",
+  const run = [...h.fake.state.workflowRuns.values()]
+    .filter(
+      (r) =>
+        r.path === `.github/workflows/${PROMOTE_WORKFLOW_FILE}` &&
+        r.inputs?.pr === String(pr) &&
+        r.status !== "completed",
+    )
+    .sort((a, b) => b.id - a.id)[0];
+  if (!run) throw new Error(`no promotion of #${pr} was dispatched`);
+  const id = run.id;
+  const end = Date.now();
+  Object.assign(run, {
     status: "completed",
     conclusion,
+    startedAt: new Date(end - elapsed * 1000).toISOString(),
+    updatedAt: new Date(end).toISOString(),
     artifacts: seeds.map((s, i) => ({
       id: 8_000_000 + id * 10 + i,
       name: `caddie-full-pr${pr}-seed${s.seed}`,
@@ -74,9 +83,7 @@ function promotionRun(
         "_temp/caddie/measure.json": "{}",
       }),
     })),
-    pullNumbers: [],
-  };
-  h.fake.state.workflowRuns.set(id, run);
+  });
   return run;
 }
 
@@ -98,7 +105,7 @@ describe("promotions on GitHub", () => {
     h = await Harness.start();
     const pr = await measured(h);
     await h.comment(pr, "/promote seeds=2");
-    expect(h.fake.state.workflowDispatches).toHaveLength(1);
+    expect(h.promoteDispatches()).toHaveLength(1);
     const entries = spend(h).entries;
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ state: "reserved", seeds: 2, gpus: 8 });
@@ -144,7 +151,7 @@ describe("promotions on GitHub", () => {
     expect(refused?.kind === "refused" && refused.reason).toMatch(
       /worst case \$15\.80 .* more than the \$14\.20 left/,
     );
-    expect(h.fake.state.workflowDispatches).toHaveLength(1);
+    expect(h.promoteDispatches()).toHaveLength(1);
     expect(spend(h).entries.map((e) => e.state)).toEqual(["reserved"]);
   });
 
@@ -182,15 +189,28 @@ describe("promotions on GitHub", () => {
     ]);
   });
 
-  it("releases the reservation of a promotion run that was cancelled before any seed reported, on the next tick", async () => {
+  it("releases the reservation of a promotion run that was cancelled before it started, on the next tick", async () => {
     h = await Harness.start();
     const pr = await measured(h);
     await h.comment(pr, "/promote");
-    promotionRun(h, pr, "cancelled", []);
+    promotionRun(h, pr, "cancelled", [], 0);
     await h.tick();
     expect(spend(h).entries.map((e) => [e.state, e.costUsd])).toEqual([["released", 0]]);
     expect(ledger(h).filter((r) => r.tier === "full")).toEqual([]);
-    expect(comments(h, pr).at(-1)?.body).toContain("before any seed uploaded its results");
+    expect(comments(h, pr).at(-1)?.body).toContain("before it started; released");
+  });
+
+  it("charges a promotion that ran and left no artifact its elapsed time (cancelled mid-run), not $0", async () => {
+    h = await Harness.start();
+    const pr = await measured(h);
+    await h.comment(pr, "/promote");
+    promotionRun(h, pr, "cancelled", [], 900);
+    await h.tick();
+    const [entry] = spend(h).entries;
+    expect(entry?.state).toBe("settled");
+    expect(entry?.measuredSeconds).toBe(900);
+    expect(entry?.costUsd).toBeCloseTo(900 * 8 * USD_PER_GPU_SECOND, 6);
+    expect(comments(h, pr).at(-1)?.body).toContain("charged its elapsed 900 s");
   });
 
   it("settles a failed seed with what it billed and records it as a crash", async () => {
@@ -221,7 +241,7 @@ describe("promotions on GitHub", () => {
     });
     const pr = await measured(h);
     const sha = h.fake.state.pulls.get(pr)?.headSha;
-    expect(h.fake.state.workflowDispatches).toEqual([
+    expect(h.promoteDispatches()).toEqual([
       { workflowId: PROMOTE_WORKFLOW_FILE, ref: "main", inputs: { pr: String(pr), sha, seeds: "1" } },
     ]);
     expect(spend(h).entries.map((e) => [e.key, e.state])).toEqual([[`promote:exp-001@${sha}`, "reserved"]]);
@@ -229,7 +249,7 @@ describe("promotions on GitHub", () => {
     expect(auto?.body).toContain("proxy gain 65.48% (val_bpb 1.2244 vs 3.5473) reaches the 3.00% threshold");
     // A /promote of the same head afterwards is refused: one promotion per commit.
     await h.comment(pr, "/promote");
-    expect(h.fake.state.workflowDispatches).toHaveLength(1);
+    expect(h.promoteDispatches()).toHaveLength(1);
     expect(comments(h, pr).at(-1)?.body).toContain("is already promoted");
   });
 
@@ -240,7 +260,7 @@ describe("promotions on GitHub", () => {
       ),
     });
     const pr = await measured(h);
-    expect(h.fake.state.workflowDispatches).toEqual([]);
+    expect(h.promoteDispatches()).toEqual([]);
     expect(h.stateFile("spend.json")).toBeNull();
     const refusal = comments(h, pr).find((c) => c.body.startsWith("automatic promotion refused"));
     expect(refusal?.body).toContain("is more than the $2.00 available above the $10.00 reserve");

@@ -119,7 +119,7 @@ describe("promote.yml", () => {
       const out = path.join(dir, "out");
       writeFileSync(out, "");
       const r = spawnSync("bash", ["-c", script], {
-        env: { PATH: process.env.PATH ?? "", GITHUB_OUTPUT: out, ...env },
+        env: { PATH: process.env.PATH ?? "", GITHUB_OUTPUT: out, CADDIE_REF: "c".repeat(40), ...env },
         encoding: "utf8",
       });
       return { status: r.status, output: readFileSync(out, "utf8"), stdout: r.stdout };
@@ -138,6 +138,8 @@ describe("promote.yml", () => {
       [{ PR: "12", SHA: "abc123", SEEDS: "3" }, "sha must be a full 40-hex commit"],
       [{ PR: "12", SHA: sha, SEEDS: "9" }, "seeds must be a whole number from 1 to 8"],
       [{ PR: "12", SHA: `${sha}; rm -rf /`, SEEDS: "1" }, "sha must be a full 40-hex commit"],
+      // caddie itself must be pinned by commit: a tag can be moved by whoever controls it.
+      [{ PR: "12", SHA: sha, SEEDS: "1", CADDIE_REF: "v1" }, "caddie-ref must be a full 40-hex commit"],
     ])("refuses bad input %j", (env, message) => {
       const r = plan(env);
       expect(r.status).toBe(1);

@@ -26,6 +26,11 @@ export const commands: CommandEntry[] = [
     load: async () => (await import("./doctor.ts")).doctorCommand,
   },
   {
+    name: "job",
+    summary: "the experiment workflow's steps: the tier's settings, and training in caddie's sandbox",
+    load: async () => (await import("./job.ts")).jobCommand,
+  },
+  {
     name: "parse-log",
     summary: "read a train_gpt.py log: final val_bpb, artifact size, steps, crash or not",
     load: async () => (await import("./parse-log.ts")).parseLogCommand,

@@ -20,6 +20,7 @@ import { checkScriptShape } from "../doctor/check-repository.ts";
 import { Git } from "../git.ts";
 import { resolveSource, sourceOfCheckout, type CaddieSource } from "../resolve-source.ts";
 import type { Command } from "./command.ts";
+import { callerWorkflows } from "./init-workflows.ts";
 
 export const INIT_CONFIG = `# caddie: autoresearch for Parameter Golf. Read from the default branch only, so a pull request can never
 # change the bot's settings. Every key has a default; a broken file is reported on the results issue.
@@ -75,6 +76,9 @@ agent:
 
 # How many experiment pull requests may be open (training) at once.
 concurrency: 1
+# true: on a cron tick the App also dispatches caddie-research.yml (papers, posts; read-only) and reads
+# what it uploads into caddie/state. false: no research run, nothing ingested.
+research: false
 # true: log what would be done, write and spend nothing.
 dry_run: false
 `;
@@ -99,104 +103,6 @@ compressed model) fits in 16,000,000 bytes, trained in 10 minutes on 8xH100.
 - Prefer simple changes: a tiny gain that adds a lot of code is not worth it.
 `;
 
-/** A reusable workflow of caddie's repository, pinned to the commit, the asked-for ref beside it. */
-function uses(source: CaddieSource, workflow: string): string {
-  const note = source.ref === source.sha ? "a pinned commit" : source.ref;
-  return `${source.repo}/.github/workflows/${workflow}.yml@${source.sha} # ${note}`;
-}
-
-function experimentCaller(researchLine: string, source: CaddieSource): string {
-  return `# Trains each experiment pull request the caddie App opens (branches caddie/exp-*), on your self-hosted
-# runner, with read-only permissions and no secrets. Written by \`caddie init\`.
-name: caddie experiment
-
-on:
-  pull_request:
-    branches: [${JSON.stringify(researchLine)}]
-
-permissions:
-  contents: read
-
-concurrency:
-  group: caddie-experiment-\${{ github.event.pull_request.number }}
-  cancel-in-progress: true
-
-jobs:
-  experiment:
-    # Only the App's own experiment branches of this repository (never forks) reach the GPU runner.
-    if: \${{ startsWith(github.head_ref, 'caddie/exp-') && github.event.pull_request.head.repo.full_name == github.repository }}
-    permissions:
-      contents: read
-    uses: ${uses(source, "experiment")}
-`;
-}
-
-const tickCaller = (
-  source: CaddieSource,
-) => `# Wakes the caddie App every hour (at an odd minute) so the loop keeps going. Written by \`caddie init\`.
-name: caddie tick
-
-on:
-  schedule:
-    - cron: "17 * * * *"
-  workflow_dispatch: {}
-
-permissions:
-  contents: write
-
-jobs:
-  tick:
-    permissions:
-      contents: write
-    uses: ${uses(source, "tick")}
-    with:
-      # true: also sync research (arXiv, Semantic Scholar, ...) every tick, read-only; the App ingests the
-      # uploaded research.jsonl into caddie/state on its next cron tick.
-      research: false
-    secrets:
-      # Optional: grades research items with Claude; without it they are fetched and pre-filtered only.
-      ANTHROPIC_API_KEY: \${{ secrets.ANTHROPIC_API_KEY }}
-`;
-
-const promoteCaller = (
-  source: CaddieSource,
-) => `# Trains a promoted experiment on 8xH100 (Modal). The caddie App dispatches it after /promote, within the
-# budget; the Modal token lives in the \`caddie-modal\` environment. Written by \`caddie init\`.
-name: caddie promote
-# The App pairs a finished run with its promotion by this name: keep "#<pr> @ <sha>" in it.
-run-name: "caddie promote #\${{ inputs.pr }} @ \${{ inputs.sha }}"
-
-on:
-  workflow_dispatch:
-    inputs:
-      pr:
-        description: Pull request number of the experiment
-        required: true
-        type: number
-      sha:
-        description: The exact commit to train
-        required: true
-        type: string
-      seeds:
-        description: How many seeds to run
-        required: true
-        type: number
-        default: 3
-
-permissions:
-  contents: read
-
-jobs:
-  promote:
-    permissions:
-      contents: read
-    uses: ${uses(source, "promote")}
-    with:
-      pr: \${{ inputs.pr }}
-      sha: \${{ inputs.sha }}
-      seeds: \${{ inputs.seeds }}
-`;
-
 /** The config's search_space block: each setting's candidates as a YAML flow list, numbers bare. */
 function searchSpaceYaml(space: Record<string, string[]>, target: string): string {
   const names = Object.keys(space);
@@ -216,18 +122,14 @@ export interface InitOptions {
   source: CaddieSource;
   /** From the script's settings (deriveSearchSpace); empty leaves the key out. */
   searchSpace?: Record<string, string[]>;
-  researchLine?: string;
 }
 
 /** The files `caddie init` writes, relative to the repository root. */
 export function initFiles(options: InitOptions): Record<string, string> {
-  const researchLine = options.researchLine ?? "autoresearch/main";
   return {
     ".github/caddie.yml": INIT_CONFIG + searchSpaceYaml(options.searchSpace ?? {}, "train_gpt.py"),
     "program.md": INIT_PROGRAM,
-    ".github/workflows/caddie-experiment.yml": experimentCaller(researchLine, options.source),
-    ".github/workflows/caddie-tick.yml": tickCaller(options.source),
-    ".github/workflows/caddie-promote.yml": promoteCaller(options.source),
+    ...callerWorkflows(options.source),
   };
 }
 

@@ -10,11 +10,8 @@ import type { AddressInfo } from "node:net";
 import { Probot, ProbotOctokit } from "probot";
 import { createCaddieApp, type CaddieAppOptions } from "../../../src/github/app.ts";
 import { createWebhookServer } from "../../../src/github/webhook-server.ts";
-import {
-  EXPERIMENT_WORKFLOW_FILE,
-  EXPERIMENT_WORKFLOW_NAME,
-  TICK_EVENT,
-} from "../../../src/github/workflows.ts";
+import { callerWorkflows } from "../../../src/local/commands/init-workflows.ts";
+import { TICK_EVENT } from "../../../src/github/workflows.ts";
 import { FakeGitHub } from "./server.ts";
 import type { Actor, WorkflowRun } from "./state.ts";
 import { commentPayload, deliver, dispatchPayload, workflowRunPayload, type Delivery } from "./webhooks.ts";
@@ -144,6 +141,9 @@ export class Harness {
       ...options.files,
     };
     if (options.config !== null) files[".github/caddie.yml"] = options.config ?? CONFIG_YML;
+    // The caller workflows `caddie init` writes: the App dispatches them by file name.
+    const source = { repo: "caddie-golf/caddie", sha: "c".repeat(40), ref: "v1" };
+    for (const [path, text] of Object.entries(callerWorkflows(source))) files[path] = text;
     fake.state.commitFiles("main", files, "initial");
     for (const [login, permission] of Object.entries(
       options.collaborators ?? { octocat: "admin", reader: "read" },
@@ -224,11 +224,21 @@ export class Harness {
       .sort((a, b) => b - a);
   }
 
-  /** Records a finished training run of the pull request's head, with its result artifact. */
-  train(pr: number, result: TrainResult): WorkflowRun {
+  /** The training run the App dispatched for the pull request's current head, not finished yet. */
+  dispatchedRun(pr: number): WorkflowRun {
     const pull = this.fake.state.pulls.get(pr);
     if (!pull) throw new Error(`no pull request #${pr}`);
     const headSha = this.fake.state.refs.get(`heads/${pull.headRef}`) ?? pull.headSha;
+    const run = [...this.fake.state.workflowRuns.values()]
+      .filter((r) => r.inputs?.pr === String(pr) && r.inputs.sha === headSha && r.status !== "completed")
+      .sort((a, b) => b.id - a.id)[0];
+    if (!run) throw new Error(`no training of #${pr} @ ${headSha.slice(0, 7)} was dispatched`);
+    return run;
+  }
+
+  /** Finishes the training run the App dispatched for the pull request's head, with its result artifact. */
+  train(pr: number, result: TrainResult): WorkflowRun {
+    const run = this.dispatchedRun(pr);
     const files = result.files ?? {
       "train.log": result.log,
       "run.json": JSON.stringify({
@@ -238,19 +248,9 @@ export class Harness {
         model_bytes: result.modelBytes === undefined ? 8_000_000 : result.modelBytes,
       }),
     };
-    const run: WorkflowRun = {
-      id: 5_000_000 + ++this.runs,
-      name: EXPERIMENT_WORKFLOW_NAME,
-      path: EXPERIMENT_WORKFLOW_FILE,
-      headBranch: pull.headRef,
-      headSha,
-      event: "pull_request",
-      status: "completed",
-      conclusion: (result.exitCode ?? 0) === 0 ? "success" : "failure",
-      artifacts: [{ id: 7_000_000 + this.runs, name: "caddie-result", zip: zip(files), expired: false }],
-      pullNumbers: [pr],
-    };
-    this.fake.state.workflowRuns.set(run.id, run);
+    run.status = "completed";
+    run.conclusion = (result.exitCode ?? 0) === 0 ? "success" : "failure";
+    run.artifacts = [{ id: 7_000_000 + ++this.runs, name: "caddie-result", zip: zip(files), expired: false }];
     return run;
   }
 
@@ -271,7 +271,7 @@ export class Harness {
     let delivery = await this.finish(pr, resultOf(1));
     for (let guard = 0; guard < 10 && this.fake.state.pulls.get(pr)?.state === "open"; guard++) {
       const queued = [...this.fake.state.workflowRuns.values()].find(
-        (r) => r.pullNumbers.includes(pr) && r.status === "queued",
+        (r) => r.inputs?.pr === String(pr) && r.status === "queued",
       );
       if (!queued) break;
       delivery = await this.rerunFinished(queued, resultOf(queued.attempt ?? 1));
@@ -281,12 +281,14 @@ export class Harness {
 
   /** Completes a re-run the bot asked for (its latest attempt) with a new result artifact. */
   rerunFinished(run: WorkflowRun, result: TrainResult): Promise<Delivery> {
-    const fresh = this.train(run.pullNumbers[0] ?? 0, result);
-    this.fake.state.workflowRuns.delete(fresh.id);
-    run.status = "completed";
-    run.conclusion = fresh.conclusion;
-    run.artifacts = fresh.artifacts;
-    return this.send("workflow_run", workflowRunPayload(this.fake, run));
+    // The re-run is the dispatched run itself, queued again: training completes that very run.
+    const done = this.train(Number(run.inputs?.pr ?? 0), result);
+    return this.send("workflow_run", workflowRunPayload(this.fake, done));
+  }
+
+  /** Dispatches of the promotion workflow (training dispatches left out). */
+  promoteDispatches(): { workflowId: string; ref: string; inputs: unknown }[] {
+    return this.fake.state.workflowDispatches.filter((d) => d.workflowId === "caddie-promote.yml");
   }
 
   /** A file on the state branch, or null. */

@@ -86,6 +86,14 @@ export interface WorkflowRun {
   pullNumbers: number[];
   /** 1 for the first run; each re-run (POST .../rerun) is the next attempt. */
   attempt?: number;
+  /** A dispatch's inputs (the API does not show them; the harness reads them to "train"). */
+  inputs?: Record<string, string>;
+  /** Who started it (default: the repository owner); a dispatch by the App is the App's bot. */
+  triggeringActor?: Actor;
+  /** The repository whose code ran (default: this one; a fork's full name for a fork PR's run). */
+  headRepository?: string;
+  startedAt?: string;
+  updatedAt?: string;
 }
 
 export class RepoState {
@@ -110,6 +118,8 @@ export class RepoState {
   collaborators = new Map<string, string>();
   dispatches: { eventType: string; clientPayload: unknown }[] = [];
   workflowDispatches: { workflowId: string; ref: string; inputs: unknown }[] = [];
+  /** Answer dispatches with 204 and no run id, as GitHub Enterprise Server does. */
+  dispatchWithoutRunDetails = false;
   /** Labels that exist in the repository (created on first use). */
   labels = new Set<string>();
 

@@ -111,15 +111,26 @@ describe("caddie init on a fork", () => {
     for (const [file, job, workflow] of [
       ["caddie-experiment.yml", "experiment", "experiment"],
       ["caddie-tick.yml", "tick", "tick"],
+      ["caddie-research.yml", "research", "research"],
       ["caddie-promote.yml", "promote", "promote"],
     ] as const) {
       const text = read(dir, `.github/workflows/${file}`);
-      const doc = parse(text) as Workflow;
+      const doc = parse(text) as Workflow & { jobs: Record<string, { with?: Record<string, unknown> }> };
       expect(doc.jobs[job]?.uses).toBe(`someone/caddie/.github/workflows/${workflow}.yml@${SHA}`);
       expect(text).toContain(`@${SHA} # a pinned commit`);
+      // The code and action caddie checks out are the same commit.
+      if (doc.jobs[job]?.with) expect(doc.jobs[job]?.with?.["caddie-ref"]).toBe(SHA);
+      // Nothing by default; each job asks for what it needs.
+      expect(doc.permissions).toEqual({});
     }
+    type Caller = { on: Record<string, { inputs?: object } | null> };
+    const caller = (name: string) => parse(read(dir, `.github/workflows/caddie-${name}.yml`)) as Caller;
+    // Only the App starts training, promotion and research: dispatch only, never pull_request.
+    for (const name of ["experiment", "research", "promote"])
+      expect(Object.keys(caller(name).on)).toEqual(["workflow_dispatch"]);
+    expect(Object.keys(caller("tick").on)).toEqual(["schedule", "workflow_dispatch"]);
+    expect(Object.keys(caller("experiment").on.workflow_dispatch?.inputs ?? {})).toEqual(["pr", "sha"]);
     const experiment = parse(read(dir, ".github/workflows/caddie-experiment.yml")) as Workflow;
-    expect(experiment.permissions).toEqual({ contents: "read" });
     expect(experiment.jobs.experiment?.secrets).toBeUndefined();
     const next = t.out.join("");
     for (const words of [

@@ -1,7 +1,7 @@
 /** Actions: workflow runs, their artifacts (downloads redirect to a blob URL), re-runs and dispatches. */
 import type { Artifact, RepoState, WorkflowRun } from "../state.ts";
 import { workflowRunObject } from "./shapes.ts";
-import { notFound, now, page, type Handler, type Obj } from "./types.ts";
+import { notFound, now, obj, page, type Handler, type Obj } from "./types.ts";
 
 function artifactObject(state: RepoState, run: WorkflowRun, a: Artifact): Obj {
   const base = `https://api.github.com/repos/${state.owner}/${state.name}`;
@@ -111,12 +111,69 @@ export const actionHandlers: Record<string, Handler> = {
     run.attempt = (run.attempt ?? 1) + 1;
     return { status: 201, body: {} };
   },
-  "actions/create-workflow-dispatch": ({ state, params, body }) => {
-    state.workflowDispatches.push({
-      workflowId: params.workflow_id ?? "",
-      ref: String(body.ref),
-      inputs: body.inputs ?? {},
-    });
-    return { status: 204 };
+  // A dispatch creates a queued run of the workflow file on that ref, started by the caller (the App's bot
+  // for an installation token), and answers its id when asked (return_run_details), as GitHub does.
+  "actions/create-workflow-dispatch": ({ fake, state, params, body }) => {
+    const file = params.workflow_id ?? "";
+    const ref = String(body.ref);
+    const headSha = state.refs.get(`heads/${ref}`);
+    if (!headSha || state.file(headSha, `.github/workflows/${file}`) === null)
+      return { status: 404, body: { message: "Not Found" } };
+    const inputs = Object.fromEntries(Object.entries(obj(body.inputs)).map(([k, v]) => [k, String(v)]));
+    state.workflowDispatches.push({ workflowId: file, ref, inputs });
+    const run: WorkflowRun = {
+      id: 6_000_000 + state.id_(),
+      name: file.replace(/\.ya?ml$/, "").replace(/-/g, " "),
+      path: `.github/workflows/${file}`,
+      headBranch: ref,
+      headSha,
+      event: "workflow_dispatch",
+      status: "queued",
+      conclusion: null,
+      artifacts: [],
+      pullNumbers: [],
+      inputs,
+      triggeringActor: fake.bot,
+      startedAt: now(),
+    };
+    state.workflowRuns.set(run.id, run);
+    if (body.return_run_details !== true || state.dispatchWithoutRunDetails) return { status: 204 };
+    const base = `${state.owner}/${state.name}/actions/runs/${run.id}`;
+    return {
+      status: 200,
+      body: {
+        workflow_run_id: run.id,
+        run_url: `https://api.github.com/repos/${base}`,
+        html_url: `https://github.com/${base}`,
+      },
+    };
+  },
+  "actions/list-workflow-runs": ({ state, fake, params, query }) => {
+    const path = `.github/workflows/${params.workflow_id ?? ""}`;
+    const event = query.get("event");
+    const branch = query.get("branch");
+    const status = query.get("status");
+    const created = /^>=(.+)$/.exec(query.get("created") ?? "")?.[1];
+    const runs = [...state.workflowRuns.values()]
+      .filter(
+        (r) =>
+          r.path === path &&
+          (!event || r.event === event) &&
+          (!branch || r.headBranch === branch) &&
+          (!status || r.status === status || r.conclusion === status) &&
+          (!created || (r.startedAt ?? now()) >= created),
+      )
+      .sort((a, b) => b.id - a.id);
+    const { items, headers } = page(
+      runs,
+      query,
+      fake.url,
+      `/repos/${state.owner}/${state.name}/actions/workflows/${params.workflow_id}/runs`,
+    );
+    return {
+      status: 200,
+      body: { total_count: runs.length, workflow_runs: items.map((r) => workflowRunObject(state, r)) },
+      headers,
+    };
   },
 };

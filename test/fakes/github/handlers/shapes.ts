@@ -255,6 +255,20 @@ export function workflowRunObject(state: RepoState, run: WorkflowRun): Obj {
       };
     }),
     repository: repo,
-    head_repository: repo,
+    head_repository:
+      run.headRepository && run.headRepository !== full
+        ? {
+            ...repo,
+            id: 999_999,
+            name: run.headRepository.split("/")[1] ?? "fork",
+            full_name: run.headRepository,
+            fork: true,
+            owner: userObject({ login: run.headRepository.split("/")[0] ?? "someone", type: "User" }),
+          }
+        : repo,
+    actor: userObject(run.triggeringActor ?? { login: state.owner, type: "User" }),
+    triggering_actor: userObject(run.triggeringActor ?? { login: state.owner, type: "User" }),
+    run_started_at: run.startedAt ?? now(),
+    updated_at: run.updatedAt ?? now(),
   };
 }
