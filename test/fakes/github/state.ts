@@ -118,6 +118,16 @@ export class RepoState {
   collaborators = new Map<string, string>();
   dispatches: { eventType: string; clientPayload: unknown }[] = [];
   workflowDispatches: { workflowId: string; ref: string; inputs: unknown }[] = [];
+  /** The repository's security settings (docs/SECURITY.md, "The safe set-up"); null: not readable (404). */
+  settings = {
+    private: true,
+    runners: 0,
+    approvalPolicy: "first_time_contributors" as string | null,
+    workflowPermissions: "write" as "read" | "write",
+    canApprove: false,
+    /** Environments by name, with whether they require reviewers. */
+    environments: new Map<string, { reviewers: boolean }>(),
+  };
   /** Answer dispatches with 204 and no run id, as GitHub Enterprise Server does. */
   dispatchWithoutRunDetails = false;
   /** Labels that exist in the repository (created on first use). */

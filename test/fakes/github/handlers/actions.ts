@@ -28,6 +28,32 @@ function artifactObject(state: RepoState, run: WorkflowRun, a: Artifact): Obj {
 }
 
 export const actionHandlers: Record<string, Handler> = {
+  "actions/list-self-hosted-runners-for-repo": ({ state }) => ({
+    status: 200,
+    body: {
+      total_count: state.settings.runners,
+      runners: Array.from({ length: state.settings.runners }, (_, i) => ({
+        id: i + 1,
+        name: `gpu-${i + 1}`,
+        os: "linux",
+        status: "online",
+        busy: false,
+        labels: [{ id: 1, name: "self-hosted", type: "read-only" }],
+      })),
+    },
+  }),
+  "actions/get-fork-pr-contributor-approval-permissions-repository": ({ state }) =>
+    // GitHub answers 404 to a token that may not read the setting.
+    state.settings.approvalPolicy === null
+      ? notFound()
+      : { status: 200, body: { approval_policy: state.settings.approvalPolicy } },
+  "actions/get-github-actions-default-workflow-permissions-repository": ({ state }) => ({
+    status: 200,
+    body: {
+      default_workflow_permissions: state.settings.workflowPermissions,
+      can_approve_pull_request_reviews: state.settings.canApprove,
+    },
+  }),
   "actions/list-workflow-run-artifacts": ({ state, fake, params, query }) => {
     const run = state.workflowRuns.get(Number(params.run_id));
     if (!run) return notFound();

@@ -1,12 +1,26 @@
 /** Repository endpoints: the repository, file contents, collaborator permission, dispatch events. */
 import { repoObject, userObject } from "./shapes.ts";
-import { notFound, obj, type Handler } from "./types.ts";
+import { notFound, obj, type Handler, type Obj } from "./types.ts";
 
 export const repoHandlers: Record<string, Handler> = {
   "repos/get": ({ state, example }) => {
     // The spec's example is a fork whose `source` has drifted from the schema; ours is no fork.
     const { source: _source, parent: _parent, ...template } = obj(example(200));
     return { status: 200, body: { ...template, ...repoObject(state) } };
+  },
+  "repos/get-environment": ({ state, params, example }) => {
+    const env = state.settings.environments.get(params.environment_name ?? "");
+    if (!env) return notFound();
+    const template = obj(example(200));
+    const rules = (template.protection_rules as Obj[] | undefined) ?? [];
+    return {
+      status: 200,
+      body: {
+        ...template,
+        name: params.environment_name,
+        protection_rules: rules.filter((r) => env.reviewers || r.type !== "required_reviewers"),
+      },
+    };
   },
   "repos/get-content": ({ state, params, query }) => {
     const ref = query.get("ref") ?? state.defaultBranch;

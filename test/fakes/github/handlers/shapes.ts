@@ -40,7 +40,7 @@ export function repoObject(state: RepoState): Obj {
     id: state.id,
     name: state.name,
     full_name: full,
-    private: true,
+    private: state.settings.private,
     fork: false,
     default_branch: state.defaultBranch,
     owner: userObject({ login: state.owner, type: "User" }),
