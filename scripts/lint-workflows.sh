@@ -9,6 +9,13 @@ actionlint=".venv/bin/actionlint"
 [ -x "$actionlint" ] || { echo "no $actionlint: run 'npm run setup' first" >&2; exit 2; }
 written="$(mktemp -d)"
 trap 'rm -rf "$written"' EXIT
-bin/caddie init --dir "$written" > /dev/null
+# What `caddie init` writes (init-workflows.ts), for a source pinned to some commit.
+mkdir -p "$written/.github/workflows"
+node --import tsx --input-type=module -e '
+  import { writeFileSync } from "node:fs";
+  import { callerWorkflows } from "./src/local/commands/init-workflows.ts";
+  const source = { repo: "caddie-golf/caddie", sha: "0123456789abcdef0123456789abcdef01234567", ref: "v1" };
+  for (const [path, text] of Object.entries(callerWorkflows(source))) writeFileSync(`${process.argv[1]}/${path}`, text);
+' "$written"
 "$zizmor" --offline --quiet .github/workflows "$written/.github/workflows"
 "$actionlint" .github/workflows/*.yml "$written"/.github/workflows/*.yml
