@@ -174,7 +174,12 @@ export interface LoopState {
   >;
 }
 
-/** results.tsv, notes.md and loop state; every write is atomic. */
+/**
+ * results.tsv, notes.md and loop state. A write replaces the whole file and is never seen half-done, and
+ * a read after a write sees it. When a write is durable is the adapter's: the local FileStore renames
+ * each file into place at once; the App's GitHubStore buffers writes and lands them together in one
+ * caddie/state commit at its `flush` (one compare-and-swap), so a batch is durable all or nothing.
+ */
 export interface Store {
   readLedger(): Promise<LedgerRow[]>;
   writeLedger(rows: LedgerRow[]): Promise<void>;
