@@ -117,6 +117,8 @@ function ledgerRows(n: number): LedgerRow[] {
       status,
       promoted: false,
       cost_usd: null,
+      claimed_val_bpb: null,
+      flags: [],
       description: `MATRIX_LR=${(0.02 + (i % 10) / 1000).toFixed(3)} WARMDOWN_ITERS=${1200 + (i % 5) * 100}: try a change`,
     };
   });

@@ -24,7 +24,7 @@ import { pooledNoise, sdOfDifference } from "../src/core/noise.ts";
 import { configKey } from "../src/agent/sweep-strategy.ts";
 import { SweepProposer, seededRandom } from "../src/agent/sweep-proposer.ts";
 import { bestKept } from "../src/engine/history.ts";
-import { measureOutcome } from "../src/engine/measure-outcome.ts";
+import { readClaims } from "../src/engine/measure-outcome.ts";
 import type { AnalyseInput, Analysis, Proposal, Proposer, ProposeInput } from "../src/engine/ports.ts";
 import { runResearchLoop } from "../src/engine/research-loop.ts";
 import { courseVariables, golfMiniDir } from "../src/local/caddie-paths.ts";
@@ -229,8 +229,9 @@ export async function benchKeeps(): Promise<BenchResult[]> {
       const scores: number[] = [];
       for (const seed of freshSeeds) {
         const outcome = await runner.run({ id: `fresh-${row.experiment}`, commit: row.commit, seed });
-        const m = measureOutcome(outcome, { limitBytes: config.limitBytes, metricPattern: null });
-        if (m.summary.val_bpb !== null) scores.push(m.summary.val_bpb);
+        // Honest sweep runs on fresh seeds: the log's own score stands for the model here.
+        const claims = readClaims(outcome, { metricPattern: null });
+        if (claims.val_bpb !== null) scores.push(claims.val_bpb);
       }
       fresh.set(row.commit, scores);
       return scores;

@@ -1074,14 +1074,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path3 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path3 && path3[0] !== "/") {
-          path3 = `/${path3}`;
+        if (path6 && path6[0] !== "/") {
+          path6 = `/${path6}`;
         }
-        return new URL(`${origin}${path3}`);
+        return new URL(`${origin}${path6}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1532,39 +1532,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path6, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path3);
+        debuglog("sending request to %s %s/%s", method, origin, path6);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path6, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path3,
+          path6,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path6, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path3);
+        debuglog("trailers received from %s %s/%s", method, origin, path6);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path6, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path3,
+          path6,
           error2.message
         );
       });
@@ -1613,9 +1613,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path3, origin }
+            request: { method, path: path6, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path3);
+          debuglog("sending request to %s %s/%s", method, origin, path6);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1678,7 +1678,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path3,
+        path: path6,
         method,
         body,
         headers,
@@ -1693,11 +1693,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path3 !== "string") {
+        if (typeof path6 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path3[0] !== "/" && !(path3.startsWith("http://") || path3.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path3)) {
+        } else if (invalidPathRegex.test(path6)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1763,7 +1763,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path3, query) : path3;
+        this.path = query ? buildURL(path6, query) : path6;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -3379,8 +3379,8 @@ var require_data_url = __commonJS({
       return input.slice(start, position.position);
     }
     function stringPercentDecode(input) {
-      const bytes2 = encoder.encode(input);
-      return percentDecode(bytes2);
+      const bytes3 = encoder.encode(input);
+      return percentDecode(bytes3);
     }
     function isHexCharByte(byte) {
       return byte >= 48 && byte <= 57 || byte >= 65 && byte <= 70 || byte >= 97 && byte <= 102;
@@ -4363,7 +4363,7 @@ var require_util2 = __commonJS({
         return false;
       }
     }
-    function bytesMatch(bytes2, metadataList) {
+    function bytesMatch(bytes3, metadataList) {
       if (crypto2 === void 0) {
         return true;
       }
@@ -4379,7 +4379,7 @@ var require_util2 = __commonJS({
       for (const item of metadata) {
         const algorithm = item.algo;
         const expectedValue = item.hash;
-        let actualValue = crypto2.createHash(algorithm).update(bytes2).digest("base64");
+        let actualValue = crypto2.createHash(algorithm).update(bytes3).digest("base64");
         if (actualValue[actualValue.length - 1] === "=") {
           if (actualValue[actualValue.length - 2] === "=") {
             actualValue = actualValue.slice(0, -2);
@@ -4657,17 +4657,17 @@ var require_util2 = __commonJS({
       return input;
     }
     async function readAllBytes(reader) {
-      const bytes2 = [];
+      const bytes3 = [];
       let byteLength = 0;
       while (true) {
         const { done, value: chunk } = await reader.read();
         if (done) {
-          return Buffer.concat(bytes2, byteLength);
+          return Buffer.concat(bytes3, byteLength);
         }
         if (!isUint8Array(chunk)) {
           throw new TypeError("Received non-Uint8Array chunk");
         }
-        bytes2.push(chunk);
+        bytes3.push(chunk);
         byteLength += chunk.length;
       }
     }
@@ -5621,19 +5621,19 @@ Content-Type: ${value.type || "application/octet-stream"}\r
     function bodyMixinMethods(instance) {
       const methods = {
         blob() {
-          return consumeBody(this, (bytes2) => {
+          return consumeBody(this, (bytes3) => {
             let mimeType = bodyMimeType(this);
             if (mimeType === null) {
               mimeType = "";
             } else if (mimeType) {
               mimeType = serializeAMimeType(mimeType);
             }
-            return new Blob2([bytes2], { type: mimeType });
+            return new Blob2([bytes3], { type: mimeType });
           }, instance);
         },
         arrayBuffer() {
-          return consumeBody(this, (bytes2) => {
-            return new Uint8Array(bytes2).buffer;
+          return consumeBody(this, (bytes3) => {
+            return new Uint8Array(bytes3).buffer;
           }, instance);
         },
         text() {
@@ -5672,8 +5672,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
           }, instance);
         },
         bytes() {
-          return consumeBody(this, (bytes2) => {
-            return new Uint8Array(bytes2);
+          return consumeBody(this, (bytes3) => {
+            return new Uint8Array(bytes3);
           }, instance);
         }
       };
@@ -5708,8 +5708,8 @@ Content-Type: ${value.type || "application/octet-stream"}\r
       const body = object[kState].body;
       return body != null && (body.stream.locked || util.isDisturbed(body.stream));
     }
-    function parseJSONFromBytes(bytes2) {
-      return JSON.parse(utf8DecodeBytes(bytes2));
+    function parseJSONFromBytes(bytes3) {
+      return JSON.parse(utf8DecodeBytes(bytes3));
     }
     function bodyMimeType(requestOrResponse) {
       const headers = requestOrResponse[kState].headersList;
@@ -6456,7 +6456,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path3, host, upgrade, blocking, reset } = request;
+      const { method, path: path6, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6537,7 +6537,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path3} HTTP/1.1\r
+      let header = `${method} ${path6} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7066,7 +7066,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path3, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7163,7 +7163,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path3;
+      headers[HTTP2_HEADER_PATH] = path6;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7516,9 +7516,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path3 = search ? `${pathname}${search}` : pathname;
+        const path6 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path3;
+        this.opts.path = path6;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8757,10 +8757,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path3 = "/",
+          path: path6 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path3;
+        opts.path = origin + path6;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10732,20 +10732,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path3) {
-      if (typeof path3 !== "string") {
-        return path3;
+    function safeUrl(path6) {
+      if (typeof path6 !== "string") {
+        return path6;
       }
-      const pathSegments = path3.split("?");
+      const pathSegments = path6.split("?");
       if (pathSegments.length !== 2) {
-        return path3;
+        return path6;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path3, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path3);
+    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path6);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10767,7 +10767,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path3 }) => matchValue(safeUrl(path3), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10805,9 +10805,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path3, method, body, headers, query } = opts;
+      const { path: path6, method, body, headers, query } = opts;
       return {
-        path: path3,
+        path: path6,
         method,
         body,
         headers,
@@ -11236,11 +11236,11 @@ var require_pluralizer = __commonJS({
         this.singular = singular;
         this.plural = plural;
       }
-      pluralize(count) {
-        const one = count === 1;
+      pluralize(count2) {
+        const one = count2 === 1;
         const keys = one ? singulars : plurals;
         const noun = one ? this.singular : this.plural;
-        return { ...keys, count, noun };
+        return { ...keys, count: count2, noun };
       }
     };
   }
@@ -11270,10 +11270,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path3, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path3,
+            Path: path6,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -12412,10 +12412,10 @@ var require_response = __commonJS({
         if (init !== null) {
           init = webidl.converters.ResponseInit(init);
         }
-        const bytes2 = textEncoder.encode(
+        const bytes3 = textEncoder.encode(
           serializeJavascriptValueToJSONString(data)
         );
-        const body = extractBody(bytes2);
+        const body = extractBody(bytes3);
         const responseObject = fromInnerResponse(makeResponse({}), "response");
         initializeResponse(responseObject, init, { body: body[0], type: "application/json" });
         return responseObject;
@@ -13872,12 +13872,12 @@ var require_fetch = __commonJS({
           processBodyError(response.error);
           return;
         }
-        const processBody = (bytes2) => {
-          if (!bytesMatch(bytes2, request.integrity)) {
+        const processBody = (bytes3) => {
+          if (!bytesMatch(bytes3, request.integrity)) {
             processBodyError("integrity mismatch");
             return;
           }
-          response.body = safelyExtractBody(bytes2)[0];
+          response.body = safelyExtractBody(bytes3)[0];
           fetchFinale(fetchParams, response);
         };
         await fullyReadBody(response.body, processBody, processBodyError);
@@ -14290,12 +14290,12 @@ var require_fetch = __commonJS({
       if (request.body == null && fetchParams.processRequestEndOfBody) {
         queueMicrotask(() => fetchParams.processRequestEndOfBody());
       } else if (request.body != null) {
-        const processBodyChunk = async function* (bytes2) {
+        const processBodyChunk = async function* (bytes3) {
           if (isCancelled(fetchParams)) {
             return;
           }
-          yield bytes2;
-          fetchParams.processRequestBodyChunkLength?.(bytes2.byteLength);
+          yield bytes3;
+          fetchParams.processRequestBodyChunkLength?.(bytes3.byteLength);
         };
         const processEndOfBody = () => {
           if (isCancelled(fetchParams)) {
@@ -14317,8 +14317,8 @@ var require_fetch = __commonJS({
         };
         requestBody = (async function* () {
           try {
-            for await (const bytes2 of request.body.stream) {
-              yield* processBodyChunk(bytes2);
+            for await (const bytes3 of request.body.stream) {
+              yield* processBodyChunk(bytes3);
             }
             processEndOfBody();
           } catch (err) {
@@ -14370,33 +14370,33 @@ var require_fetch = __commonJS({
       }
       fetchParams.controller.resume = async () => {
         while (true) {
-          let bytes2;
+          let bytes3;
           let isFailure;
           try {
             const { done, value } = await fetchParams.controller.next();
             if (isAborted(fetchParams)) {
               break;
             }
-            bytes2 = done ? void 0 : value;
+            bytes3 = done ? void 0 : value;
           } catch (err) {
             if (fetchParams.controller.ended && !timingInfo.encodedBodySize) {
-              bytes2 = void 0;
+              bytes3 = void 0;
             } else {
-              bytes2 = err;
+              bytes3 = err;
               isFailure = true;
             }
           }
-          if (bytes2 === void 0) {
+          if (bytes3 === void 0) {
             readableStreamClose(fetchParams.controller.controller);
             finalizeResponse(fetchParams, response);
             return;
           }
-          timingInfo.decodedBodySize += bytes2?.byteLength ?? 0;
+          timingInfo.decodedBodySize += bytes3?.byteLength ?? 0;
           if (isFailure) {
-            fetchParams.controller.terminate(bytes2);
+            fetchParams.controller.terminate(bytes3);
             return;
           }
-          const buffer = new Uint8Array(bytes2);
+          const buffer = new Uint8Array(bytes3);
           if (buffer.byteLength) {
             fetchParams.controller.controller.enqueue(buffer);
           }
@@ -14522,9 +14522,9 @@ var require_fetch = __commonJS({
               if (fetchParams.controller.dump) {
                 return;
               }
-              const bytes2 = chunk;
-              timingInfo.encodedBodySize += bytes2.byteLength;
-              return this.body.push(bytes2);
+              const bytes3 = chunk;
+              timingInfo.encodedBodySize += bytes3.byteLength;
+              return this.body.push(bytes3);
             },
             onComplete() {
               if (this.abort) {
@@ -14970,7 +14970,7 @@ var require_util4 = __commonJS({
       fr[kError] = null;
       const stream = blob.stream();
       const reader = stream.getReader();
-      const bytes2 = [];
+      const bytes3 = [];
       let chunkPromise = reader.read();
       let isFirstChunk = true;
       (async () => {
@@ -14984,7 +14984,7 @@ var require_util4 = __commonJS({
             }
             isFirstChunk = false;
             if (!done && types.isUint8Array(value)) {
-              bytes2.push(value);
+              bytes3.push(value);
               if ((fr[kLastProgressEventFired] === void 0 || Date.now() - fr[kLastProgressEventFired] >= 50) && !fr[kAborted]) {
                 fr[kLastProgressEventFired] = Date.now();
                 queueMicrotask(() => {
@@ -14996,7 +14996,7 @@ var require_util4 = __commonJS({
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
-                  const result = packageData(bytes2, type, blob.type, encodingName);
+                  const result = packageData(bytes3, type, blob.type, encodingName);
                   if (fr[kAborted]) {
                     return;
                   }
@@ -15036,7 +15036,7 @@ var require_util4 = __commonJS({
       });
       reader.dispatchEvent(event);
     }
-    function packageData(bytes2, type, mimeType, encodingName) {
+    function packageData(bytes3, type, mimeType, encodingName) {
       switch (type) {
         case "DataURL": {
           let dataURL = "data:";
@@ -15046,7 +15046,7 @@ var require_util4 = __commonJS({
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder("latin1");
-          for (const chunk of bytes2) {
+          for (const chunk of bytes3) {
             dataURL += btoa(decoder.write(chunk));
           }
           dataURL += btoa(decoder.end());
@@ -15066,16 +15066,16 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes2, encoding);
+          return decode(bytes3, encoding);
         }
         case "ArrayBuffer": {
-          const sequence = combineByteSequences(bytes2);
+          const sequence = combineByteSequences(bytes3);
           return sequence.buffer;
         }
         case "BinaryString": {
           let binaryString = "";
           const decoder = new StringDecoder("latin1");
-          for (const chunk of bytes2) {
+          for (const chunk of bytes3) {
             binaryString += decoder.write(chunk);
           }
           binaryString += decoder.end();
@@ -15084,14 +15084,14 @@ var require_util4 = __commonJS({
       }
     }
     function decode(ioQueue, encoding) {
-      const bytes2 = combineByteSequences(ioQueue);
-      const BOMEncoding = BOMSniffing(bytes2);
+      const bytes3 = combineByteSequences(ioQueue);
+      const BOMEncoding = BOMSniffing(bytes3);
       let slice = 0;
       if (BOMEncoding !== null) {
         encoding = BOMEncoding;
         slice = BOMEncoding === "UTF-8" ? 3 : 2;
       }
-      const sliced = bytes2.slice(slice);
+      const sliced = bytes3.slice(slice);
       return new TextDecoder(encoding).decode(sliced);
     }
     function BOMSniffing(ioQueue) {
@@ -15644,9 +15644,9 @@ var require_cache = __commonJS({
           // 16.
         };
         operations.push(operation);
-        const bytes2 = await bodyReadPromise.promise;
+        const bytes3 = await bodyReadPromise.promise;
         if (clonedResponse.body != null) {
-          clonedResponse.body.source = bytes2;
+          clonedResponse.body.source = bytes3;
         }
         const cacheJobPromise = createDeferredPromise();
         let errorData = null;
@@ -16152,9 +16152,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path3) {
-      for (let i = 0; i < path3.length; ++i) {
-        const code = path3.charCodeAt(i);
+    function validateCookiePath(path6) {
+      for (let i = 0; i < path6.length; ++i) {
+        const code = path6.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -18659,15 +18659,15 @@ ${value}`;
           pos = 0;
         }
       }
-      discardLeadingBytes(count) {
-        while (count > 0 && this.lineChunkIndex < this.chunks.length) {
+      discardLeadingBytes(count2) {
+        while (count2 > 0 && this.lineChunkIndex < this.chunks.length) {
           const chunk = this.chunks[this.lineChunkIndex];
           const remaining = chunk.length - this.linePos;
-          if (count < remaining) {
-            this.linePos += count;
-            count = 0;
+          if (count2 < remaining) {
+            this.linePos += count2;
+            count2 = 0;
           } else {
-            count -= remaining;
+            count2 -= remaining;
             this.lineChunkIndex++;
             this.linePos = 0;
           }
@@ -19074,11 +19074,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path3 = opts.path;
+          let path6 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path3 = `/${path3}`;
+            path6 = `/${path6}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path3);
+          url = new URL(util.parseOrigin(url).origin + path6);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19150,9 +19150,9 @@ var require_undici = __commonJS({
 });
 
 // src/action/main.ts
-import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
-import os5 from "node:os";
-import path2 from "node:path";
+import { mkdir as mkdir3, writeFile as writeFile2 } from "node:fs/promises";
+import os6 from "node:os";
+import path5 from "node:path";
 
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
@@ -19657,8 +19657,194 @@ function info(message) {
   process.stdout.write(message + os4.EOL);
 }
 
+// src/core/sanitize.ts
+var REDACTED = "[redacted]";
+var TRUNCATED = " … [truncated]";
+var WINDOW_FACTOR = 4;
+var WINDOW_SLACK = 4096;
+var HIDDEN_RANGES = [
+  [0, 8],
+  [11, 31],
+  [127, 159],
+  [173, 173],
+  [847, 847],
+  [1564, 1564],
+  [4447, 4448],
+  [6068, 6069],
+  [6155, 6159],
+  [8203, 8207],
+  [8234, 8238],
+  [8288, 8303],
+  [12644, 12644],
+  [65024, 65039],
+  [65279, 65279],
+  [65440, 65440],
+  [65529, 65531],
+  [917504, 917631],
+  [917760, 917999]
+];
+var hex = (cp) => `\\u{${cp.toString(16)}}`;
+var HIDDEN_CHARACTERS = new RegExp(
+  `[${HIDDEN_RANGES.map(([lo, hi]) => `${hex(lo)}-${hex(hi)}`).join("")}]`,
+  "gu"
+);
+function stripHiddenCharacters(text) {
+  return text.replace(HIDDEN_CHARACTERS, "");
+}
+var START = "(?<![A-Za-z0-9_-])";
+var CREDENTIALS = [
+  /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g,
+  new RegExp(`${START}(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,255}`, "g"),
+  new RegExp(`${START}github_pat_[A-Za-z0-9_]{20,255}`, "g"),
+  new RegExp(`${START}sk-ant-[A-Za-z0-9_-]{10,255}`, "g"),
+  new RegExp(`${START}sk-(?:proj-)?[A-Za-z0-9_-]{20,255}`, "g"),
+  new RegExp(`${START}(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}(?![A-Za-z0-9])`, "g"),
+  new RegExp(`${START}xox[abprs]-[A-Za-z0-9-]{10,255}`, "g"),
+  new RegExp(`${START}AIza[0-9A-Za-z_-]{35}`, "g"),
+  new RegExp(`${START}hf_[A-Za-z0-9]{30,255}`, "g"),
+  // Modal token ids and secrets (MODAL_TOKEN_ID / MODAL_TOKEN_SECRET).
+  new RegExp(`${START}a[ks]-[A-Za-z0-9]{16,255}`, "g"),
+  new RegExp(`${START}eyJ[A-Za-z0-9_-]{10,8192}\\.eyJ[A-Za-z0-9_-]{10,8192}\\.[A-Za-z0-9_-]{10,8192}`, "g")
+];
+var ASSIGNMENT = /(?<![A-Za-z0-9_])([A-Za-z0-9_]{1,128})(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)[A-Za-z0-9/+=_.-]{16,512}/g;
+var SECRET_NAME = /(?:^|_)(?:secret|token|token_id|password|passwd|pass|key|apikey|credentials?)$/i;
+var BEARER = /(?<![A-Za-z0-9_])(Bearer[ \t]{1,8})[A-Za-z0-9._~+/-]{16,512}={0,8}/g;
+function redactSecrets(text) {
+  let out = text;
+  for (const re of CREDENTIALS) out = out.replace(re, REDACTED);
+  out = out.replace(
+    ASSIGNMENT,
+    (match, name, sep) => SECRET_NAME.test(name) ? `${name}${sep}${REDACTED}` : match
+  );
+  return out.replace(BEARER, (_match, bearer) => `${bearer}${REDACTED}`);
+}
+var RAW_HIDDEN = /* @__PURE__ */ new Set([
+  "script",
+  "style",
+  "template",
+  "noscript",
+  "iframe",
+  "object",
+  "embed",
+  "svg",
+  "head",
+  "title"
+]);
+var VOID = /* @__PURE__ */ new Set(["area", "base", "br", "col", "hr", "img", "input", "link", "meta", "source", "wbr"]);
+var HIDING_ATTRIBUTE = /(?:^|\s)hidden(?:[\s=/]|$)|aria-hidden\s{0,8}=\s{0,8}["']?true|display\s{0,8}:\s{0,8}none|visibility\s{0,8}:\s{0,8}hidden|font-size\s{0,8}:\s{0,8}0(?![.\d]*[1-9])|opacity\s{0,8}:\s{0,8}0(?:\.0*)?(?![.\d]*[1-9])/i;
+function isLetter(code) {
+  return code >= 97 && code <= 122 || code >= 65 && code <= 90;
+}
+function asciiLower(text) {
+  const lower = text.toLowerCase();
+  return lower.length === text.length ? lower : text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+function stripMarkup(text) {
+  if (!text.includes("<")) return text;
+  const lower = asciiLower(text);
+  let out = "";
+  let i = 0;
+  let quotesTrusted = true;
+  let hiddenTag = null;
+  let depth = 0;
+  const emit = (s) => {
+    if (hiddenTag === null) out += s;
+  };
+  while (i < text.length) {
+    const lt = text.indexOf("<", i);
+    if (lt < 0) {
+      emit(text.slice(i));
+      break;
+    }
+    emit(text.slice(i, lt));
+    if (text.startsWith("<!--", lt)) {
+      const end2 = text.indexOf("-->", lt + 4);
+      i = end2 < 0 ? text.length : end2 + 3;
+      continue;
+    }
+    const closing = text.charCodeAt(lt + 1) === 47;
+    const nameStart = lt + (closing ? 2 : 1);
+    const first = text.charCodeAt(nameStart);
+    const declaration = !closing && (first === 33 || first === 63);
+    if (!isLetter(first) && !declaration) {
+      emit("<");
+      i = lt + 1;
+      continue;
+    }
+    let nameEnd = nameStart + 1;
+    while (nameEnd < text.length && /[A-Za-z0-9-]/.test(text.charAt(nameEnd))) nameEnd++;
+    const name = lower.slice(nameStart, nameEnd);
+    const end = tagEnd(text, nameEnd, quotesTrusted);
+    if (end < 0) {
+      if (quotesTrusted && text.indexOf(">", nameEnd) >= 0) {
+        quotesTrusted = false;
+        i = lt;
+        continue;
+      }
+      break;
+    }
+    i = end + 1;
+    if (declaration) continue;
+    const attributes = text.slice(nameEnd, end);
+    if (hiddenTag !== null) {
+      if (name === hiddenTag) depth += closing ? -1 : attributes.endsWith("/") ? 0 : 1;
+      if (depth === 0) hiddenTag = null;
+      continue;
+    }
+    if (closing) continue;
+    if (RAW_HIDDEN.has(name)) {
+      const close = lower.indexOf(`</${name}`, i);
+      const after = close < 0 ? -1 : text.indexOf(">", close);
+      i = after < 0 ? text.length : after + 1;
+      continue;
+    }
+    if (!VOID.has(name) && !attributes.endsWith("/") && HIDING_ATTRIBUTE.test(attributes)) {
+      hiddenTag = name;
+      depth = 1;
+    }
+  }
+  return out;
+}
+function tagEnd(text, from, quotesTrusted) {
+  if (!quotesTrusted) return text.indexOf(">", from);
+  let quote = 0;
+  for (let j = from; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (quote !== 0) {
+      if (c === quote) quote = 0;
+    } else if (c === 34 || c === 39) quote = c;
+    else if (c === 62) return j;
+  }
+  return -1;
+}
+function decodeNumericEntities(text) {
+  return text.replace(/&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?/g, (match, hex2, dec) => {
+    const cp = hex2 !== void 0 ? parseInt(hex2, 16) : Number(dec);
+    return cp > 0 && cp <= 1114111 && !(cp >= 55296 && cp <= 57343) ? String.fromCodePoint(cp) : match;
+  });
+}
+function capLength(text, max, marker = TRUNCATED) {
+  if (text.length <= max) return text;
+  let cut = Math.max(0, max - marker.length);
+  const code = text.charCodeAt(cut - 1);
+  if (code >= 55296 && code <= 56319) cut -= 1;
+  return text.slice(0, cut).trimEnd() + marker;
+}
+function sanitizeUntrusted(text, options = {}) {
+  const maxLength = Math.max(TRUNCATED.length + 1, options.maxLength ?? 4e3);
+  const window = text.length > maxLength * WINDOW_FACTOR + WINDOW_SLACK;
+  let out = window ? text.slice(0, maxLength * WINDOW_FACTOR + WINDOW_SLACK) : text;
+  out = out.replace(/\r\n?/g, "\n");
+  out = stripMarkup(out);
+  out = stripHiddenCharacters(decodeNumericEntities(out));
+  out = redactSecrets(out);
+  out = out.split("\n").map((line) => line.trimEnd()).join("\n").replace(/\n{3,}/g, "\n\n").trim();
+  return capLength(window && out.length <= maxLength ? `${out}${TRUNCATED}`.trimStart() : out, maxLength);
+}
+
 // src/action/measure-run.ts
-import { readFile } from "node:fs/promises";
+import { readFile as readFile2 } from "node:fs/promises";
+import path4 from "node:path";
 
 // src/core/log-lines.ts
 var TAIL_CHARS = 1e6;
@@ -19920,8 +20106,8 @@ function isWarmup(ws) {
   return ws.some((w, i) => w.startsWith("warmup") || w === "warm" && ws[i + 1] === "up");
 }
 function readEvalLine(line) {
-  const bpb = readLogNumber(line, "val_bpb");
-  if (bpb === null) return null;
+  const bpb2 = readLogNumber(line, "val_bpb");
+  if (bpb2 === null) return null;
   const head = headOf(line);
   const label = evalLabel(line);
   const loss = readLogNumber(line, "val_loss")?.value;
@@ -19935,7 +20121,7 @@ function readEvalLine(line) {
   return {
     label,
     kind,
-    bpb,
+    bpb: bpb2,
     loss: loss !== void 0 && Number.isFinite(loss) ? loss : null
   };
 }
@@ -19988,6 +20174,15 @@ function lastLineWithKey(text, key) {
     if (found?.label === key) return metricLine(line.text);
   }
   return null;
+}
+function finalScoreLines(text, key) {
+  const values = [];
+  if (key === "") return values;
+  for (const line of linesContaining(text, key)) {
+    const found = readEvalLine(line.text);
+    if (found?.label === key && found.kind === "final") values.push(found.bpb.value);
+  }
+  return values;
 }
 function findFinalMetric(text) {
   for (const line of linesContaining(text, "val_bpb", "backward")) {
@@ -20045,8 +20240,8 @@ function findPatternMetric(text, regex) {
 function lastArtifactBytes(text) {
   for (const line of linesContaining(text, "Total submission size", "backward")) {
     const match = ARTIFACT_LINE.exec(line.text.trimStart());
-    const bytes2 = Number(match?.[2]);
-    if (match && byteCountProblem(bytes2, "artifact") === null) return bytes2;
+    const bytes3 = Number(match?.[2]);
+    if (match && byteCountProblem(bytes3, "artifact") === null) return bytes3;
   }
   return null;
 }
@@ -20125,9 +20320,116 @@ function parseRunLog(text, options = {}) {
   };
 }
 
-// src/io/measure-artifact.ts
-import { realpath, stat as stat2 } from "node:fs/promises";
-import path from "node:path";
+// src/core/score-result.ts
+var MAX_BPB = 64;
+var MAX_REASON = 500;
+function unverifiedScore(reason, extra = {}) {
+  return {
+    status: "unverified",
+    reason,
+    valBpb: null,
+    valLoss: null,
+    tokens: 0,
+    bytes: 0,
+    contextLen: null,
+    contract: null,
+    causality: null,
+    sandbox: null,
+    network: null,
+    seconds: 0,
+    loadSeconds: 0,
+    modelBytes: null,
+    ...extra
+  };
+}
+function isObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+function finite2(value, min, max) {
+  return typeof value === "number" && Number.isFinite(value) && value >= min && value <= max;
+}
+function count(value) {
+  return Number.isSafeInteger(value) && value >= 0;
+}
+function readScoreJson(value, modelBytes = null) {
+  const bad = (what) => unverifiedScore(`the scorer's result is malformed: ${what}`, { modelBytes });
+  if (!isObject(value)) return bad("not a JSON object");
+  const v = value;
+  if (v.status !== "verified" && v.status !== "unverified") return bad("status is not verified/unverified");
+  if (v.reason !== null && v.reason !== void 0 && typeof v.reason !== "string")
+    return bad("reason is not a string");
+  for (const key of ["tokens", "bytes"]) if (!count(v[key])) return bad(`${key} is not a count`);
+  for (const key of ["seconds", "load_seconds"])
+    if (!finite2(v[key], 0, 7 * 24 * 3600)) return bad(`${key} is not a number of seconds`);
+  if (v.context_len !== null && v.context_len !== void 0 && !(count(v.context_len) && v.context_len > 0))
+    return bad("context_len is not a positive count");
+  if (v.contract !== null && v.contract !== void 0 && typeof v.contract !== "string")
+    return bad("contract is not a string");
+  let causality = null;
+  if (v.causality !== null && v.causality !== void 0) {
+    const c = v.causality;
+    const diff = c === null || !isObject(c) ? void 0 : c.max_abs_diff === null ? 0 : c.max_abs_diff;
+    if (!isObject(c) || !count(c.probes) || !finite2(diff, 0, Infinity) || typeof c.ok !== "boolean")
+      return bad("causality is not {probes, max_abs_diff, ok}");
+    causality = { probes: c.probes, maxAbsDiff: diff, ok: c.ok };
+  }
+  const sandbox = v.sandbox === "bwrap" || v.sandbox === "none" ? v.sandbox : null;
+  const network = v.network === "blocked" || v.network === "open" ? v.network : null;
+  const reason = typeof v.reason === "string" ? v.reason.slice(0, MAX_REASON) : null;
+  const common = {
+    reason,
+    tokens: v.tokens,
+    bytes: v.bytes,
+    contextLen: v.context_len ?? null,
+    contract: typeof v.contract === "string" ? v.contract.slice(0, 100) : null,
+    causality,
+    sandbox,
+    network,
+    seconds: v.seconds,
+    loadSeconds: v.load_seconds,
+    modelBytes
+  };
+  if (v.status === "unverified")
+    return {
+      ...common,
+      status: "unverified",
+      reason: reason || "no reason given",
+      valBpb: null,
+      valLoss: null
+    };
+  if (!finite2(v.val_bpb, 0, MAX_BPB) || v.val_bpb === 0)
+    return bad(`a verified val_bpb must be a number above 0 and at most ${MAX_BPB}`);
+  if (v.val_loss !== null && v.val_loss !== void 0 && !finite2(v.val_loss, 0, 1e3))
+    return bad("val_loss is not a number from 0 to 1000");
+  if (common.tokens === 0 || common.bytes === 0) return bad("a verified score must count tokens and bytes");
+  return {
+    ...common,
+    status: "verified",
+    valBpb: v.val_bpb,
+    valLoss: v.val_loss ?? null
+  };
+}
+function scoreToJson(score) {
+  return {
+    status: score.status,
+    reason: score.reason,
+    val_bpb: score.valBpb,
+    val_loss: score.valLoss,
+    tokens: score.tokens,
+    bytes: score.bytes,
+    context_len: score.contextLen,
+    contract: score.contract,
+    causality: score.causality && {
+      probes: score.causality.probes,
+      max_abs_diff: score.causality.maxAbsDiff,
+      ok: score.causality.ok
+    },
+    sandbox: score.sandbox,
+    network: score.network,
+    seconds: score.seconds,
+    load_seconds: score.loadSeconds
+  };
+}
 
 // src/core/artifact-gate.ts
 var ARTIFACT_LIMIT = 16e6;
@@ -20168,7 +20470,120 @@ function gateArtifact(input) {
   };
 }
 
+// src/core/flags.ts
+var MESSAGE_CHARS = 400;
+function plainRunText(text, max = 240) {
+  const one = redactSecrets(text).replace(/[\p{Cc}\p{Cf}]+/gu, " ").replace(/\s+/g, " ").trim();
+  return one.length > max ? `${one.slice(0, max - 1).trimEnd()}…` : one;
+}
+function flag(code, message) {
+  return { code, message: plainRunText(message, MESSAGE_CHARS) };
+}
+function bpb(value) {
+  return value.toFixed(4);
+}
+function bytes2(value) {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+function claimMismatch(claimed, measured, tolerance) {
+  return flag(
+    "claim_mismatch",
+    `the log claims val_bpb ${bpb(claimed)}, caddie measured ${bpb(measured)} (a gap of ${bpb(Math.abs(claimed - measured))}, more than the ${bpb(tolerance)} allowed)`
+  );
+}
+function duplicateScore(key, values) {
+  return flag(
+    "duplicate_score",
+    `the log prints its final score line ${key} ${values.length} times (${values.map(bpb).join(", ")}); a run reports its final score once`
+  );
+}
+function sizeMismatch(logBytes, counted) {
+  return flag(
+    "size_mismatch",
+    `the log claims a ${bytes2(logBytes)}-byte submission, caddie counted ${bytes2(counted)} bytes (the committed code + the model file)`
+  );
+}
+function unverified(reason) {
+  return flag("unverified", `caddie could not score the model itself: ${plainRunText(reason)}`);
+}
+function nonCausal(maxAbsDiff, probes) {
+  return flag(
+    "non_causal",
+    `the model's predictions for earlier tokens change when later tokens change (by up to ${maxAbsDiff.toPrecision(3)} in ${probes} probe(s)): it reads the text it is scored on`
+  );
+}
+function uniqueFlags(flags) {
+  const seen = /* @__PURE__ */ new Set();
+  return flags.filter((f) => seen.has(f.code) ? false : (seen.add(f.code), true));
+}
+
+// src/core/measurement-flags.ts
+function measurementFlags(input) {
+  const { summary: summary2, score } = input;
+  const flags = [...input.runnerFlags ?? []];
+  if (summary2.metric !== null && input.finalLines.length > 1)
+    flags.push(duplicateScore(summary2.metric, input.finalLines));
+  if (input.gate?.mismatch && input.gate.log_artifact_bytes !== null)
+    flags.push(sizeMismatch(input.gate.log_artifact_bytes, input.gate.artifact_bytes));
+  if (summary2.status === "ok") {
+    if (score === null) flags.push(unverified("no re-score ran"));
+    else if (score.causality !== null && !score.causality.ok && score.causality.probes > 0)
+      flags.push(nonCausal(score.causality.maxAbsDiff, score.causality.probes));
+    else if (score.status === "unverified" || score.valBpb === null)
+      flags.push(unverified(score.reason ?? "no reason given"));
+    else if (summary2.val_bpb !== null && Math.abs(summary2.val_bpb - score.valBpb) > input.tolerance)
+      flags.push(claimMismatch(summary2.val_bpb, score.valBpb, input.tolerance));
+  }
+  return uniqueFlags(flags);
+}
+
+// src/engine/measure-outcome.ts
+function readClaims(outcome, options) {
+  const parsed = parseRunLog(outcome.logText, {
+    exitCode: outcome.exitCode,
+    metricPattern: options.metricPattern
+  });
+  if (outcome.timedOut)
+    return {
+      ...parsed,
+      status: "crash",
+      error: `timed out after ${Math.round(outcome.seconds)} s and was killed`
+    };
+  if (parsed.status === "ok" && outcome.modelBytes === null)
+    return { ...parsed, status: "crash", error: "the run printed a score but wrote no model file" };
+  return parsed;
+}
+function measureOutcome(outcome, input, options) {
+  const summary2 = input.summary ?? readClaims(outcome, options);
+  const score = summary2.status === "ok" ? input.score : null;
+  const modelBytes = score?.modelBytes ?? outcome.modelBytes;
+  const gate = modelBytes === null ? null : gateArtifact({
+    codeBytes: input.codeBytes,
+    modelBytes,
+    limit: options.limitBytes,
+    logArtifactBytes: summary2.artifact_bytes
+  });
+  const flags = measurementFlags({
+    summary: summary2,
+    finalLines: summary2.metric === null ? [] : finalScoreLines(outcome.logText, summary2.metric),
+    gate,
+    score,
+    tolerance: options.tolerance,
+    runnerFlags: outcome.flags
+  });
+  return {
+    summary: summary2,
+    gate,
+    score,
+    valBpb: score?.status === "verified" ? score.valBpb : null,
+    claimedValBpb: summary2.val_bpb,
+    flags
+  };
+}
+
 // src/io/measure-artifact.ts
+import { realpath, stat as stat2 } from "node:fs/promises";
+import path from "node:path";
 async function fileSize(file, role) {
   let info2;
   try {
@@ -20204,6 +20619,152 @@ async function measureArtifactFiles(options) {
   });
 }
 
+// src/action/score-here.ts
+import { existsSync as existsSync2 } from "node:fs";
+import os5 from "node:os";
+import path3 from "node:path";
+import { fileURLToPath } from "node:url";
+
+// src/io/run-scorer.ts
+import { spawn } from "node:child_process";
+import { copyFile as copyFile2, mkdir as mkdir2, mkdtemp, readFile, rm as rm2, stat as stat3 } from "node:fs/promises";
+import path2 from "node:path";
+var GRACE_MS = 6e4;
+var STDERR_CHARS = 4e3;
+async function runScorer(call) {
+  await mkdir2(call.workDir, { recursive: true });
+  const dir = await mkdtemp(path2.join(call.workDir, "model-"));
+  try {
+    const model = path2.join(dir, path2.basename(call.model));
+    try {
+      await copyFile2(call.model, model);
+    } catch (error2) {
+      return unverifiedScore(`the model file could not be copied out: ${error2.message}`);
+    }
+    const modelBytes = (await stat3(model)).size;
+    await mkdir2(path2.dirname(call.resultFile), { recursive: true });
+    await rm2(call.resultFile, { force: true });
+    const run2 = await spawnScorer(call, argv(call, model));
+    const text = await readFile(call.resultFile, "utf8").catch(() => null);
+    if (text === null)
+      return unverifiedScore(
+        `the scorer wrote no result (${run2.killed ? "killed after its time limit" : `exit ${run2.code}`})${run2.stderr ? `: ${lastLine(run2.stderr)}` : ""}`,
+        { modelBytes }
+      );
+    let parsed;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return unverifiedScore("the scorer's result is not JSON", { modelBytes });
+    }
+    return readScoreJson(parsed, modelBytes);
+  } finally {
+    await rm2(dir, { recursive: true, force: true });
+  }
+}
+function argv(call, model) {
+  return [
+    "-m",
+    "caddie_score",
+    "score",
+    "--code-dir",
+    call.codeDir,
+    "--script",
+    call.script,
+    "--model",
+    model,
+    "--tokens",
+    call.heldout,
+    "--tokenizer",
+    call.tokenizer,
+    "--out",
+    call.resultFile,
+    "--device",
+    call.device,
+    "--timeout",
+    String(call.timeoutSeconds),
+    "--sandbox",
+    call.sandbox ?? "auto",
+    ...call.maxTokens > 0 ? ["--max-tokens", String(call.maxTokens)] : [],
+    ...(call.hide ?? []).flatMap((p) => ["--hide", p]),
+    ...Object.entries(call.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`])
+  ];
+}
+function spawnScorer(call, args) {
+  return new Promise((resolve) => {
+    const child = spawn(call.python, args, {
+      cwd: call.workDir,
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: {
+        PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
+        PYTHONPATH: call.pythonDir,
+        LANG: "C.UTF-8",
+        ...process.env.HOME ? { HOME: process.env.HOME } : {}
+      }
+    });
+    let stderr = "";
+    let killed = false;
+    child.stderr.on("data", (chunk) => {
+      stderr = (stderr + chunk.toString("utf8")).slice(-STDERR_CHARS);
+    });
+    const kill = () => {
+      killed = true;
+      if (child.pid === void 0) return;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+      }
+    };
+    const timer = setTimeout(kill, call.timeoutSeconds * 1e3 + GRACE_MS);
+    call.signal?.addEventListener("abort", kill, { once: true });
+    let settled = false;
+    const done = (code) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      call.signal?.removeEventListener("abort", kill);
+      resolve({ code, killed, stderr });
+    };
+    child.on("error", (error2) => {
+      stderr += `could not start ${call.python}: ${error2.message}`;
+      done(null);
+    });
+    child.on("close", (code) => done(code));
+  });
+}
+function lastLine(text) {
+  return text.split("\n").map((l) => l.trim()).filter(Boolean).at(-1) ?? "";
+}
+
+// src/action/score-here.ts
+function caddiePythonDir() {
+  let dir = path3.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync2(path3.join(dir, "python", "caddie_score"))) return path3.join(dir, "python");
+    dir = path3.dirname(dir);
+  }
+  return path3.join(dir, "python");
+}
+async function scoreHere(how, model, script) {
+  const work = path3.join(process.env.RUNNER_TEMP || os5.tmpdir(), "caddie-score");
+  return runScorer({
+    python: how.python,
+    pythonDir: caddiePythonDir(),
+    codeDir: path3.resolve(how.code),
+    script,
+    model: path3.resolve(model),
+    heldout: path3.resolve(how.tokens),
+    tokenizer: how.tokenizer,
+    device: how.device,
+    timeoutSeconds: how.timeoutSeconds,
+    maxTokens: how.maxTokens,
+    env: how.env,
+    workDir: work,
+    resultFile: path3.join(work, "score.json")
+  });
+}
+
 // src/action/measure-run.ts
 function crashResult(raw, tier, error2) {
   return {
@@ -20212,6 +20773,9 @@ function crashResult(raw, tier, error2) {
     tier,
     error: error2,
     val_bpb: null,
+    claimed_val_bpb: null,
+    flags: [],
+    score: null,
     val_loss: null,
     metric: null,
     steps: null,
@@ -20227,7 +20791,7 @@ function crashResult(raw, tier, error2) {
 async function measureRun(inputs, raw) {
   let text;
   try {
-    text = await readFile(inputs.log, "utf8");
+    text = await readFile2(inputs.log, "utf8");
   } catch (error2) {
     const code = error2.code;
     const why2 = code === "ENOENT" ? `log file not found: ${inputs.log}` : `cannot read log ${inputs.log}: ${error2.message}`;
@@ -20253,6 +20817,19 @@ async function measureRun(inputs, raw) {
     if (!(error2 instanceof UserError)) throw error2;
     fileError = error2.message;
   }
+  const score = log.status === "ok" && artifact !== null ? await scoreOf(inputs, artifact.model_bytes) : null;
+  const m = measureOutcome(
+    {
+      exitCode: inputs.exitCode,
+      timedOut: false,
+      seconds: 0,
+      logText: text,
+      logPath: inputs.log,
+      modelBytes: artifact?.model_bytes ?? null
+    },
+    { codeBytes: artifact?.code_bytes ?? 0, score, summary: log },
+    { limitBytes: inputs.limit, metricPattern: inputs.metricPattern, tolerance: toleranceOf(inputs) }
+  );
   let status = "ok";
   let why = null;
   if (log.status === "crash") {
@@ -20264,13 +20841,19 @@ async function measureRun(inputs, raw) {
   } else if (artifact !== null && !artifact.ok) {
     status = "over_limit";
     why = artifact.reason;
+  } else if (m.flags.length > 0) {
+    status = "flagged";
+    why = m.flags.map((f) => f.message).join("; ");
   }
   return {
     version: 1,
     status,
     tier: inputs.tier,
     error: why,
-    val_bpb: log.val_bpb,
+    val_bpb: m.valBpb,
+    claimed_val_bpb: log.val_bpb,
+    flags: m.flags,
+    score: score === null ? null : scoreToJson(score),
     val_loss: log.val_loss,
     metric: log.metric,
     steps: log.steps,
@@ -20282,6 +20865,26 @@ async function measureRun(inputs, raw) {
     log,
     inputs: raw
   };
+}
+function toleranceOf(inputs) {
+  return inputs.score.kind === "none" ? 0.05 : inputs.score.tolerance;
+}
+async function scoreOf(inputs, modelBytes) {
+  const how = inputs.score;
+  if (how.kind === "none") return null;
+  if (how.kind === "run")
+    return scoreHere(how, inputs.model, path4.basename(inputs.code[0] ?? "train_gpt.py"));
+  let text;
+  try {
+    text = await readFile2(how.path, "utf8");
+  } catch {
+    return unverifiedScore(`the score file ${how.path} could not be read`, { modelBytes });
+  }
+  try {
+    return readScoreJson(JSON.parse(text), modelBytes);
+  } catch {
+    return unverifiedScore(`the score file ${how.path} is not JSON`, { modelBytes });
+  }
 }
 
 // src/action/read-inputs.ts
@@ -20326,186 +20929,59 @@ function readActionInputs(raw) {
         `input 'exit-code' must be a whole number (the training command's exit status), got '${exitText}'`
       );
   }
-  return { inputs: { log, code, model, limit, tier, metricPattern, exitCode }, errors };
+  const score = readScoreInputs(raw, errors);
+  return { inputs: { log, code, model, limit, tier, metricPattern, exitCode, score }, errors };
 }
-
-// src/core/sanitize.ts
-var REDACTED = "[redacted]";
-var TRUNCATED = " … [truncated]";
-var WINDOW_FACTOR = 4;
-var WINDOW_SLACK = 4096;
-var HIDDEN_RANGES = [
-  [0, 8],
-  [11, 31],
-  [127, 159],
-  [173, 173],
-  [847, 847],
-  [1564, 1564],
-  [4447, 4448],
-  [6068, 6069],
-  [6155, 6159],
-  [8203, 8207],
-  [8234, 8238],
-  [8288, 8303],
-  [12644, 12644],
-  [65024, 65039],
-  [65279, 65279],
-  [65440, 65440],
-  [65529, 65531],
-  [917504, 917631],
-  [917760, 917999]
-];
-var hex = (cp) => `\\u{${cp.toString(16)}}`;
-var HIDDEN_CHARACTERS = new RegExp(
-  `[${HIDDEN_RANGES.map(([lo, hi]) => `${hex(lo)}-${hex(hi)}`).join("")}]`,
-  "gu"
-);
-function stripHiddenCharacters(text) {
-  return text.replace(HIDDEN_CHARACTERS, "");
+function positive(text, fallback, name, errors) {
+  const t = (text ?? "").trim();
+  if (t === "") return fallback;
+  const value = /^\d+(\.\d+)?$/.test(t) ? Number(t) : Number.NaN;
+  if (!Number.isFinite(value) || value < 0) {
+    errors.push(`input '${name}' must be a number 0 or more, got '${t}'`);
+    return fallback;
+  }
+  return value;
 }
-var START = "(?<![A-Za-z0-9_-])";
-var CREDENTIALS = [
-  /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----|$)/g,
-  new RegExp(`${START}(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,255}`, "g"),
-  new RegExp(`${START}github_pat_[A-Za-z0-9_]{20,255}`, "g"),
-  new RegExp(`${START}sk-ant-[A-Za-z0-9_-]{10,255}`, "g"),
-  new RegExp(`${START}sk-(?:proj-)?[A-Za-z0-9_-]{20,255}`, "g"),
-  new RegExp(`${START}(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}(?![A-Za-z0-9])`, "g"),
-  new RegExp(`${START}xox[abprs]-[A-Za-z0-9-]{10,255}`, "g"),
-  new RegExp(`${START}AIza[0-9A-Za-z_-]{35}`, "g"),
-  new RegExp(`${START}hf_[A-Za-z0-9]{30,255}`, "g"),
-  // Modal token ids and secrets (MODAL_TOKEN_ID / MODAL_TOKEN_SECRET).
-  new RegExp(`${START}a[ks]-[A-Za-z0-9]{16,255}`, "g"),
-  new RegExp(`${START}eyJ[A-Za-z0-9_-]{10,8192}\\.eyJ[A-Za-z0-9_-]{10,8192}\\.[A-Za-z0-9_-]{10,8192}`, "g")
-];
-var ASSIGNED_SECRET = /(?<![A-Za-z0-9_])((?:aws_secret_access_key|api[_-]?key|secret|password|passwd|token)[ \t]{0,8}[:=][ \t]{0,8}["']?)[A-Za-z0-9/+=_-]{16,512}/gi;
-function redactSecrets(text) {
-  let out = text;
-  for (const re of CREDENTIALS) out = out.replace(re, REDACTED);
-  return out.replace(ASSIGNED_SECRET, (_match, key) => `${key}${REDACTED}`);
-}
-var RAW_HIDDEN = /* @__PURE__ */ new Set([
-  "script",
-  "style",
-  "template",
-  "noscript",
-  "iframe",
-  "object",
-  "embed",
-  "svg",
-  "head",
-  "title"
-]);
-var VOID = /* @__PURE__ */ new Set(["area", "base", "br", "col", "hr", "img", "input", "link", "meta", "source", "wbr"]);
-var HIDING_ATTRIBUTE = /(?:^|\s)hidden(?:[\s=/]|$)|aria-hidden\s{0,8}=\s{0,8}["']?true|display\s{0,8}:\s{0,8}none|visibility\s{0,8}:\s{0,8}hidden|font-size\s{0,8}:\s{0,8}0(?![.\d]*[1-9])|opacity\s{0,8}:\s{0,8}0(?:\.0*)?(?![.\d]*[1-9])/i;
-function isLetter(code) {
-  return code >= 97 && code <= 122 || code >= 65 && code <= 90;
-}
-function asciiLower(text) {
-  const lower = text.toLowerCase();
-  return lower.length === text.length ? lower : text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-}
-function stripMarkup(text) {
-  if (!text.includes("<")) return text;
-  const lower = asciiLower(text);
-  let out = "";
-  let i = 0;
-  let quotesTrusted = true;
-  let hiddenTag = null;
-  let depth = 0;
-  const emit = (s) => {
-    if (hiddenTag === null) out += s;
+function readScoreInputs(raw, errors) {
+  const tolerance = positive(raw.scoreTolerance, 0.05, "score-tolerance", errors);
+  const file = raw.scoreResult?.trim() ?? "";
+  const tokens = raw.scoreTokens?.trim() ?? "";
+  if (file !== "" && tokens !== "") {
+    errors.push(
+      "give either 'score-result' (a score written elsewhere) or 'score-tokens' (score here), not both"
+    );
+    return { kind: "none" };
+  }
+  if (file !== "") return { kind: "file", path: file, tolerance };
+  if (tokens === "") return { kind: "none" };
+  const code = raw.scoreCode?.trim() ?? "";
+  if (code === "")
+    errors.push("input 'score-code' is required with 'score-tokens': a fresh checkout of the commit");
+  const tokenizer = raw.scoreTokenizer?.trim() || "byte260";
+  if (tokenizer !== "byte260" && !/^sentencepiece:\S+$/.test(tokenizer))
+    errors.push(`input 'score-tokenizer' must be byte260 or sentencepiece:PATH, got '${tokenizer}'`);
+  const device = raw.scoreDevice?.trim() || "auto";
+  if (device !== "auto" && device !== "cpu" && device !== "cuda")
+    errors.push(`input 'score-device' must be auto, cpu or cuda, got '${device}'`);
+  const env = {};
+  for (const line of raw.scoreEnv ?? []) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) env[m[1] ?? ""] = m[2] ?? "";
+    else if (line.trim() !== "")
+      errors.push(`input 'score-env' lines must be NAME=VALUE, got '${line.trim()}'`);
+  }
+  return {
+    kind: "run",
+    code,
+    tokens,
+    tokenizer,
+    python: raw.scorePython?.trim() || "python3",
+    device,
+    timeoutSeconds: positive(raw.scoreTimeout, 600, "score-timeout", errors) || 600,
+    maxTokens: Math.floor(positive(raw.scoreMaxTokens, 0, "score-max-tokens", errors)),
+    tolerance,
+    env
   };
-  while (i < text.length) {
-    const lt = text.indexOf("<", i);
-    if (lt < 0) {
-      emit(text.slice(i));
-      break;
-    }
-    emit(text.slice(i, lt));
-    if (text.startsWith("<!--", lt)) {
-      const end2 = text.indexOf("-->", lt + 4);
-      i = end2 < 0 ? text.length : end2 + 3;
-      continue;
-    }
-    const closing = text.charCodeAt(lt + 1) === 47;
-    const nameStart = lt + (closing ? 2 : 1);
-    const first = text.charCodeAt(nameStart);
-    const declaration = !closing && (first === 33 || first === 63);
-    if (!isLetter(first) && !declaration) {
-      emit("<");
-      i = lt + 1;
-      continue;
-    }
-    let nameEnd = nameStart + 1;
-    while (nameEnd < text.length && /[A-Za-z0-9-]/.test(text.charAt(nameEnd))) nameEnd++;
-    const name = lower.slice(nameStart, nameEnd);
-    const end = tagEnd(text, nameEnd, quotesTrusted);
-    if (end < 0) {
-      if (quotesTrusted && text.indexOf(">", nameEnd) >= 0) {
-        quotesTrusted = false;
-        i = lt;
-        continue;
-      }
-      break;
-    }
-    i = end + 1;
-    if (declaration) continue;
-    const attributes = text.slice(nameEnd, end);
-    if (hiddenTag !== null) {
-      if (name === hiddenTag) depth += closing ? -1 : attributes.endsWith("/") ? 0 : 1;
-      if (depth === 0) hiddenTag = null;
-      continue;
-    }
-    if (closing) continue;
-    if (RAW_HIDDEN.has(name)) {
-      const close = lower.indexOf(`</${name}`, i);
-      const after = close < 0 ? -1 : text.indexOf(">", close);
-      i = after < 0 ? text.length : after + 1;
-      continue;
-    }
-    if (!VOID.has(name) && !attributes.endsWith("/") && HIDING_ATTRIBUTE.test(attributes)) {
-      hiddenTag = name;
-      depth = 1;
-    }
-  }
-  return out;
-}
-function tagEnd(text, from, quotesTrusted) {
-  if (!quotesTrusted) return text.indexOf(">", from);
-  let quote = 0;
-  for (let j = from; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (quote !== 0) {
-      if (c === quote) quote = 0;
-    } else if (c === 34 || c === 39) quote = c;
-    else if (c === 62) return j;
-  }
-  return -1;
-}
-function decodeNumericEntities(text) {
-  return text.replace(/&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?/g, (match, hex2, dec) => {
-    const cp = hex2 !== void 0 ? parseInt(hex2, 16) : Number(dec);
-    return cp > 0 && cp <= 1114111 && !(cp >= 55296 && cp <= 57343) ? String.fromCodePoint(cp) : match;
-  });
-}
-function capLength(text, max, marker = TRUNCATED) {
-  if (text.length <= max) return text;
-  let cut = Math.max(0, max - marker.length);
-  const code = text.charCodeAt(cut - 1);
-  if (code >= 55296 && code <= 56319) cut -= 1;
-  return text.slice(0, cut).trimEnd() + marker;
-}
-function sanitizeUntrusted(text, options = {}) {
-  const maxLength = Math.max(TRUNCATED.length + 1, options.maxLength ?? 4e3);
-  const window = text.length > maxLength * WINDOW_FACTOR + WINDOW_SLACK;
-  let out = window ? text.slice(0, maxLength * WINDOW_FACTOR + WINDOW_SLACK) : text;
-  out = out.replace(/\r\n?/g, "\n");
-  out = stripMarkup(out);
-  out = stripHiddenCharacters(decodeNumericEntities(out));
-  out = redactSecrets(out);
-  out = out.split("\n").map((line) => line.trimEnd()).join("\n").replace(/\n{3,}/g, "\n\n").trim();
-  return capLength(window && out.length <= maxLength ? `${out}${TRUNCATED}`.trimStart() : out, maxLength);
 }
 
 // src/core/safe-markdown.ts
@@ -20528,14 +21004,22 @@ function codeSpan(text) {
 }
 
 // src/action/render-summary.ts
-var TITLES = { ok: "ok", over_limit: "over the limit", crash: "crash" };
+var TITLES = { ok: "ok", over_limit: "over the limit", crash: "crash", flagged: "flagged" };
 function renderActionSummary(r) {
   const a = r.artifact;
   const dash = "-";
   const rows = [
+    ["val_bpb (caddie's own score)", r.val_bpb === null ? dash : String(r.val_bpb)],
     [
-      "val_bpb",
-      r.val_bpb === null ? dash : `${r.val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80))})` : ""}`
+      "val_bpb the log claims",
+      r.claimed_val_bpb === null ? dash : `${r.claimed_val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80))})` : ""}`
+    ],
+    [
+      "Scoring step",
+      r.score === null ? "none ran" : inline(
+        `${String(r.score.status)} (sandbox ${String(r.score.sandbox ?? "?")}, network ${String(r.score.network ?? "?")})`,
+        200
+      )
     ],
     ["val_loss", r.val_loss === null ? dash : String(r.val_loss)],
     ["Code", a === null ? dash : `${n(a.code_bytes)} bytes`],
@@ -20559,7 +21043,14 @@ function renderActionSummary(r) {
     ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|")} |`),
     ""
   ];
-  if (r.error !== null)
+  if (r.flags.length > 0)
+    lines.push(
+      "**Flagged** (never kept, merged or promoted automatically):",
+      "",
+      ...r.flags.map((f) => `- ${inline(f.message, 500)}`),
+      ""
+    );
+  else if (r.error !== null)
     lines.push(`**${r.status === "crash" ? "Crash" : "Gate"}:** ${inline(r.error, 2e3)}`, "");
   if (a?.mismatch) {
     lines.push(
@@ -20583,7 +21074,17 @@ async function run() {
       limit: getInput("limit"),
       tier: getInput("tier"),
       metricPattern: getInput("metric-pattern", { trimWhitespace: false }),
-      exitCode: getInput("exit-code")
+      exitCode: getInput("exit-code"),
+      scoreCode: getInput("score-code"),
+      scoreTokens: getInput("score-tokens"),
+      scoreTokenizer: getInput("score-tokenizer"),
+      scoreResult: getInput("score-result"),
+      scorePython: getInput("score-python"),
+      scoreDevice: getInput("score-device"),
+      scoreTimeout: getInput("score-timeout"),
+      scoreMaxTokens: getInput("score-max-tokens"),
+      scoreTolerance: getInput("score-tolerance"),
+      scoreEnv: getMultilineInput("score-env")
     };
     const { inputs, errors } = readActionInputs(raw);
     const result = errors.length > 0 ? crashResult(raw, inputs.tier, errors.join("; ")) : await measureRun(inputs, raw);
@@ -20598,10 +21099,12 @@ async function run() {
 }
 async function report(result) {
   const file = resultPath(process.env);
-  await mkdir2(path2.dirname(file), { recursive: true });
+  await mkdir3(path5.dirname(file), { recursive: true });
   await writeFile2(file, `${JSON.stringify(result, null, 2)}
 `);
   setOutput("val_bpb", result.val_bpb === null ? "" : String(result.val_bpb));
+  setOutput("claimed_val_bpb", result.claimed_val_bpb === null ? "" : String(result.claimed_val_bpb));
+  setOutput("flags", result.flags.map((f) => f.code).join(","));
   setOutput("artifact_bytes", result.artifact === null ? "" : String(result.artifact.artifact_bytes));
   setOutput("status", result.status);
   setOutput("result", file);
@@ -20610,19 +21113,28 @@ async function report(result) {
     `caddie: ${result.tier} tier ${result.status}: val_bpb ${result.val_bpb ?? "-"}, artifact ${result.artifact?.artifact_bytes ?? "-"} bytes; result ${file}`
   );
   if (result.artifact?.mismatch)
-    warning(result.artifact.reason, { title: "caddie: the log's size line disagrees" });
+    warning(redactSecrets(result.artifact.reason), {
+      title: "caddie: the log's size line disagrees"
+    });
   if (result.status === "crash") {
-    error(result.error ?? "the run crashed", { title: "caddie: run crashed" });
+    error(redactSecrets(result.error ?? "the run crashed"), { title: "caddie: run crashed" });
     process.exitCode = ExitCode.Failure;
   } else if (result.status === "over_limit") {
-    error(result.error ?? "artifact over the limit", { title: "caddie: artifact over the limit" });
+    error(redactSecrets(result.error ?? "artifact over the limit"), {
+      title: "caddie: artifact over the limit"
+    });
+    process.exitCode = ExitCode.Failure;
+  } else if (result.status === "flagged") {
+    error(redactSecrets(result.error ?? "flagged"), {
+      title: "caddie: flagged, never kept automatically"
+    });
     process.exitCode = ExitCode.Failure;
   }
 }
 function resultPath(env) {
-  const base = env.RUNNER_TEMP || os5.tmpdir();
+  const base = env.RUNNER_TEMP || os6.tmpdir();
   const step = (env.GITHUB_ACTION || "result").replace(/[^A-Za-z0-9_.-]/g, "_");
-  return path2.join(base, "caddie", `${step}.json`);
+  return path5.join(base, "caddie", `${step}.json`);
 }
 
 // src/action/index.ts

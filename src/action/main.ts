@@ -1,13 +1,14 @@
 /**
  * The action's entry logic (action.yml): validate the inputs, measure the run with the core parser and
- * gate, write the result JSON, set the outputs, write the job summary, annotate failures. The process
- * exit code is set, never forced: 1 when the run crashed, the artifact is over the limit, or the inputs
- * are bad. `index.ts` only calls `run()`, so tests can drive it in-process.
+ * gate, score the model with caddie's scorer, write the result JSON, set the outputs, write the job
+ * summary, annotate failures. The process exit code is set, never forced: 1 when the run crashed, the
+ * artifact is over the limit, the run is flagged, or the inputs are bad. `index.ts` only calls `run()`, so tests can drive it in-process.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as core from "@actions/core";
+import { redactSecrets } from "../core/sanitize.ts";
 import { crashResult, measureRun, type ActionResult } from "./measure-run.ts";
 import { readActionInputs, type RawActionInputs } from "./read-inputs.ts";
 import { renderActionSummary } from "./render-summary.ts";
@@ -23,6 +24,16 @@ export async function run(): Promise<ActionResult | null> {
       tier: core.getInput("tier"),
       metricPattern: core.getInput("metric-pattern", { trimWhitespace: false }),
       exitCode: core.getInput("exit-code"),
+      scoreCode: core.getInput("score-code"),
+      scoreTokens: core.getInput("score-tokens"),
+      scoreTokenizer: core.getInput("score-tokenizer"),
+      scoreResult: core.getInput("score-result"),
+      scorePython: core.getInput("score-python"),
+      scoreDevice: core.getInput("score-device"),
+      scoreTimeout: core.getInput("score-timeout"),
+      scoreMaxTokens: core.getInput("score-max-tokens"),
+      scoreTolerance: core.getInput("score-tolerance"),
+      scoreEnv: core.getMultilineInput("score-env"),
     };
     const { inputs, errors } = readActionInputs(raw);
     const result =
@@ -44,6 +55,8 @@ async function report(result: ActionResult): Promise<void> {
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
 
   core.setOutput("val_bpb", result.val_bpb === null ? "" : String(result.val_bpb));
+  core.setOutput("claimed_val_bpb", result.claimed_val_bpb === null ? "" : String(result.claimed_val_bpb));
+  core.setOutput("flags", result.flags.map((f) => f.code).join(","));
   core.setOutput("artifact_bytes", result.artifact === null ? "" : String(result.artifact.artifact_bytes));
   core.setOutput("status", result.status);
   core.setOutput("result", file);
@@ -55,12 +68,21 @@ async function report(result: ActionResult): Promise<void> {
   );
 
   if (result.artifact?.mismatch)
-    core.warning(result.artifact.reason, { title: "caddie: the log's size line disagrees" });
+    core.warning(redactSecrets(result.artifact.reason), {
+      title: "caddie: the log's size line disagrees",
+    });
   if (result.status === "crash") {
-    core.error(result.error ?? "the run crashed", { title: "caddie: run crashed" });
+    core.error(redactSecrets(result.error ?? "the run crashed"), { title: "caddie: run crashed" });
     process.exitCode = core.ExitCode.Failure;
   } else if (result.status === "over_limit") {
-    core.error(result.error ?? "artifact over the limit", { title: "caddie: artifact over the limit" });
+    core.error(redactSecrets(result.error ?? "artifact over the limit"), {
+      title: "caddie: artifact over the limit",
+    });
+    process.exitCode = core.ExitCode.Failure;
+  } else if (result.status === "flagged") {
+    core.error(redactSecrets(result.error ?? "flagged"), {
+      title: "caddie: flagged, never kept automatically",
+    });
     process.exitCode = core.ExitCode.Failure;
   }
 }

@@ -1,16 +1,29 @@
 /**
- * What the action measures: the log read by the core parser, the artifact counted on disk by our own code
- * (never the number the training script printed), and one status. The result is what the action writes
- * as JSON, so the bot and any later job read exactly what the summary showed.
+ * What the action measures: the log read by the core parser (its score is the run's claim), the artifact
+ * counted on disk by our own code (never the number the training script printed), caddie's own score of
+ * the model from the scoring step, the flags where they disagree, and one status. The result is what the
+ * action writes as JSON, so the bot and any later job read exactly what the summary showed.
  */
 import { readFile } from "node:fs/promises";
+import path from "node:path";
 import type { ArtifactGateResult } from "../core/artifact-gate.ts";
+import type { Flag } from "../core/flags.ts";
 import { parseRunLog, type RunLogSummary } from "../core/parse-run-log.ts";
+import {
+  readScoreJson,
+  scoreToJson,
+  unverifiedScore,
+  type ScoreJson,
+  type ScoreResult,
+} from "../core/score-result.ts";
 import { UserError } from "../core/user-error.ts";
+import { measureOutcome } from "../engine/measure-outcome.ts";
 import { measureArtifactFiles } from "../io/measure-artifact.ts";
+import { scoreHere } from "./score-here.ts";
 import type { ActionInputs, RawActionInputs, Tier } from "./read-inputs.ts";
 
-export type ActionStatus = "ok" | "over_limit" | "crash";
+/** `flagged`: measured, but something is not to be trusted (see `flags`): never kept automatically. */
+export type ActionStatus = "ok" | "over_limit" | "crash" | "flagged";
 
 export interface ActionResult {
   version: 1;
@@ -18,7 +31,13 @@ export interface ActionResult {
   tier: Tier;
   /** Why the status is not ok (the crash's error line, a missing file, bad inputs, the gate's reason). */
   error: string | null;
+  /** caddie's own score of the model; null when it has none. */
   val_bpb: number | null;
+  /** The score the log claims. */
+  claimed_val_bpb: number | null;
+  flags: Flag[];
+  /** The scoring step's result in the scorer's own form (the App checks it again); null when none ran. */
+  score: ScoreJson | null;
   val_loss: number | null;
   metric: string | null;
   steps: number | null;
@@ -41,6 +60,9 @@ export function crashResult(raw: RawActionInputs, tier: Tier, error: string): Ac
     tier,
     error,
     val_bpb: null,
+    claimed_val_bpb: null,
+    flags: [],
+    score: null,
     val_loss: null,
     metric: null,
     steps: null,
@@ -87,6 +109,19 @@ export async function measureRun(inputs: ActionInputs, raw: RawActionInputs): Pr
     if (!(error instanceof UserError)) throw error;
     fileError = error.message;
   }
+  const score = log.status === "ok" && artifact !== null ? await scoreOf(inputs, artifact.model_bytes) : null;
+  const m = measureOutcome(
+    {
+      exitCode: inputs.exitCode,
+      timedOut: false,
+      seconds: 0,
+      logText: text,
+      logPath: inputs.log,
+      modelBytes: artifact?.model_bytes ?? null,
+    },
+    { codeBytes: artifact?.code_bytes ?? 0, score, summary: log },
+    { limitBytes: inputs.limit, metricPattern: inputs.metricPattern, tolerance: toleranceOf(inputs) },
+  );
   // A crashed run usually wrote no model: its own error line says more than "model file not found".
   let status: ActionStatus = "ok";
   let why: string | null = null;
@@ -99,13 +134,19 @@ export async function measureRun(inputs: ActionInputs, raw: RawActionInputs): Pr
   } else if (artifact !== null && !artifact.ok) {
     status = "over_limit";
     why = artifact.reason;
+  } else if (m.flags.length > 0) {
+    status = "flagged";
+    why = m.flags.map((f) => f.message).join("; ");
   }
   return {
     version: 1,
     status,
     tier: inputs.tier,
     error: why,
-    val_bpb: log.val_bpb,
+    val_bpb: m.valBpb,
+    claimed_val_bpb: log.val_bpb,
+    flags: m.flags,
+    score: score === null ? null : scoreToJson(score),
     val_loss: log.val_loss,
     metric: log.metric,
     steps: log.steps,
@@ -117,4 +158,27 @@ export async function measureRun(inputs: ActionInputs, raw: RawActionInputs): Pr
     log,
     inputs: raw,
   };
+}
+
+function toleranceOf(inputs: ActionInputs): number {
+  return inputs.score.kind === "none" ? 0.05 : inputs.score.tolerance;
+}
+
+/** caddie's score of the model: scored here, read from a file written elsewhere, or none. */
+async function scoreOf(inputs: ActionInputs, modelBytes: number): Promise<ScoreResult | null> {
+  const how = inputs.score;
+  if (how.kind === "none") return null;
+  if (how.kind === "run")
+    return scoreHere(how, inputs.model, path.basename(inputs.code[0] ?? "train_gpt.py"));
+  let text: string;
+  try {
+    text = await readFile(how.path, "utf8");
+  } catch {
+    return unverifiedScore(`the score file ${how.path} could not be read`, { modelBytes });
+  }
+  try {
+    return readScoreJson(JSON.parse(text), modelBytes);
+  } catch {
+    return unverifiedScore(`the score file ${how.path} is not JSON`, { modelBytes });
+  }
 }

@@ -13,7 +13,37 @@ export interface RawActionInputs {
   tier: string;
   metricPattern: string;
   exitCode: string;
+  /** The scoring step (all optional; without `scoreTokens` or `scoreResult` the run is unverified). */
+  scoreCode?: string;
+  scoreTokens?: string;
+  scoreTokenizer?: string;
+  scoreResult?: string;
+  scorePython?: string;
+  scoreDevice?: string;
+  scoreTimeout?: string;
+  scoreMaxTokens?: string;
+  scoreTolerance?: string;
+  scoreEnv?: string[];
 }
+
+/** How the action gets caddie's own score of the model. */
+export type ScoreInputs =
+  | { kind: "none" }
+  /** A scorer JSON written elsewhere (the promotion's Modal step). */
+  | { kind: "file"; path: string; tolerance: number }
+  | {
+      kind: "run";
+      /** A fresh checkout of the commit (never the folder the run trained in). */
+      code: string;
+      tokens: string;
+      tokenizer: string;
+      python: string;
+      device: "auto" | "cpu" | "cuda";
+      timeoutSeconds: number;
+      maxTokens: number;
+      tolerance: number;
+      env: Record<string, string>;
+    };
 
 export type Tier = "proxy" | "full";
 
@@ -25,6 +55,7 @@ export interface ActionInputs {
   tier: Tier;
   metricPattern: string | null;
   exitCode: number | null;
+  score: ScoreInputs;
 }
 
 export function readActionInputs(raw: RawActionInputs): { inputs: ActionInputs; errors: string[] } {
@@ -74,5 +105,59 @@ export function readActionInputs(raw: RawActionInputs): { inputs: ActionInputs; 
       );
   }
 
-  return { inputs: { log, code, model, limit, tier, metricPattern, exitCode }, errors };
+  const score = readScoreInputs(raw, errors);
+  return { inputs: { log, code, model, limit, tier, metricPattern, exitCode, score }, errors };
+}
+
+function positive(text: string | undefined, fallback: number, name: string, errors: string[]): number {
+  const t = (text ?? "").trim();
+  if (t === "") return fallback;
+  const value = /^\d+(\.\d+)?$/.test(t) ? Number(t) : Number.NaN;
+  if (!Number.isFinite(value) || value < 0) {
+    errors.push(`input '${name}' must be a number 0 or more, got '${t}'`);
+    return fallback;
+  }
+  return value;
+}
+
+function readScoreInputs(raw: RawActionInputs, errors: string[]): ScoreInputs {
+  const tolerance = positive(raw.scoreTolerance, 0.05, "score-tolerance", errors);
+  const file = raw.scoreResult?.trim() ?? "";
+  const tokens = raw.scoreTokens?.trim() ?? "";
+  if (file !== "" && tokens !== "") {
+    errors.push(
+      "give either 'score-result' (a score written elsewhere) or 'score-tokens' (score here), not both",
+    );
+    return { kind: "none" };
+  }
+  if (file !== "") return { kind: "file", path: file, tolerance };
+  if (tokens === "") return { kind: "none" };
+  const code = raw.scoreCode?.trim() ?? "";
+  if (code === "")
+    errors.push("input 'score-code' is required with 'score-tokens': a fresh checkout of the commit");
+  const tokenizer = raw.scoreTokenizer?.trim() || "byte260";
+  if (tokenizer !== "byte260" && !/^sentencepiece:\S+$/.test(tokenizer))
+    errors.push(`input 'score-tokenizer' must be byte260 or sentencepiece:PATH, got '${tokenizer}'`);
+  const device = raw.scoreDevice?.trim() || "auto";
+  if (device !== "auto" && device !== "cpu" && device !== "cuda")
+    errors.push(`input 'score-device' must be auto, cpu or cuda, got '${device}'`);
+  const env: Record<string, string> = {};
+  for (const line of raw.scoreEnv ?? []) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m) env[m[1] ?? ""] = m[2] ?? "";
+    else if (line.trim() !== "")
+      errors.push(`input 'score-env' lines must be NAME=VALUE, got '${line.trim()}'`);
+  }
+  return {
+    kind: "run",
+    code,
+    tokens,
+    tokenizer,
+    python: raw.scorePython?.trim() || "python3",
+    device: device as "auto" | "cpu" | "cuda",
+    timeoutSeconds: positive(raw.scoreTimeout, 600, "score-timeout", errors) || 600,
+    maxTokens: Math.floor(positive(raw.scoreMaxTokens, 0, "score-max-tokens", errors)),
+    tolerance,
+    env,
+  };
 }

@@ -5,15 +5,27 @@
 import { codeSpan, inline } from "../core/safe-markdown.ts";
 import type { ActionResult } from "./measure-run.ts";
 
-const TITLES = { ok: "ok", over_limit: "over the limit", crash: "crash" } as const;
+const TITLES = { ok: "ok", over_limit: "over the limit", crash: "crash", flagged: "flagged" } as const;
 
 export function renderActionSummary(r: ActionResult): string {
   const a = r.artifact;
   const dash = "-";
   const rows: [string, string][] = [
+    ["val_bpb (caddie's own score)", r.val_bpb === null ? dash : String(r.val_bpb)],
     [
-      "val_bpb",
-      r.val_bpb === null ? dash : `${r.val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80))})` : ""}`,
+      "val_bpb the log claims",
+      r.claimed_val_bpb === null
+        ? dash
+        : `${r.claimed_val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80))})` : ""}`,
+    ],
+    [
+      "Scoring step",
+      r.score === null
+        ? "none ran"
+        : inline(
+            `${String(r.score.status)} (sandbox ${String(r.score.sandbox ?? "?")}, network ${String(r.score.network ?? "?")})`,
+            200,
+          ),
     ],
     ["val_loss", r.val_loss === null ? dash : String(r.val_loss)],
     ["Code", a === null ? dash : `${n(a.code_bytes)} bytes`],
@@ -39,7 +51,14 @@ export function renderActionSummary(r: ActionResult): string {
     ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|")} |`),
     "",
   ];
-  if (r.error !== null)
+  if (r.flags.length > 0)
+    lines.push(
+      "**Flagged** (never kept, merged or promoted automatically):",
+      "",
+      ...r.flags.map((f) => `- ${inline(f.message, 500)}`),
+      "",
+    );
+  else if (r.error !== null)
     lines.push(`**${r.status === "crash" ? "Crash" : "Gate"}:** ${inline(r.error, 2000)}`, "");
   if (a?.mismatch) {
     lines.push(

@@ -42,15 +42,15 @@ function section<S extends z.ZodRawShape>(shape: S): z.ZodType<z.output<z.ZodObj
 
 const text = () => z.string().refine((s) => s.trim() !== "", "must be a non-empty string");
 
+const repoPathOk = (p: string): boolean =>
+  !p.startsWith("/") && !p.split(/[\\/]/).includes("..") && !p.startsWith(".github/workflows");
+
 /** A repository path the config may name: relative, inside the checkout, never a workflow. */
 const repoPath = () =>
-  text().refine(
-    (p) => !p.startsWith("/") && !p.split(/[\\/]/).includes("..") && !p.startsWith(".github/workflows"),
-    {
-      error: (iss) =>
-        `must be relative, inside the repository, and not a workflow (got '${String(iss.input)}')`,
-    },
-  );
+  text().refine(repoPathOk, {
+    error: (iss) =>
+      `must be relative, inside the repository, and not a workflow (got '${String(iss.input)}')`,
+  });
 
 /** A list of strings; a single string is a one-item list. */
 const textList = <T extends z.ZodType<string>>(item: T) =>
@@ -182,6 +182,30 @@ export const configSchema = section({
     model: text().default(DEFAULT_MODEL),
     maxTokens: z.number().int().min(256).default(16_000),
     contextBudget: z.number().int().min(1000).default(12_000),
+  }),
+  /** caddie's own re-score of every run (docs/SCORING.md); defaults fit openai/parameter-golf's layout. */
+  scoring: section({
+    /** "byte260" or "sentencepiece:PATH" (PATH in the repository): bytes per token come from it. */
+    tokenizer: text()
+      .refine(
+        (t) =>
+          t === "byte260" || (/^sentencepiece:\S+$/.test(t) && repoPathOk(t.slice("sentencepiece:".length))),
+        "must be byte260 or sentencepiece:PATH (a path inside the repository)",
+      )
+      .default("sentencepiece:data/tokenizers/fineweb_1024_bpe.model"),
+    /**
+     * The folder of validation shards (`data.val_pattern`) whose held-out part caddie scores on, relative
+     * to the repository (`${CADDIE_DATA}` is expanded locally); the runs read only their own slice of it.
+     */
+    validation: text().default("data/datasets/fineweb10B_sp1024"),
+    /** Share of the validation tokens held out for caddie's score; the training run never reads them. */
+    heldoutFraction: z.number().min(0.01).max(0.9).default(0.1),
+    /** Most held-out tokens scored per run; 0 scores them all. */
+    maxTokens: z.number().int().min(0).default(2_097_152),
+    /** Largest gap between the val_bpb the log claims and caddie's own that is not a flag. */
+    tolerance: z.number().min(0).default(0.05),
+    timeoutSeconds: z.number().min(10).max(7200).default(600),
+    device: z.enum(["auto", "cpu", "cuda"], { error: "must be auto, cpu or cuda" }).default("auto"),
   }),
   /** Hyperparameters the offline sweep may set: name -> candidate values, in order. */
   searchSpace: z

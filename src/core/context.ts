@@ -2,7 +2,10 @@
  * The agent's context: program.md followed by injected sections (notes, results, competitors, research),
  * within a character budget. Characters are UTF-16 code units (String length), a cheap, stable stand-in
  * for tokens. Cuts are visible: the agent must know it is reading a part, and how big the rest is.
+ * Sections that quote run output are fenced as untrusted data after the cut, so a cut never opens a fence.
  */
+import { fenceData, fenceOverhead } from "./fence-data.ts";
+import { redactSecrets } from "./sanitize.ts";
 
 export interface ContextSection {
   title: string;
@@ -11,6 +14,8 @@ export interface ContextSection {
   budget?: number;
   /** Which end survives a cut: "head" (default) or "tail" (for logs and tables whose newest lines are last). */
   keep?: "head" | "tail";
+  /** When set, the body is untrusted (it quotes run output): redacted and fenced as data with this label. */
+  untrusted?: string;
 }
 
 export const DEFAULT_CONTEXT_BUDGET = 12_000;
@@ -36,13 +41,16 @@ export function assembleContext(input: {
   // A blank line separates each section from what precedes it; nothing precedes a first section alone.
   const heading = (section: ContextSection, i: number): string =>
     `${i === 0 && program === "" ? "" : "\n\n"}## ${section.title}\n\n`;
-  const caps = sections.map((section, i) => {
-    const need = heading(section, i).length + section.body.length;
+  const clean = sections.map((section) =>
+    section.untrusted === undefined ? section : { ...section, body: redactSecrets(section.body) },
+  );
+  const caps = clean.map((section, i) => {
+    const need = heading(section, i).length + section.body.length + overhead(section);
     const budget = section.budget === undefined ? Infinity : Math.max(0, Math.floor(section.budget));
     return Math.min(need, budget);
   });
   const shares = shareFairly(caps, total - program.length);
-  const chunks = sections.map((section, i) => renderSection(heading(section, i), section, shares[i] ?? 0));
+  const chunks = clean.map((section, i) => renderSection(heading(section, i), section, shares[i] ?? 0));
   return program + chunks.join("");
 }
 
@@ -59,11 +67,17 @@ function shareFairly(caps: number[], available: number): number[] {
   return shares;
 }
 
+function overhead(section: ContextSection): number {
+  return section.untrusted === undefined ? 0 : fenceOverhead(section.body, section.untrusted);
+}
+
 function renderSection(heading: string, section: ContextSection, share: number): string {
-  const full = heading + section.body;
-  if (full.length <= share) return full;
-  const body = cutText(section.body, share - heading.length, section.keep ?? "head");
-  return body === null ? "" : heading + body;
+  const extra = overhead(section);
+  const wrap = (body: string) =>
+    section.untrusted === undefined ? body : fenceData(body, section.untrusted);
+  if (heading.length + section.body.length + extra <= share) return heading + wrap(section.body);
+  const body = cutText(section.body, share - heading.length - extra, section.keep ?? "head");
+  return body === null ? "" : heading + wrap(body);
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The keep/discard/crash policy, shared by the bot, the CLI and the action. A verdict always comes with a
- * one-line reason, so every merge, close and ledger row can say why.
+ * one-line reason, so every merge, close and ledger row can say why. The score it compares is caddie's own
+ * (src/core/score-result.ts), never the log's; a flagged run is never kept.
  */
+import { describeFlags, plainRunText, type Flag } from "./flags.ts";
 
 export type Verdict = "keep" | "discard" | "crash";
 
@@ -15,7 +17,10 @@ export interface Decision {
 
 export interface DecideInput {
   status: "ok" | "crash";
+  /** caddie's own score of the model; null when it could not score it (then a flag says why). */
   valBpb: number | null;
+  /** What makes the run untrustworthy (src/core/flags.ts); any flag means never kept automatically. */
+  flags?: readonly Flag[];
   /** The artifact gate: code bytes + compressed model bytes within the cap. */
   gateOk: boolean;
   /** The crash's error line, when the log has one. */
@@ -34,17 +39,24 @@ export interface DecideInput {
 const FLOAT_SLACK = 1e-12;
 
 /**
- * Decides one measured run. Order matters: a crash or a missing score is a crash whatever the gate says;
- * an artifact over the cap is discarded whatever its score; only then is the score compared. Keep needs a
- * gain strictly greater than the threshold; with no incumbent the run is the baseline and is kept.
+ * Decides one measured run. Order matters: a training crash is a crash whatever else is true; a flagged
+ * run is discarded whatever its score (a person may still keep it, on the record); a missing score is a
+ * crash; an artifact over the cap is discarded whatever its score; only then is the score compared. Keep
+ * needs a gain strictly greater than the threshold; with no incumbent the run is the baseline and is kept.
  */
 export function decide(input: DecideInput): Decision {
   const { valBpb, incumbent, threshold } = input;
   if (!Number.isFinite(threshold) || threshold < 0) {
     throw new RangeError(`decide: threshold must be a finite number >= 0, got ${threshold}`);
   }
+  const flags = input.flags ?? [];
+  if (input.status === "ok" && flags.length > 0) {
+    const delta = incumbent === null || valBpb === null ? null : valBpb - incumbent;
+    return { verdict: "discard", reason: `flagged, not kept: ${describeFlags(flags)}`, delta };
+  }
   if (input.status === "crash" || valBpb === null || !Number.isFinite(valBpb)) {
-    const error = input.error?.replace(/\s+/g, " ").trim();
+    // The error line is run output: one line, no hidden characters, no credentials.
+    const error = input.error === null || input.error === undefined ? "" : plainRunText(input.error, 500);
     const reason = error
       ? `crashed: ${error}`
       : input.status === "crash"

@@ -2,8 +2,10 @@
  * results.tsv: one row per run, the loop's scoreboard and audit trail. Written and read only here, so the
  * writer and the reader cannot drift. The file is plain TSV without quoting (karpathy/autoresearch's form):
  * `cut`, `grep` and spreadsheets read it as is, which is why every cell is folded to one line without tabs.
+ * Files written before `claimed_val_bpb` and `flags` existed still read (those cells come back empty).
  */
 import { parse } from "csv-parse/sync";
+import { formatFlagsCell, parseFlagsCell, type Flag } from "./flags.ts";
 import { UserError } from "./user-error.ts";
 
 export type RunStatus = "keep" | "discard" | "crash" | "backtrack";
@@ -15,13 +17,18 @@ export interface LedgerRow {
   /** "proxy", "full", ... */
   tier: string;
   seed: number | null;
+  /** caddie's own score of the model (src/core/score-result.ts); null when it has none. */
   val_bpb: number | null;
+  /** What the run's log claims; compared, never trusted. */
+  claimed_val_bpb: number | null;
   artifact_bytes: number | null;
   memory_gb: number | null;
   seconds: number | null;
   status: RunStatus;
   promoted: boolean;
   cost_usd: number | null;
+  /** Why the run cannot be trusted (src/core/flags.ts); empty for a clean run. */
+  flags: Flag[];
   description: string;
 }
 
@@ -32,20 +39,32 @@ export const LEDGER_COLUMNS = [
   "tier",
   "seed",
   "val_bpb",
+  "claimed_val_bpb",
   "artifact_bytes",
   "memory_gb",
   "seconds",
   "status",
   "promoted",
   "cost_usd",
+  "flags",
   "description",
 ] as const satisfies readonly (keyof LedgerRow)[];
 
-// Each column's position in a row.
-const COLUMN = Object.fromEntries(LEDGER_COLUMNS.map((column, at) => [column, at])) as Record<
-  (typeof LEDGER_COLUMNS)[number],
-  number
->;
+type Column = (typeof LEDGER_COLUMNS)[number];
+
+/** The header before caddie scored runs itself: still read, never written. */
+const LEGACY_COLUMNS: readonly Column[] = LEDGER_COLUMNS.filter(
+  (column) => column !== "claimed_val_bpb" && column !== "flags",
+);
+
+/** Each column's position in a row of a file with this header; -1 when the file has no such column. */
+function positions(header: readonly Column[]): Record<Column, number> {
+  return Object.fromEntries(LEDGER_COLUMNS.map((column) => [column, header.indexOf(column)])) as Record<
+    Column,
+    number
+  >;
+}
+const HEADERS = [LEDGER_COLUMNS, LEGACY_COLUMNS].map((columns) => ({ columns, at: positions(columns) }));
 const STATUSES: readonly RunStatus[] = ["keep", "discard", "crash", "backtrack"];
 const INTEGER_COLUMNS = new Set<string>(["seed", "artifact_bytes"]);
 // Plain decimal or exponent notation only: Number() alone would also accept "0x1f", " " and "Infinity".
@@ -72,17 +91,16 @@ export function parseLedger(text: string): LedgerRow[] {
     skip_empty_lines: false,
   });
   const rows: LedgerRow[] = [];
-  let headerSeen = false;
+  let header: (typeof HEADERS)[number] | null = null;
   for (let index = 0; index < records.length; index++) {
     const cells = records[index] ?? [];
     const line = index + 1;
     if (isBlank(cells)) continue;
-    if (!headerSeen) {
-      checkHeader(cells, line);
-      headerSeen = true;
+    if (header === null) {
+      header = checkHeader(cells, line);
       continue;
     }
-    rows.push(parseRow(cells, line));
+    rows.push(parseRow(cells, line, header));
   }
   return rows;
 }
@@ -109,22 +127,24 @@ function isBlank(cells: string[]): boolean {
   return true;
 }
 
-function checkHeader(cells: string[], line: number): void {
+function checkHeader(cells: string[], line: number): (typeof HEADERS)[number] {
   const got = cells.map((cell) => cell.trim());
-  if (got.length === LEDGER_COLUMNS.length && got.every((cell, i) => cell === LEDGER_COLUMNS[i])) return;
+  for (const header of HEADERS)
+    if (got.length === header.columns.length && got.every((cell, i) => cell === header.columns[i]))
+      return header;
   throw new UserError(
     `results.tsv line ${line}: expected the header "${LEDGER_COLUMNS.join("\\t")}", got "${got.join("\\t")}"`,
   );
 }
 
-function parseRow(cells: string[], line: number): LedgerRow {
-  if (cells.length !== LEDGER_COLUMNS.length) {
+function parseRow(cells: string[], line: number, header: (typeof HEADERS)[number]): LedgerRow {
+  if (cells.length !== header.columns.length) {
     throw new UserError(
-      `results.tsv line ${line}: expected ${LEDGER_COLUMNS.length} tab-separated cells, got ${cells.length}`,
+      `results.tsv line ${line}: expected ${header.columns.length} tab-separated cells, got ${cells.length}`,
     );
   }
-  // Cells by position (the header was checked to be LEDGER_COLUMNS), with no closure per row: this runs
-  // once for every row of the file.
+  // Cells by position (from the checked header), with no closure per row: this runs once for every row.
+  const COLUMN = header.at;
   const status = cellAt(cells, COLUMN.status);
   if (!isRunStatus(status)) {
     throw new UserError(
@@ -140,26 +160,27 @@ function parseRow(cells: string[], line: number): LedgerRow {
     experiment: cellAt(cells, COLUMN.experiment),
     commit: cellAt(cells, COLUMN.commit),
     tier: cellAt(cells, COLUMN.tier),
-    seed: numberAt(cells, COLUMN.seed, line),
-    val_bpb: numberAt(cells, COLUMN.val_bpb, line),
-    artifact_bytes: numberAt(cells, COLUMN.artifact_bytes, line),
-    memory_gb: numberAt(cells, COLUMN.memory_gb, line),
-    seconds: numberAt(cells, COLUMN.seconds, line),
+    seed: numberAt(cells, COLUMN, "seed", line),
+    val_bpb: numberAt(cells, COLUMN, "val_bpb", line),
+    claimed_val_bpb: numberAt(cells, COLUMN, "claimed_val_bpb", line),
+    artifact_bytes: numberAt(cells, COLUMN, "artifact_bytes", line),
+    memory_gb: numberAt(cells, COLUMN, "memory_gb", line),
+    seconds: numberAt(cells, COLUMN, "seconds", line),
     status,
     promoted: promoted === "true",
-    cost_usd: numberAt(cells, COLUMN.cost_usd, line),
+    cost_usd: numberAt(cells, COLUMN, "cost_usd", line),
+    flags: parseFlagsCell(cellAt(cells, COLUMN.flags)),
     description: cellAt(cells, COLUMN.description),
   };
 }
 
 function cellAt(cells: string[], at: number): string {
-  return (cells[at] ?? "").trim();
+  return at < 0 ? "" : (cells[at] ?? "").trim();
 }
 
-function numberAt(cells: string[], at: number, line: number): number | null {
-  const text = cellAt(cells, at);
+function numberAt(cells: string[], at: Record<Column, number>, column: Column, line: number): number | null {
+  const text = cellAt(cells, at[column]);
   if (text === "") return null;
-  const column = LEDGER_COLUMNS[at] ?? "";
   const value = Number(text);
   if (
     !NUMBER.test(text) ||
@@ -172,9 +193,10 @@ function numberAt(cells: string[], at: number, line: number): number | null {
   return value;
 }
 
-function formatCell(row: LedgerRow, column: (typeof LEDGER_COLUMNS)[number]): string {
+function formatCell(row: LedgerRow, column: Column): string {
   const value = row[column];
   if (value === null) return "";
+  if (Array.isArray(value)) return foldCell(formatFlagsCell(value));
   if (typeof value === "boolean") return String(value);
   if (typeof value === "number") {
     // A NaN would be written and then refused on the next read: fail at the writer, where the bug is.

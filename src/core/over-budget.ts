@@ -5,7 +5,7 @@
  * phase (a run that lies about its clock still takes the time). The hard limit is the timeout, which
  * kills the whole process group; this is the flag for everything short of it.
  */
-import type { RunFlag } from "./run-flags.ts";
+import type { Flag } from "./flags.ts";
 import type { RunTiming } from "./run-timing.ts";
 
 export interface BudgetLimits {
@@ -22,7 +22,7 @@ const s = (x: number) => `${x.toFixed(1)} s`;
  * 5%); the wall-clock training phase also holds periodic evaluations, so it gets half the budget or a
  * minute on top, whichever is more.
  */
-export function overBudget(timing: RunTiming, limits: BudgetLimits): RunFlag | null {
+export function overBudget(timing: RunTiming, limits: BudgetLimits): Flag | null {
   const budget = limits.budgetSeconds;
   if (budget === null || !(budget > 0)) return null;
   const loop = timing.trainLoopSeconds;
@@ -32,19 +32,19 @@ export function overBudget(timing: RunTiming, limits: BudgetLimits): RunFlag | n
     if (loop > budget + slack)
       return {
         code: "over_budget",
-        detail: `the log's own train time is ${s(loop)}, the budget ${s(budget)}`,
+        message: `over budget: the log's own train time is ${s(loop)}, the budget ${s(budget)}`,
       };
   }
   const phase = timing.phases.training;
   if (phase > budget + Math.max(60, 0.5 * budget))
     return {
       code: "over_budget",
-      detail: `the training loop ran ${s(phase)} of wall time for a ${s(budget)} budget`,
+      message: `over budget: the training loop ran ${s(phase)} of wall time for a ${s(budget)} budget`,
     };
   if (limits.overheadSeconds !== null && timing.wallSeconds > budget + limits.overheadSeconds)
     return {
       code: "over_budget",
-      detail: `the run took ${s(timing.wallSeconds)}, more than the ${s(budget)} budget plus ${s(limits.overheadSeconds)} for start-up and evaluation`,
+      message: `over budget: the run took ${s(timing.wallSeconds)}, more than the ${s(budget)} budget plus ${s(limits.overheadSeconds)} for start-up and evaluation`,
     };
   return null;
 }

@@ -69,6 +69,20 @@ function lastLineWithKey(text: string, key: string): MetricLine | null {
   return null;
 }
 
+/**
+ * Every final line whose label is `key`, first to last: a run prints its final score once, so more than
+ * one is a flag (a forged line printed after the real one).
+ */
+export function finalScoreLines(text: string, key: string): number[] {
+  const values: number[] = [];
+  if (key === "") return values;
+  for (const line of linesContaining(text, key)) {
+    const found = readEvalLine(line.text);
+    if (found?.label === key && found.kind === "final") values.push(found.bpb.value);
+  }
+  return values;
+}
+
 /** The default rule: the last line carrying a final val_bpb (eval-line.ts says which lines are final). */
 function findFinalMetric(text: string): MetricLine | null {
   for (const line of linesContaining(text, "val_bpb", "backward")) {

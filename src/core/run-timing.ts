@@ -106,6 +106,8 @@ export interface TimeTotals {
   phases: RunPhases;
   /** caddie's own work around the processes (export, data view, checks). */
   caddieSeconds: number;
+  /** caddie's scoring steps: the re-score of every model on the held-out shard. */
+  scoreSeconds: number;
 }
 
 export function noTime(): TimeTotals {
@@ -115,6 +117,7 @@ export function noTime(): TimeTotals {
     trainLoopSeconds: 0,
     phases: { startup: 0, training: 0, evaluation: 0, exit: 0 },
     caddieSeconds: 0,
+    scoreSeconds: 0,
   };
 }
 
@@ -125,6 +128,7 @@ export function addRunTime(
 ): TimeTotals {
   const p = run.timing?.phases ?? { startup: run.seconds, training: 0, evaluation: 0, exit: 0 };
   return {
+    ...total,
     runs: total.runs + 1,
     runSeconds: total.runSeconds + run.seconds,
     trainLoopSeconds: total.trainLoopSeconds + (run.timing?.trainLoopSeconds ?? 0),

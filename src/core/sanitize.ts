@@ -75,15 +75,23 @@ const CREDENTIALS: RegExp[] = [
   new RegExp(`${START}a[ks]-[A-Za-z0-9]{16,255}`, "g"),
   new RegExp(`${START}eyJ[A-Za-z0-9_-]{10,8192}\\.eyJ[A-Za-z0-9_-]{10,8192}\\.[A-Za-z0-9_-]{10,8192}`, "g"),
 ];
-// key=value assignments of secrets (AWS secret keys, passwords, API keys): the key name stays readable.
-const ASSIGNED_SECRET =
-  /(?<![A-Za-z0-9_])((?:aws_secret_access_key|api[_-]?key|secret|password|passwd|token)[ \t]{0,8}[:=][ \t]{0,8}["']?)[A-Za-z0-9/+=_-]{16,512}/gi;
+// `NAME=value`, `NAME: value`, `"name": "value"`: the value is redacted when the name says it is secret
+// (MODAL_TOKEN_SECRET, aws_secret_access_key, DB_PASSWORD, api_key...), judged by how the name ends so
+// `tokenizer_path=` or `val_tokens:` stay readable. The name is matched as one bounded word and judged
+// afterwards, which keeps the pattern linear. The key name stays readable.
+const ASSIGNMENT =
+  /(?<![A-Za-z0-9_])([A-Za-z0-9_]{1,128})(["']?[ \t]{0,8}[:=][ \t]{0,8}["']?)[A-Za-z0-9/+=_.-]{16,512}/g;
+const SECRET_NAME = /(?:^|_)(?:secret|token|token_id|password|passwd|pass|key|apikey|credentials?)$/i;
+const BEARER = /(?<![A-Za-z0-9_])(Bearer[ \t]{1,8})[A-Za-z0-9._~+/-]{16,512}={0,8}/g;
 
 /** Replaces credential-looking strings with REDACTED: the one redaction rule for prompts and pages. */
 export function redactSecrets(text: string): string {
   let out = text;
   for (const re of CREDENTIALS) out = out.replace(re, REDACTED);
-  return out.replace(ASSIGNED_SECRET, (_match: string, key: string) => `${key}${REDACTED}`);
+  out = out.replace(ASSIGNMENT, (match: string, name: string, sep: string) =>
+    SECRET_NAME.test(name) ? `${name}${sep}${REDACTED}` : match,
+  );
+  return out.replace(BEARER, (_match: string, bearer: string) => `${bearer}${REDACTED}`);
 }
 
 // Elements whose content a rendered page never shows: dropped up to their closing tag (or to the end).

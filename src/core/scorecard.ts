@@ -2,6 +2,7 @@
  * The demo's scorecard: a markdown page (and the chart it embeds) that says what the research loop did in
  * one glance: how many runs, how many kept, the baseline, the best and by how much, and what got there.
  */
+import { describeFlags, type Flag } from "./flags.ts";
 import type { LedgerRow, RunStatus } from "./ledger.ts";
 import type { TimeTotals } from "./run-timing.ts";
 import type { ScorecardPoint } from "./scorecard-chart.ts";
@@ -25,6 +26,44 @@ export interface ScorecardInput {
   time?: TimeTotals | null;
   /** Lines on the noise behind the verdicts (sigma, runs, threshold, extra runs); none when absent. */
   noiseLines?: string[];
+  /** Runs caddie would not trust, with the log's claim beside caddie's own score. */
+  flagged?: FlaggedRun[];
+}
+
+export interface FlaggedRun {
+  experiment: string;
+  valBpb: number | null;
+  claimedValBpb: number | null;
+  flags: Flag[];
+}
+
+/** The flagged rows of a ledger, in order. */
+export function flaggedRuns(rows: readonly LedgerRow[]): FlaggedRun[] {
+  return rows
+    .filter((r) => r.flags.length > 0)
+    .map((r) => ({
+      experiment: r.experiment,
+      valBpb: r.val_bpb,
+      claimedValBpb: r.claimed_val_bpb,
+      flags: r.flags,
+    }));
+}
+
+/** Runs caddie flagged, in words: why each one was not trusted. */
+function flaggedTable(runs: FlaggedRun[]): string[] {
+  if (runs.length === 0) return [];
+  const score = (v: number | null) => (v === null ? "-" : v.toFixed(4));
+  return [
+    "## Flagged runs (never kept automatically)",
+    "",
+    "| Experiment | val_bpb (caddie) | Log claims | Why |",
+    "|---|---:|---:|---|",
+    ...runs.map(
+      (r) =>
+        `| ${cell(r.experiment)} | ${score(r.valBpb)} | ${score(r.claimedValBpb)} | ${cell(describeFlags(r.flags))} |`,
+    ),
+    "",
+  ];
 }
 
 export function renderScorecardMarkdown(input: ScorecardInput): string {
@@ -34,6 +73,7 @@ export function renderScorecardMarkdown(input: ScorecardInput): string {
   const rows: [string, string][] = [
     ["Runs", `${runs} (${count("keep")} kept, ${count("discard")} discarded, ${count("crash")} crashed)`],
   ];
+  if ((input.flagged ?? []).length > 0) rows.push(["Flagged", String(input.flagged?.length ?? 0)]);
   if (count("backtrack") > 0) rows.push(["Backtracks", String(count("backtrack"))]);
   rows.push(["Baseline val_bpb", baseline === null ? "not measured" : baseline.toFixed(4)]);
   rows.push([
@@ -64,6 +104,7 @@ export function renderScorecardMarkdown(input: ScorecardInput): string {
     ...(input.noiseLines?.length ? ["## Noise", "", ...input.noiseLines, ""] : []),
     ...keptTable(points),
     ...timeTable(input.time ?? null, input.wallSeconds),
+    ...flaggedTable(input.flagged ?? []),
     `Memory: [${cell(fileName(input.notesFile))}](${linkTarget(input.notesFile)}) (the agent's notes: best config, dead ends, ` +
       `what works, the experiment log). Every run: [${cell(fileName(input.resultsFile))}](${linkTarget(input.resultsFile)}).`,
   ];
@@ -95,16 +136,18 @@ function keptTable(points: ScorecardPoint[]): string[] {
 
 /**
  * Where the session's wall time went: each phase of the training processes (start-up and compile,
- * the training loop, evaluation and serialization, exit) and caddie's own work between runs.
+ * the training loop, evaluation and serialization, exit), caddie's scoring step and its own work between
+ * runs.
  */
 function timeTable(time: TimeTotals | null, wallSeconds: number | null): string[] {
   if (time === null || time.runs === 0 || !wallSeconds) return [];
-  const between = Math.max(0, wallSeconds - time.runSeconds);
+  const between = Math.max(0, wallSeconds - time.runSeconds - time.scoreSeconds);
   const rows: [string, number][] = [
     ["Start-up, compile, warm-up", time.phases.startup],
     ["Training loop", time.phases.training],
     ["Evaluation and serialization", time.phases.evaluation],
     ["Process exit", time.phases.exit],
+    ["caddie's scoring step (its own re-score of every model)", time.scoreSeconds],
     ["caddie between runs (propose, measure, record)", between],
   ];
   return [

@@ -14,6 +14,7 @@
  * candidate's runs are returned for settleRun to record with its verdict.
  */
 import { confirmationBudget } from "../core/confirmation-budget.ts";
+import { describeFlags } from "../core/flags.ts";
 import { machineLoadFlag, stepMs } from "../core/machine-load.ts";
 import { budgetKind } from "../core/tier-budget.ts";
 import type { Decision } from "../core/decide.ts";
@@ -112,8 +113,8 @@ export async function earnVerdict(deps: LoopDeps, input: EarnInput): Promise<Ear
       );
       if (run === null) return null;
       // Without the incumbent's run on this seed there is nothing to pair with: decide on what there is.
-      if (run.measurement.summary.val_bpb === null) extraSeedsLeft = 0;
-      if (run.measurement.summary.val_bpb === null) continue;
+      if (!scored(run.measurement)) extraSeedsLeft = 0;
+      if (!scored(run.measurement)) continue;
     }
     const run = await input.runOnce({
       id: input.id,
@@ -126,8 +127,14 @@ export async function earnVerdict(deps: LoopDeps, input: EarnInput): Promise<Ear
     if (run === null) return null;
     extra.push(run);
     if (!scored(run.measurement)) {
+      const flags = run.measurement.flags;
       const error = run.measurement.summary.error ?? "no score";
-      return decided(`not kept: it crashed on paired seed ${seed} (${error})`, extra);
+      return decided(
+        flags.length > 0
+          ? `flagged, not kept: on paired seed ${seed}, ${describeFlags(flags)}`
+          : `not kept: it crashed on paired seed ${seed} (${error})`,
+        extra,
+      );
     }
     samples.push(...sampleOf(run));
   }
@@ -383,12 +390,13 @@ function crashedSeeds(rows: LedgerRow[], tier: string, experiment: string): numb
     .map((r) => r.seed as number);
 }
 
+/** A run that counts as evidence: caddie scored it, within the cap, nothing flagged. */
 function scored(m: Measurement): boolean {
-  return m.summary.status === "ok" && m.summary.val_bpb !== null && m.gate?.ok !== false;
+  return m.summary.status === "ok" && m.valBpb !== null && m.gate?.ok !== false && m.flags.length === 0;
 }
 
 function sampleOf(run: MeasuredRun): Sample[] {
-  const v = run.measurement.summary.val_bpb;
+  const v = run.measurement.valBpb;
   return v === null ? [] : [{ seed: run.spec.seed, valBpb: v }];
 }
 

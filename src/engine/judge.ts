@@ -2,7 +2,7 @@
  * The verdict on a measured experiment against the current ledger: the incumbent is the kept experiment
  * with the best mean on the tier, and the keep rule (src/core/keep-rule.ts) compares means with the noise
  * measured on the tier. One function, so the loop's decision and the App's "would this be kept?" check
- * cannot drift apart.
+ * cannot drift apart. The scores compared are caddie's own; a flagged run is never kept.
  */
 import type { CaddieConfig } from "../core/config.ts";
 import { decide, type Decision } from "../core/decide.ts";
@@ -37,11 +37,13 @@ export function judgeRuns(
           rows.filter((r) => r.experiment === incumbentId),
           tier,
         );
-  const scored = m.summary.status === "ok" && m.summary.val_bpb !== null && m.gate?.ok === true;
+  const scored =
+    m.summary.status === "ok" && m.valBpb !== null && m.gate?.ok === true && m.flags.length === 0;
   if (!scored || incumbent === null || candidate.samples.length === 0) {
     const decision = decide({
       status: m.summary.status,
-      valBpb: m.summary.val_bpb,
+      valBpb: m.valBpb,
+      flags: m.flags,
       gateOk: m.gate?.ok ?? false,
       error: m.summary.error,
       incumbent: incumbent?.valBpb ?? null,
@@ -84,10 +86,10 @@ export function judgeMeasurement(
   m: Measurement,
   run: { id: string; seed: number | null } = { id: "", seed: null },
 ): Decision {
-  const samples = m.summary.val_bpb === null ? [] : [{ seed: run.seed, valBpb: m.summary.val_bpb }];
+  const samples = m.valBpb === null ? [] : [{ seed: run.seed, valBpb: m.valBpb }];
   const j = judgeRuns(rows, config, tier, m, { id: run.id, samples, extraSeedsLeft: 0 });
   if (j.kind === "decided") return j.decision;
   const incumbent = bestKept(rows, tier);
-  const delta = incumbent && m.summary.val_bpb !== null ? m.summary.val_bpb - incumbent.valBpb : null;
+  const delta = incumbent && m.valBpb !== null ? m.valBpb - incumbent.valBpb : null;
   return { verdict: "discard", reason: `not kept, ${j.reason}`, delta };
 }

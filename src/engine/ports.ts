@@ -2,10 +2,11 @@
  * The ports the research loop talks through. The local CLI and the GitHub App each provide adapters;
  * the loop itself (src/engine) holds no I/O of its own.
  */
+import type { Flag } from "../core/flags.ts";
 import type { LedgerRow } from "../core/ledger.ts";
 import type { RunLogSummary } from "../core/parse-run-log.ts";
-import type { RunFlag } from "../core/run-flags.ts";
 import type { RunTiming } from "../core/run-timing.ts";
+import type { ScoreResult } from "../core/score-result.ts";
 
 /** A whole-file write to an allow-listed path. */
 export interface FileEdit {
@@ -66,8 +67,13 @@ export interface TrialRecord {
 
 export interface AnalyseInput {
   proposal: Proposal;
+  /** The log as parsed: its val_bpb is the run's claim, its error line is run output (untrusted). */
   summary: RunLogSummary;
+  /** caddie's own score; null when it has none. */
+  valBpb: number | null;
+  flags: Flag[];
   verdict: "keep" | "discard" | "crash";
+  /** The decision's reason; it may quote run output (an error line), so it is untrusted too. */
   reason: string;
   incumbent: number | null;
   /** Artifact bytes as our gate counted them (never the log's own claim); null when unmeasured. */
@@ -79,6 +85,7 @@ export interface AnalyseInput {
 export interface FixInput {
   proposal: Proposal;
   files: Record<string, string>;
+  /** The crash's error line and the log's last lines: run output, untrusted (sanitize and fence it). */
   error: string;
   logTail: string;
 }
@@ -111,13 +118,19 @@ export interface Forge {
   }): Promise<string | null>;
   /** Keep: the experiment becomes the new head of the research line. */
   keep(input: { id: string; commit: string }): Promise<void>;
-  /** Discard: the line stays; the experiment is kept aside so its diff stays inspectable. */
-  discard(input: { id: string; commit: string }): Promise<void>;
+  /**
+   * Discard: the line stays; the experiment is kept aside so its diff stays inspectable. A `flagged` one
+   * waits for a person where the forge has people (GitHub leaves the pull request open).
+   */
+  discard(input: { id: string; commit: string; flagged?: boolean }): Promise<void>;
   /** Backtrack: the research line is reset to a known-good commit. */
   backtrack(input: { toCommit: string }): Promise<void>;
 }
 
-/** What a training run produced, measured by our own code, never by the training script. */
+/**
+ * What a training run left behind. Only the process's facts (exit, time) and where its log and model are:
+ * code bytes come from the commit and the score from the Scorer, never from the run's folder.
+ */
 export interface RunOutcome {
   exitCode: number | null;
   timedOut: boolean;
@@ -125,16 +138,16 @@ export interface RunOutcome {
   seconds: number;
   logText: string;
   logPath: string;
-  /** UTF-8 bytes of each counted code file. */
-  codeBytes: number;
   /** Bytes of the compressed model file; null when the run wrote none. */
   modelBytes: number | null;
   /** Where the wall time went, when the runner saw the lines arrive (the local runner). */
   timing?: RunTiming;
-  /** What the runner's own guards caught (over budget, data modified, state tampered). */
-  flags?: RunFlag[];
   /** Seconds of the runner's own work around the process (export, data view, checks). */
   overheadSeconds?: number;
+  /** Where the run left its model file (the scorer copies it out); absent when not on this machine. */
+  modelPath?: string | null;
+  /** What the runner's sandbox noticed: over budget, data modified, state tampered (src/core/flags.ts). */
+  flags?: Flag[];
 }
 
 export interface RunRequest {
@@ -151,6 +164,25 @@ export interface RunRequest {
 /** Trains one commit on the configured tier. */
 export interface Runner {
   run(request: RunRequest): Promise<RunOutcome>;
+}
+
+export interface ScoreRequest {
+  id: string;
+  /** The commit that was trained: the scorer's code comes from here, never from the run's folder. */
+  commit: string;
+  seed: number | null;
+  /** What the run left: the scorer copies its model file out before scoring. */
+  outcome: RunOutcome;
+  signal?: AbortSignal;
+}
+
+/**
+ * caddie's own score of a trained model: a separate step in a fresh folder with the commit's code and a
+ * copy of the model, on validation data the training could not read (docs/SCORING.md). It never throws
+ * for what the model or the code did: a failure is an `unverified` score with the reason.
+ */
+export interface Scorer {
+  score(request: ScoreRequest): Promise<ScoreResult>;
 }
 
 /** Persistent loop state besides the ledger and notes. */

@@ -33,13 +33,15 @@ export async function buildProposeInput(deps: LoopDeps, base: string): Promise<P
     totalBudget: deps.config.agent.contextBudget,
     sections: [
       { title: "Signals", body: signalLines.join("\n") },
-      { title: "notes.md", body: notes, budget: 5000 },
+      // notes.md and results.tsv quote what runs printed (error lines, flags): data, not instructions.
+      { title: "notes.md", body: notes, budget: 5000, untrusted: "caddie's notes; they quote run output" },
       {
         title: "results.tsv (latest rows last)",
         body: formatLedger(tierRows(rows, tier).slice(-40)),
         budget: 3000,
         // Cut from the top when too long: the newest rows matter most.
         keep: "tail",
+        untrusted: "caddie's results table; it quotes run output",
       },
       ...(deps.extraContext ?? []),
     ],

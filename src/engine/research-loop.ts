@@ -15,8 +15,10 @@ import { changeOf, type ChangeKind } from "./change-of.ts";
 import { earnVerdict, rerunIncumbent, type Earned, type MeasuredRun, type RunOnce } from "./earn-verdict.ts";
 import { bestKept, keptGroups, runRecords, samplesOf, signalsFor } from "./history.ts";
 import type { LoopDeps } from "./loop-deps.ts";
-import { measureOutcome } from "./measure-outcome.ts";
-import type { Proposal } from "./ports.ts";
+import { describeFlags } from "../core/flags.ts";
+import { measureOutcome, measureOptions, readClaims, type Measurement } from "./measure-outcome.ts";
+import { scoreRun } from "./score-run.ts";
+import type { Proposal, RunOutcome } from "./ports.ts";
 import { proposeNext, withStatedRisk } from "./propose-next.ts";
 import { settleRun, type Settled } from "./settle-run.ts";
 import type { RunKind } from "./loop-events.ts";
@@ -66,6 +68,29 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
   });
   const aborted = () => options.signal?.aborted === true;
 
+  /**
+   * caddie's measurement of a finished run: the log's claims, caddie's own score (a crash is not scored:
+   * there is nothing to keep), the code bytes from the commit. Null when Ctrl-C cut it short.
+   */
+  async function measureRun(
+    id: string,
+    commit: string,
+    runSeed: number | null,
+    outcome: RunOutcome,
+  ): Promise<Measurement | null> {
+    const measuring = measureOptions(deps.config);
+    const summary = readClaims(outcome, measuring);
+    const scoringFrom = deps.clock.now();
+    const score =
+      summary.status === "ok"
+        ? await scoreRun(deps, { id, commit, seed: runSeed, outcome, signal: options.signal })
+        : null;
+    time = { ...time, scoreSeconds: time.scoreSeconds + (deps.clock.now() - scoringFrom) / 1000 };
+    if (aborted()) return null;
+    const codeBytes = await committedCodeBytes(deps, commit);
+    return measureOutcome(outcome, { codeBytes, score, summary }, measuring);
+  }
+
   /** Trains one run the verdict asks for (a paired seed, the incumbent again, a confirmation). */
   const runOnce: RunOnce = async (spec) => {
     const where =
@@ -86,13 +111,12 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     });
     time = addRunTime(time, outcome);
     if (aborted()) return null;
-    const measurement = measureOutcome(outcome, {
-      limitBytes: deps.config.limitBytes,
-      metricPattern: deps.config.metricPattern,
-    });
-    const score = measurement.summary.val_bpb;
+    const measurement = await measureRun(spec.id, spec.commit, spec.seed, outcome);
+    if (measurement === null) return null;
+    const score = measurement.valBpb;
+    const flags = measurement.flags.length > 0 ? `; flagged: ${describeFlags(measurement.flags)}` : "";
     deps.events?.notice?.(
-      `${spec.id} ${spec.tier} ${where}: ${score === null ? `no score (${measurement.summary.error ?? "crash"})` : `val_bpb ${score.toFixed(4)}`}`,
+      `${spec.id} ${spec.tier} ${where}: ${score === null ? `no score (${measurement.summary.error ?? measurement.score?.reason ?? "crash"})` : `val_bpb ${score.toFixed(4)}`}${flags}`,
     );
     return { spec, measurement, seconds: outcome.seconds };
   };
@@ -119,10 +143,9 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     time = addRunTime(time, outcome);
     // A run cut short by Ctrl-C is not a result: record nothing, so a resumed loop simply runs it again.
     if (aborted()) return null;
-    const { summary, gate } = measureOutcome(outcome, {
-      limitBytes: deps.config.limitBytes,
-      metricPattern: deps.config.metricPattern,
-    });
+    const measurement = await measureRun(id, commit, runSeed, outcome);
+    if (measurement === null) return null;
+    const { summary } = measurement;
     // An experiment's verdict may need more runs first (noise, paired seeds, a confirmation).
     let earned: Earned | null = null;
     let change: ChangeKind | null = null;
@@ -130,7 +153,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       change = changeOf(deps.config, await filesAt(deps, base), await filesAt(deps, commit));
       const first: MeasuredRun = {
         spec: { id, commit, seed: runSeed, tier, budgetFactor: 1, why: "first run" },
-        measurement: { summary, gate },
+        measurement,
         seconds: outcome.seconds,
       };
       earned = await earnVerdict(deps, { id, commit, first, kind: change, runOnce });
@@ -141,8 +164,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       index,
       commit,
       proposal,
-      summary,
-      gate,
+      measurement,
       seconds: outcome.seconds,
       seed: runSeed,
       baseline: kind === "baseline",
@@ -306,6 +328,12 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
   return summarize(done, aborted() ? "interrupted" : stopReason);
 }
 
+/** The counted code's bytes at the commit: never from the run's folder, which the run may have rewritten. */
+async function committedCodeBytes(deps: LoopDeps, commit: string): Promise<number> {
+  const text = await deps.forge.readFile(commit, deps.config.target);
+  return text === null ? 0 : Buffer.byteLength(text, "utf8");
+}
+
 /** A settled run plus what a fix attempt needs to read. */
 interface Trained extends Settled {
   error: string | null;
@@ -385,11 +413,13 @@ async function applySignals(deps: LoopDeps, lastId: string): Promise<void> {
         seed: null,
         val_bpb: best?.val_bpb ?? null,
         artifact_bytes: best?.artifact_bytes ?? null,
+        claimed_val_bpb: null,
         memory_gb: null,
         seconds: 0,
         status: "backtrack",
         promoted: false,
         cost_usd: null,
+        flags: [],
         description: `backtrack to ${toExperiment} (${toCommit.slice(0, 7)}): ${reason}`,
       }),
     );

@@ -7,12 +7,11 @@ import type { Decision } from "../core/decide.ts";
 import { stepMs } from "../core/machine-load.ts";
 import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
 import { formatAnalysis, formatReasoning, parseNotes, recordRun, renderNotes } from "../core/notes.ts";
-import type { RunLogSummary } from "../core/parse-run-log.ts";
-import type { ArtifactGateResult } from "../core/artifact-gate.ts";
+import { describeFlags } from "../core/flags.ts";
 import type { LoopDeps } from "./loop-deps.ts";
 import { bestKept, samplesOf, signalsFor } from "./history.ts";
 import { judgeMeasurement } from "./judge.ts";
-import { measuredRowFields } from "./measure-outcome.ts";
+import { measuredRowFields, type Measurement } from "./measure-outcome.ts";
 import type { MeasuredRun } from "./earn-verdict.ts";
 import type { Analysis, Proposal } from "./ports.ts";
 
@@ -21,8 +20,7 @@ export interface SettleInput {
   index: number;
   commit: string;
   proposal: Proposal;
-  summary: RunLogSummary;
-  gate: ArtifactGateResult | null;
+  measurement: Measurement;
   seconds: number;
   seed: number | null;
   /** Baseline runs are the line itself: always kept, never moved in the forge. */
@@ -48,23 +46,15 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
   const tier = deps.tier ?? "proxy";
   const rows = await deps.store.readLedger();
   const incumbent = bestKept(rows, tier);
-  const measurement = { summary: input.summary, gate: input.gate };
-  const baselineOk =
-    input.summary.status === "ok" && input.gate?.ok !== false && input.summary.val_bpb !== null;
+  const measurement = input.measurement;
   const decision: Decision = !input.baseline
     ? (input.decision ??
       judgeMeasurement(rows, deps.config, tier, measurement, { id: input.id, seed: input.seed }))
-    : baselineOk
-      ? { verdict: "keep", reason: "baseline: the score every experiment must beat", delta: null }
-      : {
-          verdict: "crash",
-          reason: `the baseline crashed: ${input.summary.error ?? "no score"}`,
-          delta: null,
-        };
+    : baselineDecision(measurement);
   // The baseline needs no model call: there is no hypothesis to judge yet.
   const analysis: Analysis = input.baseline
     ? {
-        result: `val_bpb=${input.summary.val_bpb ?? "none"} artifact=${input.gate?.artifact_bytes ?? "?"} bytes (${decision.verdict})`,
+        result: `val_bpb=${measurement.valBpb ?? "none"} artifact=${measurement.gate?.artifact_bytes ?? "?"} bytes (${decision.verdict})`,
         vsExpected: "the reference point",
         why: decision.reason,
         lesson: "Every experiment is compared with this score.",
@@ -72,11 +62,13 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
     : await deps.proposer.analyse(
         {
           proposal: input.proposal,
-          summary: input.summary,
+          summary: measurement.summary,
+          valBpb: measurement.valBpb,
+          flags: measurement.flags,
           verdict: decision.verdict,
           reason: decision.reason,
           incumbent: incumbent?.valBpb ?? null,
-          artifactBytes: input.gate?.artifact_bytes ?? null,
+          artifactBytes: measurement.gate?.artifact_bytes ?? null,
           changeNote: input.changeNote ?? null,
         },
         signal,
@@ -84,7 +76,12 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
 
   if (!input.baseline) {
     if (decision.verdict === "keep") await deps.forge.keep({ id: input.id, commit: input.commit });
-    else await deps.forge.discard({ id: input.id, commit: input.commit });
+    else
+      await deps.forge.discard({
+        id: input.id,
+        commit: input.commit,
+        flagged: decision.verdict === "discard" && measurement.flags.length > 0,
+      });
   }
 
   const row: LedgerRow = {
@@ -100,7 +97,7 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
   };
   let newRows = upsertLedgerRow(rows, row);
   for (const run of input.extraRuns ?? []) {
-    const scored = run.measurement.summary.status === "ok" && run.measurement.summary.val_bpb !== null;
+    const scored = run.measurement.summary.status === "ok" && run.measurement.valBpb !== null;
     newRows = upsertLedgerRow(newRows, {
       ...row,
       tier: run.spec.tier,
@@ -114,7 +111,7 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
   const state = await deps.store.readState();
   const stepTimes = { ...state.experiments[input.id]?.stepMs };
   for (const [runTier, summary] of [
-    [tier, input.summary] as const,
+    [tier, measurement.summary] as const,
     ...(input.extraRuns ?? []).map((r) => [r.spec.tier, r.measurement.summary] as const),
   ]) {
     const ms = stepMs(summary);
@@ -139,7 +136,7 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
     description: input.proposal.description,
     direction: input.proposal.direction,
     verdict: decision.verdict,
-    valBpb: meanOf(samplesOf(newRows, tier, input.id)) ?? input.summary.val_bpb,
+    valBpb: meanOf(samplesOf(newRows, tier, input.id)) ?? measurement.valBpb,
     delta: decision.delta,
     artifactBytes: row.artifact_bytes,
     reasoning: formatReasoning(input.proposal.reasoning),
@@ -154,4 +151,29 @@ export async function settleRun(deps: LoopDeps, input: SettleInput, signal?: Abo
 
 function meanOf(samples: { valBpb: number }[]): number | null {
   return samples.length ? samples.reduce((sum, s) => sum + s.valBpb, 0) / samples.length : null;
+}
+
+/**
+ * The baseline is the research line itself, so it is kept whenever caddie could score it: its number is
+ * the bar. Without caddie's own number (a crash, a model caddie could not score or that reads ahead) there
+ * is no bar, and the loop stops to have the course fixed. Other flags are recorded and shown.
+ */
+function baselineDecision(m: Measurement): Decision {
+  const unusable = m.flags.filter((f) => f.code === "unverified" || f.code === "non_causal");
+  if (m.summary.status !== "ok")
+    return {
+      verdict: "crash",
+      reason: `the baseline crashed: ${m.summary.error ?? "no score"}`,
+      delta: null,
+    };
+  if (m.valBpb === null || unusable.length > 0)
+    return {
+      verdict: "crash",
+      reason: `caddie could not score the baseline itself: ${describeFlags(unusable) || "no score"}`,
+      delta: null,
+    };
+  if (m.gate?.ok === false)
+    return { verdict: "crash", reason: `the baseline is over the cap: ${m.gate.reason}`, delta: null };
+  const flagged = m.flags.length > 0 ? ` (flagged: ${describeFlags(m.flags)})` : "";
+  return { verdict: "keep", reason: `baseline: the score every experiment must beat${flagged}`, delta: null };
 }

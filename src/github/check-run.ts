@@ -1,11 +1,11 @@
 /**
- * The `caddie / proxy` check run on the measured commit: success when the run produced a score and the
- * artifact is within the cap, failure otherwise. Never neutral or skipped: both count as passing for a
- * required check, and a gate that was not evaluated must not pass. A passing check of a promotable result
- * offers a "Promote" button (a check run action); a click arrives as `check_run.requested_action`.
+ * The `caddie / proxy` check run on the measured commit: success when caddie scored the model itself, the
+ * artifact is within the cap and nothing is flagged; failure otherwise. Never neutral or skipped: both
+ * count as passing for a required check, and a gate that was not evaluated must not pass. A passing check
+ * of a promotable result offers a "Promote" button (a check run action); a click arrives as
+ * `check_run.requested_action`. Flags are listed in words; everything from the run is sanitized.
  */
-import type { ArtifactGateResult } from "../core/artifact-gate.ts";
-import type { RunLogSummary } from "../core/parse-run-log.ts";
+import type { Measurement } from "../engine/measure-outcome.ts";
 import { fitBody, GITHUB_LIMITS, inline, plainTitle } from "../core/safe-markdown.ts";
 import { bpb, bytes } from "./markdown.ts";
 import type { CheckPost } from "./bot-state.ts";
@@ -26,8 +26,8 @@ export const PROMOTE_ACTION = {
 export interface CheckInput {
   sha: string;
   experiment: string;
-  summary: RunLogSummary | null;
-  gate: ArtifactGateResult | null;
+  /** What caddie measured; null when the result could not be used at all. */
+  measurement: Pick<Measurement, "summary" | "gate" | "valBpb" | "flags"> | null;
   /** Why the result could not be used at all (a rejected artifact). */
   rejected: string | null;
   verdict: string | null;
@@ -44,25 +44,36 @@ export function checkOutput(input: CheckInput): { ok: boolean; title: string; su
       title: "result rejected",
       summary: `The run's result artifact was refused: ${inline(input.rejected, 2000)}`,
     };
-  const s = input.summary;
-  const scored = s !== null && s.status === "ok" && s.val_bpb !== null;
-  const within = input.gate?.ok === true;
-  const title = scored
-    ? `val_bpb ${bpb(s.val_bpb)} · ${input.gate ? `${bytes(input.gate.artifact_bytes)} bytes ${within ? "≤" : ">"} ${bytes(input.gate.limit)}` : "no model file"}`
-    : plainTitle(`no score: ${s?.error ?? "the log has no final val_bpb"}`, 200);
+  const m = input.measurement;
+  const s = m?.summary ?? null;
+  const gate = m?.gate ?? null;
+  const flags = m?.flags ?? [];
+  const ran = s !== null && s.status === "ok";
+  const scored = ran && m?.valBpb !== null && m?.valBpb !== undefined;
+  const within = gate?.ok === true;
+  const size = gate
+    ? `${bytes(gate.artifact_bytes)} bytes ${within ? "≤" : ">"} ${bytes(gate.limit)}`
+    : "no model file";
+  const title = !ran
+    ? plainTitle(`no score: ${s?.error ?? "the log has no final val_bpb"}`, 200)
+    : `${scored ? `val_bpb ${bpb(m?.valBpb ?? null)}` : "not scored by caddie"} · ${size}${flags.length > 0 ? ` · ${flags.length} flag${flags.length > 1 ? "s" : ""}` : ""}`;
   const lines = [
     `**${inline(input.verdict ?? "measured", 40)}**: ${inline(input.reason, 2000)}`,
     "",
-    `- val_bpb (parsed by caddie from the log): ${bpb(s?.val_bpb ?? null)}`,
-    input.gate
-      ? `- artifact: ${bytes(input.gate.code_bytes)} code + ${bytes(input.gate.model_bytes)} model = ${bytes(input.gate.artifact_bytes)} bytes (cap ${bytes(input.gate.limit)})`
+    `- val_bpb (caddie's own score of the model): ${bpb(m?.valBpb ?? null)}`,
+    `- val_bpb the log claims: ${bpb(s?.val_bpb ?? null)}`,
+    gate
+      ? `- artifact: ${bytes(gate.code_bytes)} code (from the commit) + ${bytes(gate.model_bytes)} model = ${bytes(gate.artifact_bytes)} bytes (cap ${bytes(gate.limit)})`
       : "- artifact: no model file",
   ];
-  if (input.gate?.mismatch)
+  if (flags.length > 0)
     lines.push(
-      `- ⚠️ the log claims ${bytes(input.gate.log_artifact_bytes ?? 0)} bytes; caddie's count is the one that counts`,
+      "",
+      "**Flagged**: never merged or promoted automatically. A collaborator may still `/keep` it (recorded with their name) or `/discard` it.",
+      "",
+      ...flags.map((f) => `- ⚠️ ${inline(f.message, 500)}`),
     );
-  return { ok: scored && within, title, summary: lines.join("\n") };
+  return { ok: scored && within && flags.length === 0, title, summary: lines.join("\n") };
 }
 
 export function checkPost(input: CheckInput): CheckPost {

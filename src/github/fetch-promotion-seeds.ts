@@ -1,10 +1,11 @@
 /**
  * Reads what a promotion workflow run uploaded: one artifact per seed, `caddie-full-pr<PR>-seed<SEED>`,
- * holding modal-out/summary.json (exit code, billed seconds), modal-out/seed-<SEED>/train.log and the
- * model file. All of it is untrusted (the log and files come from LLM-written code on Modal): sizes are
+ * holding modal-out/summary.json (exit code, billed seconds), modal-out/seed-<SEED>/train.log, the model
+ * file and caddie's score of it (modal-out/seed-<SEED>/score.json, the scorer's JSON). All of it is untrusted (the log and files come from LLM-written code on Modal): sizes are
  * capped, summary.json is type- and range-checked, the score is parsed from the log by our own parser,
  * and the model bytes are counted here from the file itself, never taken from a number someone printed.
  */
+import { readScoreJson, type ScoreResult } from "../core/score-result.ts";
 import type { RunOutcome } from "../engine/ports.ts";
 import type { GitHubClient, RepoRef } from "./github-client.ts";
 import { downloadArtifact } from "./download-artifact.ts";
@@ -20,7 +21,16 @@ export interface PromotionSeed {
   seed: number;
   /** Billed container seconds from summary.json, range-checked; null when absent or invalid. */
   billedSeconds: number | null;
-  result: { ok: true; outcome: Omit<RunOutcome, "codeBytes"> } | { ok: false; error: string };
+  /** `score` is null when the seed carries no score.json (then the seed is unverified). */
+  result: { ok: true; outcome: RunOutcome; score: ScoreResult | null } | { ok: false; error: string };
+}
+
+function parseJson(data: Buffer): unknown {
+  try {
+    return JSON.parse(data.toString("utf8"));
+  } catch {
+    return null;
+  }
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
@@ -116,6 +126,7 @@ export async function fetchPromotionSeeds(
       continue;
     }
     const modelBytes = entry(downloaded.sizes, `modal-out/seed-${seed}/${MODEL_FILE}`);
+    const scoreText = entry(files, `modal-out/seed-${seed}/score.json`);
     const logText = log.toString("utf8");
     seeds.push({
       pr,
@@ -131,6 +142,7 @@ export async function fetchPromotionSeeds(
           logPath: `artifact ${artifact.id}/seed-${seed}/train.log`,
           modelBytes: modelBytes ?? null,
         },
+        score: scoreText ? readScoreJson(parseJson(scoreText), modelBytes ?? null) : null,
       },
     });
   }

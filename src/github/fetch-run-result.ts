@@ -1,18 +1,32 @@
 /**
- * Turns a finished training workflow run into a RunOutcome the engine can measure: downloads the
- * `caddie-result` artifact (untrusted: size-capped, unzipped defensively, run.json schema- and
- * range-checked) and counts the code bytes itself from the commit, never from the runner.
+ * Turns a finished training workflow run into what the engine measures: downloads the `caddie-result`
+ * artifact (untrusted: size-capped, unzipped defensively, run.json and result.json schema- and
+ * range-checked), takes caddie's score from the scoring step's block, and counts the code bytes itself
+ * from the commit, never from the runner.
  */
+import type { Flag } from "../core/flags.ts";
+import type { ScoreResult } from "../core/score-result.ts";
 import type { RunOutcome } from "../engine/ports.ts";
 import type { GitHubClient, RepoRef } from "./github-client.ts";
 import { downloadArtifact } from "./download-artifact.ts";
-import { validateRunFile } from "./validate-run-file.ts";
+import { validateResultFile, validateRunFile } from "./validate-run-file.ts";
 
 export const RESULT_ARTIFACT = "caddie-result";
 /** The parser needs the end of the log; a runaway log is cut from the front. */
 const MAX_LOG_CHARS = 4 * 1024 * 1024;
 
-export type RunResult = { ok: true; outcome: RunOutcome } | { ok: false; error: string };
+export type RunResult =
+  | { ok: true; outcome: RunOutcome; codeBytes: number; score: ScoreResult | null }
+  | { ok: false; error: string };
+
+function parseJson(text: Buffer | undefined): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text.toString("utf8"));
+  } catch {
+    return null;
+  }
+}
 
 export async function fetchRunResult(
   gh: GitHubClient,
@@ -45,6 +59,8 @@ export async function fetchRunResult(
   if (input.codeText === null)
     return { ok: false, error: "the training script is missing at the measured commit" };
   const logText = log.toString("utf8");
+  const result = validateResultFile(parseJson(files.get("result.json")), checked.run.modelBytes);
+  const flags: Flag[] = result.runnerFlags;
   return {
     ok: true,
     outcome: {
@@ -53,8 +69,10 @@ export async function fetchRunResult(
       seconds: checked.run.seconds,
       logText: logText.length > MAX_LOG_CHARS ? logText.slice(-MAX_LOG_CHARS) : logText,
       logPath: `artifact ${artifact.id}/train.log`,
-      codeBytes: Buffer.byteLength(input.codeText, "utf8"),
       modelBytes: checked.run.modelBytes,
+      flags,
     },
+    codeBytes: Buffer.byteLength(input.codeText, "utf8"),
+    score: result.score,
   };
 }

@@ -191,8 +191,12 @@ export class GitHubForge implements Forge {
     }
   }
 
-  /** Discard closes the pull request; with `deferClose` the closes wait for closePending (a batch closes in parallel). */
-  async discard(input: { id: string; commit: string }): Promise<void> {
+  /**
+   * Discard closes the pull request; with `deferClose` the closes wait for closePending (a batch closes in
+   * parallel). A flagged discard stays open: a collaborator decides it (`/keep` or `/discard`).
+   */
+  async discard(input: { id: string; commit: string; flagged?: boolean }): Promise<void> {
+    if (input.flagged) return;
     const pr = await this.pullOf(input.id);
     if (this.options.deferClose) this.closing.push(pr);
     else await this.gh.rest.pulls.update({ ...this.repo, pull_number: pr, state: "closed" });

@@ -10,6 +10,8 @@
  * replayed with a new delivery id is the same event, so it is a no-op; one older than GitHub's redelivery
  * window is refused, so a replay outlives neither the key list nor the window.
  */
+import { describeFlags, keptBy } from "../core/flags.ts";
+import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
 import { renderBudget, renderSpendEstimate } from "../core/render-budget.ts";
 import { estimateFullRun, spendSummary } from "../core/spend-ledger.ts";
 import { httpStatus } from "./github-client.ts";
@@ -18,6 +20,7 @@ import { ISSUE_COMMANDS, PR_COMMANDS, type CommandName, type ParsedCommand } fro
 import type { ReadySession, RepoSession } from "./repo-session.ts";
 import { promote, readSpend, spendPolicy } from "./promote.ts";
 import { dispatchTraining } from "./dispatch-training.ts";
+import { inline } from "../core/safe-markdown.ts";
 import { short } from "./markdown.ts";
 
 export interface CommandRequest {
@@ -52,6 +55,7 @@ export type CommandOutcome =
   | "rerun"
   | "discarded"
   | "kept"
+  | "kept over flags"
   | "refused"
   | "refused: wrong place"
   | "refused: config"
@@ -233,6 +237,11 @@ async function runPullCommand(
         );
     }
   }
+  if (c.exp.status === "settled" && (c.name === "keep" || c.name === "discard")) {
+    // A flagged run was left open for a person: their word decides it, on the record.
+    const row = await flaggedRow(ready, c.id, c.sha);
+    if (row) return decideFlagged(ready, { ...c, row }, setStatus, reply);
+  }
   if (c.exp.status !== "open")
     return reply(`\`${c.id}\` is already decided; nothing was done.`, "refused: decided");
   if (c.name === "rerun") {
@@ -268,5 +277,46 @@ async function runPullCommand(
   return reply(
     `merged \`${short(c.sha)}\` into \`${config.researchLine}\` on your word (no ledger row: it was not decided by a measurement).`,
     "kept",
+  );
+}
+
+/** The proxy row of a flagged discard of this commit, or null. */
+async function flaggedRow(ready: ReadySession, id: string, sha: string): Promise<LedgerRow | null> {
+  const rows = await ready.store.readLedger();
+  const row = rows.find((r) => r.experiment === id && r.tier === "proxy" && r.commit === sha);
+  return row && row.status === "discard" && row.flags.some((f) => f.code !== "kept_by") ? row : null;
+}
+
+/**
+ * `/keep` or `/discard` on a flagged run. Keep merges it and records in results.tsv that this person kept
+ * it over the flags (the flags stay); discard closes it. Either way the bot never decided it on its own.
+ */
+async function decideFlagged(
+  ready: ReadySession,
+  c: { id: string; name: CommandName; sha: string; login: string; exp: { pr: number }; row: LedgerRow },
+  setStatus: (status: "closed") => void,
+  reply: (text: string, outcome: CommandOutcome) => Promise<CommandOutcome>,
+): Promise<CommandOutcome> {
+  const { gh, repo, store, config } = ready;
+  if (c.name === "discard") {
+    await gh.rest.pulls.update({ ...repo, pull_number: c.exp.pr, state: "closed" });
+    setStatus("closed");
+    return reply(`closed the flagged \`${c.id}\`; it stays a discard in results.tsv.`, "discarded");
+  }
+  await gh.rest.pulls.merge({
+    ...repo,
+    pull_number: c.exp.pr,
+    sha: c.sha,
+    merge_method: "squash",
+    commit_title: `${c.id}: kept by @${c.login} over caddie's flags (#${c.exp.pr})`,
+  });
+  const rows = await store.readLedger();
+  await store.writeLedger(
+    upsertLedgerRow(rows, { ...c.row, status: "keep", flags: [...c.row.flags, keptBy(c.login)] }),
+  );
+  setStatus("closed");
+  return reply(
+    `merged \`${short(c.sha)}\` into \`${config.researchLine}\` on your word, over caddie's flags: ${inline(describeFlags(c.row.flags), 1000)}. results.tsv records it as kept by you.`,
+    "kept over flags",
   );
 }

@@ -10,7 +10,8 @@
 import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
 import { recordUnbudgeted, releaseSpend, settleSpend, usd } from "../core/spend-ledger.ts";
 import { mean, std } from "../core/statistics.ts";
-import { measuredRowFields, measureOutcome } from "../engine/measure-outcome.ts";
+import { describeFlags } from "../core/flags.ts";
+import { measuredRowFields, measureOptions, measureOutcome } from "../engine/measure-outcome.ts";
 import type { Promotion } from "./bot-state.ts";
 import { fetchPromotionSeeds, type PromotionSeed } from "./fetch-promotion-seeds.ts";
 import { bpb, bytes, short } from "./markdown.ts";
@@ -109,10 +110,12 @@ function seedRow(
     row: {
       ...base,
       val_bpb: null,
+      claimed_val_bpb: null,
       artifact_bytes: null,
       memory_gb: null,
       seconds: seed.billedSeconds,
       status: "crash" as const,
+      flags: [],
     },
     note: error,
   });
@@ -120,18 +123,21 @@ function seedRow(
   if (codeText === null) return crash("the training script is missing at the promoted commit");
   const outcome = seed.result.outcome;
   const m = measureOutcome(
-    { ...outcome, codeBytes: Buffer.byteLength(codeText, "utf8") },
-    { limitBytes: session.config.limitBytes, metricPattern: session.config.metricPattern },
+    outcome,
+    { codeBytes: Buffer.byteLength(codeText, "utf8"), score: seed.result.score },
+    measureOptions(session.config),
   );
   if (m.summary.status === "crash") return crash(m.summary.error ?? "crashed");
   const over = m.gate !== null && !m.gate.ok;
+  // A flagged seed (unverified, claim disagrees...) never counts as a kept full-tier result.
+  const flagged = m.flags.length > 0;
   return {
     row: {
       ...base,
       ...measuredRowFields(m, outcome.seconds),
-      status: over ? "discard" : "keep",
+      status: over || flagged ? "discard" : "keep",
     },
-    note: over && m.gate ? m.gate.reason : null,
+    note: flagged ? describeFlags(m.flags) : over && m.gate ? m.gate.reason : null,
   };
 }
 

@@ -11,7 +11,12 @@ export interface ReportRun {
   runId: number;
   commit: string;
   tier: string;
+  /** caddie's own score. */
   valBpb: number | null;
+  /** What the run's log claimed (absent in state written before caddie scored runs itself). */
+  claimedValBpb?: number | null;
+  /** The flags in words (absent or empty: none). */
+  flags?: string[];
   artifactBytes: number | null;
   seconds: number | null;
   /** keep / discard / crash, or what happened instead of a decision. */
@@ -38,6 +43,10 @@ const OUTCOME: Record<ReportRun["outcome"], string> = {
   rejected: "⚠️ result rejected",
 };
 
+/** A flagged discard stays open for a person: say what they can do. */
+const FLAGGED_HINT =
+  "Flagged: never merged or promoted automatically. A collaborator may `/keep` it anyway (recorded with their name) or `/discard` it.";
+
 function link(run: ReportRun): string {
   return run.runUrl ? `[${short(run.commit)}](${run.runUrl})` : `\`${short(run.commit)}\``;
 }
@@ -57,30 +66,35 @@ export function renderReport(input: ReportInput): string {
   const latest = runs[0];
   if (!latest) return [...lines, "Waiting for the training run."].join("\n");
   lines.push(`**${OUTCOME[latest.outcome]}** — ${inline(latest.reason, 500)}`, "");
+  const flags = latest.flags ?? [];
+  if (flags.length > 0) {
+    if (latest.outcome === "discard") lines.push(FLAGGED_HINT, "");
+    lines.push(...flags.map((f) => `- ⚠️ ${inline(f, 500)}`), "");
+  }
   const vs = (reference: number | null) =>
     latest.valBpb === null || reference === null ? "—" : signed(latest.valBpb - reference);
   lines.push(
-    `| | val_bpb | Δ vs incumbent | Δ vs SOTA | artifact bytes (cap ${bytes(input.limitBytes)}) | train time |`,
-    "|---|---:|---:|---:|---:|---:|",
-    `| this run (${link(latest)}, ${inline(latest.tier, 20)}) | ${bpb(latest.valBpb)} | ${vs(input.incumbent?.valBpb ?? null)} | ${vs(input.sota?.valBpb ?? null)} | ${gate(latest, input.limitBytes)} | ${latest.seconds === null ? "—" : duration(latest.seconds)} |`,
+    `| | val_bpb (caddie) | log claims | Δ vs incumbent | Δ vs SOTA | artifact bytes (cap ${bytes(input.limitBytes)}) | train time |`,
+    "|---|---:|---:|---:|---:|---:|---:|",
+    `| this run (${link(latest)}, ${inline(latest.tier, 20)}) | ${bpb(latest.valBpb)} | ${bpb(latest.claimedValBpb ?? null)} | ${vs(input.incumbent?.valBpb ?? null)} | ${vs(input.sota?.valBpb ?? null)} | ${gate(latest, input.limitBytes)} | ${latest.seconds === null ? "—" : duration(latest.seconds)} |`,
   );
   if (input.incumbent)
     lines.push(
-      `| incumbent (${inline(input.incumbent.experiment, 40)}) | ${bpb(input.incumbent.valBpb)} | | | | |`,
+      `| incumbent (${inline(input.incumbent.experiment, 40)}) | ${bpb(input.incumbent.valBpb)} | | | | | |`,
     );
   if (input.sota)
-    lines.push(`| competitor SOTA (${inline(input.sota.label, 80)}) | ${bpb(input.sota.valBpb)} | | | | |`);
+    lines.push(`| competitor SOTA (${inline(input.sota.label, 80)}) | ${bpb(input.sota.valBpb)} | | | | | |`);
   const older = runs.slice(1);
   if (older.length > 0) {
     lines.push(
       "",
       `<details><summary>Earlier runs (${older.length})</summary>`,
       "",
-      "| run | tier | val_bpb | artifact bytes | outcome | reason |",
-      "|---|---|---:|---:|---|---|",
+      "| run | tier | val_bpb (caddie) | log claims | artifact bytes | outcome | reason |",
+      "|---|---|---:|---:|---:|---|---|",
       ...older.map(
         (r) =>
-          `| ${link(r)} | ${inline(r.tier, 20)} | ${bpb(r.valBpb)} | ${gate(r, input.limitBytes)} | ${OUTCOME[r.outcome]} | ${inline(r.reason, 200)} |`,
+          `| ${link(r)} | ${inline(r.tier, 20)} | ${bpb(r.valBpb)} | ${bpb(r.claimedValBpb ?? null)} | ${gate(r, input.limitBytes)} | ${OUTCOME[r.outcome]} | ${inline(r.reason, 200)} |`,
       ),
       "",
       "</details>",

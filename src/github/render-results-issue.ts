@@ -4,6 +4,7 @@
  * promotions, tier correlation, dead ends and what works. Pure; the body stays under a size budget by
  * folding the oldest experiment rows into a count.
  */
+import { describeFlags } from "../core/flags.ts";
 import type { LedgerRow } from "../core/ledger.ts";
 import { significanceVerdict, RECORD_MIN_SEEDS } from "../core/significance.ts";
 import { renderTierCorrelation } from "../core/tier-correlation.ts";
@@ -116,6 +117,8 @@ function submissionReady(rows: LedgerRow[], sota: ResultsModel["sota"]): string 
   const seeds = new Map<string, { seed: number | null; val_bpb: number; val_loss: null }[]>();
   for (const r of rows) {
     if (r.tier !== "full" || r.status === "crash" || r.val_bpb === null || !(r.val_bpb > 0)) continue;
+    // A flagged seed is no evidence for a record.
+    if (r.flags.length > 0) continue;
     seeds.set(r.experiment, [
       ...(seeds.get(r.experiment) ?? []),
       { seed: r.seed, val_bpb: r.val_bpb, val_loss: null },
@@ -161,7 +164,8 @@ function experimentRows(rows: LedgerRow[], pulls: Record<string, number>, limit:
   return [...rows].reverse().map((r) => {
     const gate =
       r.artifact_bytes === null ? "—" : `${bytes(r.artifact_bytes)}${r.artifact_bytes > limit ? " ❌" : ""}`;
-    return `| ${prLink(r.experiment, pulls)} | ${inline(r.tier, 12)} | \`${short(r.commit)}\` | ${bpb(r.val_bpb)} | ${gate} | ${r.status}${r.promoted ? " 🚀" : ""} | ${inline(r.description, 120)} |`;
+    const flags = r.flags.length === 0 ? "" : `⚠️ ${inline(describeFlags(r.flags), 300)}`;
+    return `| ${prLink(r.experiment, pulls)} | ${inline(r.tier, 12)} | \`${short(r.commit)}\` | ${bpb(r.val_bpb)} | ${bpb(r.claimed_val_bpb)} | ${gate} | ${r.status}${r.promoted ? " 🚀" : ""} | ${flags} | ${inline(r.description, 120)} |`;
   });
 }
 
@@ -223,8 +227,8 @@ export function renderResultsIssue(model: ResultsModel): string {
   const tableHead = [
     "### Experiments",
     "",
-    "| experiment | tier | commit | val_bpb | artifact bytes | status | description |",
-    "|---|---|---|---:|---:|---|---|",
+    "| experiment | tier | commit | val_bpb (caddie) | log claims | artifact bytes | status | flags | description |",
+    "|---|---|---|---:|---:|---:|---|---|---|",
   ];
   const rows = experimentRows(model.rows, model.pulls, model.limitBytes);
   const fixed = [...head, ...tableHead, ...tail].join("\n").length + 200;

@@ -56,7 +56,10 @@ function tail(text: string): string {
 function historyEntry(
   exp: PendingExperiment,
   run: FinishedRun,
-  fields: Pick<ReportRun, "valBpb" | "artifactBytes" | "seconds" | "outcome" | "reason">,
+  fields: Pick<
+    ReportRun,
+    "valBpb" | "claimedValBpb" | "flags" | "artifactBytes" | "seconds" | "outcome" | "reason"
+  >,
 ): ReportRun {
   return { runId: run.id, commit: exp.commit, tier: "proxy", ...fields, runUrl: run.htmlUrl };
 }
@@ -147,6 +150,8 @@ function reject(
       ...exp.history,
       historyEntry(exp, run, {
         valBpb: null,
+        claimedValBpb: null,
+        flags: [],
         artifactBytes: null,
         seconds: null,
         outcome: "rejected",
@@ -158,7 +163,7 @@ function reject(
       exp,
       run,
       item.key,
-      { summary: null, gate: null, rejected: error, verdict: null, reason: error, promotable: false },
+      { measurement: null, rejected: error, verdict: null, reason: error, promotable: false },
       { analysis: null, close: false },
     ),
   };
@@ -182,8 +187,7 @@ async function settle(
     index: exp.index,
     commit: exp.commit,
     proposal: proposalOf(exp),
-    summary: m.summary,
-    gate: m.gate,
+    measurement: m,
     seconds: outcome.seconds,
     seed: runSeed(run.attempt),
     baseline: exp.baseline,
@@ -191,7 +195,9 @@ async function settle(
   });
   const verdict = settled.decision.verdict;
   const again = exp.baseline && verdict === "keep" ? await repeatBaseline(session, run) : null;
-  const better = m.summary.val_bpb !== null && before !== null && m.summary.val_bpb < before.valBpb;
+  const better = m.valBpb !== null && before !== null && m.valBpb < before.valBpb;
+  // A flagged run waits for a person: never merged or closed by the bot; `/keep` or `/discard` decide.
+  const flagged = !exp.baseline && verdict === "discard" && m.flags.length > 0;
   const crashNote =
     verdict === "crash"
       ? `\n\n**Crash:** ${inline(m.summary.error ?? settled.decision.reason, 500)}\n\nLog tail:\n\n${fenced(tail(outcome.logText), { max: 8000, keep: "tail" })}`
@@ -205,25 +211,27 @@ async function settle(
       run,
       item.key,
       {
-        summary: m.summary,
-        gate: m.gate,
+        measurement: m,
         rejected: null,
         verdict,
         reason: again ?? settled.decision.reason,
-        promotable: !exp.baseline && (verdict === "keep" || (verdict === "discard" && better)),
+        promotable: !exp.baseline && !flagged && (verdict === "keep" || (verdict === "discard" && better)),
       },
       {
         analysis: again
           ? null
           : `${fenced(formatAnalysis(settled.analysis))}${crashNote}\n\n${marker(ANALYSIS_MARKER, id)}`,
         // Discards and crashes close through the forge, the baseline when its last run is published.
-        close: (exp.baseline && !again) || verdict !== "keep",
+        // A flagged run stays open for a person to decide.
+        close: !flagged && ((exp.baseline && !again) || verdict !== "keep"),
       },
     ),
     history: [
       ...exp.history,
       historyEntry(exp, run, {
         valBpb: settled.row.val_bpb,
+        claimedValBpb: settled.row.claimed_val_bpb,
+        flags: settled.row.flags.map((f) => f.message),
         artifactBytes: settled.row.artifact_bytes,
         seconds: settled.row.seconds,
         outcome: verdict,
@@ -315,7 +323,9 @@ async function rerunOnNewBase(
     history: [
       ...exp.history,
       historyEntry(exp, run, {
-        valBpb: m.summary.val_bpb,
+        valBpb: m.valBpb,
+        claimedValBpb: m.claimedValBpb,
+        flags: m.flags.map((f) => f.message),
         artifactBytes: m.gate?.artifact_bytes ?? null,
         seconds: null,
         outcome: rebased ? "rerun" : "discard",
@@ -329,8 +339,7 @@ async function rerunOnNewBase(
     run,
     `${run.id}:${run.attempt}`,
     {
-      summary: m.summary,
-      gate: m.gate,
+      measurement: m,
       rejected: null,
       verdict: rebased ? "re-run" : "discard",
       reason: note,

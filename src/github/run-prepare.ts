@@ -2,9 +2,9 @@
  * Phase 1 of a finished training run (no lock held, many in parallel): which experiment it is (the one
  * whose recorded dispatch created this run id; the caller has verified the run is the App's), whether it
  * still needs a decision, then the result artifact (untrusted) fetched and measured with the shared parser
- * and gate.
+ * and gate, caddie's score taken from the scoring step's block and the flags recomputed.
  */
-import { measureOutcome } from "../engine/measure-outcome.ts";
+import { measureOptions, measureOutcome } from "../engine/measure-outcome.ts";
 import { experimentOfRun, type PendingExperiment } from "./bot-state.ts";
 import { fetchRunResult } from "./fetch-run-result.ts";
 import type { ReadySession } from "./repo-session.ts";
@@ -35,10 +35,11 @@ export async function prepareRun(session: ReadySession, run: FinishedRun): Promi
   const codeText = await session.forge.readFile(exp.commit, session.config.target);
   const result = await fetchRunResult(session.gh, session.repo, { runId: run.id, codeText });
   const measurement = result.ok
-    ? measureOutcome(result.outcome, {
-        limitBytes: session.config.limitBytes,
-        metricPattern: session.config.metricPattern,
-      })
+    ? measureOutcome(
+        result.outcome,
+        { codeBytes: result.codeBytes, score: result.score },
+        measureOptions(session.config),
+      )
     : null;
   return { kind: "prepared", run, id, key: runKey(run), result, measurement };
 }

@@ -1,8 +1,12 @@
 /**
- * The run record a training workflow uploads (`run.json`) comes from a self-hosted runner that just ran
- * LLM-written code: untrusted. Every field is type- and range-checked; anything else is refused with a
- * reason. The score is never taken from it: the bot parses the uploaded log itself.
+ * The run record a training workflow uploads (`run.json`) and the measuring action's result
+ * (`result.json`) come from a self-hosted runner that just ran LLM-written code: untrusted. Every field is
+ * type- and range-checked; anything else is refused with a reason. The log's score is never taken from
+ * them (the bot parses the uploaded log itself); caddie's score is the scorer's block, checked by
+ * src/core/score-result.ts, and the flags are recomputed by the bot from the log and that block.
  */
+import { FLAG_CODES, plainRunText, type Flag } from "../core/flags.ts";
+import { readScoreJson, type ScoreResult } from "../core/score-result.ts";
 
 export interface RunFile {
   exitCode: number | null;
@@ -73,4 +77,35 @@ export function validateRunFile(value: unknown): { ok: true; run: RunFile } | { 
       modelBytes: model as number | null,
     },
   };
+}
+
+/** Flags only the runner can see (its sandbox's findings); the rest the bot recomputes itself. */
+const RUNNER_FLAGS = new Set<string>(["over_budget", "data_modified", "state_tampered"]);
+const MAX_FLAGS = FLAG_CODES.length;
+
+export interface ResultFile {
+  /** caddie's score from the scoring step on the runner; null when the action ran none. */
+  score: ScoreResult | null;
+  /** The runner's own flags, re-cleaned. */
+  runnerFlags: Flag[];
+}
+
+/**
+ * Reads the action's result.json. A missing or unreadable file, or one without a score block, is a run
+ * caddie did not score (flagged unverified by the bot), never a crash of the bot.
+ */
+export function validateResultFile(value: unknown, modelBytes: number | null): ResultFile {
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    return { score: null, runnerFlags: [] };
+  const v = value as Record<string, unknown>;
+  const score = v.score === undefined || v.score === null ? null : readScoreJson(v.score, modelBytes);
+  const runnerFlags: Flag[] = [];
+  if (Array.isArray(v.flags))
+    for (const f of v.flags.slice(0, MAX_FLAGS)) {
+      if (f === null || typeof f !== "object") continue;
+      const { code, message } = f as Record<string, unknown>;
+      if (typeof code === "string" && RUNNER_FLAGS.has(code) && typeof message === "string")
+        runnerFlags.push({ code, message: plainRunText(message, 400) });
+    }
+  return { score, runnerFlags };
 }

@@ -7,10 +7,13 @@ import path from "node:path";
 import { chooseProposer, type AgentChoice } from "../agent/choose-proposer.ts";
 import type { CaddieConfig } from "../core/config.ts";
 import { budgetKind } from "../core/tier-budget.ts";
+import { UserError } from "../core/user-error.ts";
+import type { Proposer } from "../engine/ports.ts";
 import { runResearchLoop, type LoopSummary } from "../engine/research-loop.ts";
-import { courseVariables, expandVariables } from "./caddie-paths.ts";
+import { caddieRoot, courseVariables, expandVariables } from "./caddie-paths.ts";
 import { FileStore } from "./file-store.ts";
 import { GitForge } from "./git-forge.ts";
+import { LocalScorer } from "./local-scorer.ts";
 import { outsideContext } from "./outside-context.ts";
 import { progressView } from "./progress-view.ts";
 import type { DataSource } from "./data-view.ts";
@@ -23,6 +26,8 @@ export interface LocalSessionOptions {
   tag: string;
   config: CaddieConfig;
   agent: AgentChoice;
+  /** A proposer to use instead of the one `agent` chooses (an embedding program, a test's script). */
+  proposer?: Proposer;
   maxExperiments: number;
   maxHours: number | null;
   seed: number;
@@ -82,7 +87,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     io.stderr(`note: no ${config.program} in ${root}; the agent gets no research brief\n`);
     return "";
   });
-  const proposer = chooseProposer(config, io.env, options.agent);
+  const proposer = options.proposer ?? chooseProposer(config, io.env, options.agent);
   const variables = courseVariables(io.env);
   const capValue = Number(
     expandVariables(config.tiers.proxy.env.MAX_WALLCLOCK_SECONDS ?? "", { ...io.env, ...variables }),
@@ -101,6 +106,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
       sources: dataSources(root, config, variables),
       valPattern: config.data.valPattern,
       courseDir: path.join(root, ".caddie", "course-data"),
+      heldoutFraction: config.scoring.heldoutFraction,
     },
     sandbox: {
       mode: config.tiers.proxy.sandbox,
@@ -119,6 +125,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
   await store.watch();
   const diskWarning = await runner.checkDisk(options.maxExperiments + config.thresholds.baselineRuns);
   if (diskWarning) io.stderr(`warning: ${diskWarning}\n`);
+  const scorer = localScorer({ root, stateDir, config, variables, io, forge, runner });
   const view = progressView({
     write: io.stdout,
     isTTY:
@@ -137,6 +144,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     {
       forge,
       runner,
+      scorer,
       store,
       proposer,
       clock: { now: () => Date.now() },
@@ -169,4 +177,56 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     proposer: proposer.name,
     lineBranch: `autoresearch/${options.tag}`,
   };
+}
+
+/**
+ * caddie's own scorer for this repository: the held-out shard the runner split from the validation folder
+ * `scoring.validation` names (the runs only ever see their own slice), the tokenizer, and the tier's
+ * settings the model needs to rebuild itself.
+ */
+function localScorer(input: {
+  root: string;
+  stateDir: string;
+  config: CaddieConfig;
+  variables: Record<string, string>;
+  io: LocalSessionOptions["io"];
+  forge: GitForge;
+  runner: SubprocessRunner;
+}): LocalScorer {
+  const { root, config, variables, io } = input;
+  const scoring = config.scoring;
+  const vars = { ...io.env, ...variables };
+  const folder = path.resolve(root, expandVariables(scoring.validation, vars));
+  const heldout = async (): Promise<string> => {
+    const { heldOut } = await input.runner.prepareCourseData();
+    const chosen =
+      heldOut.find((h) => path.resolve(h.valFolder) === folder) ??
+      (heldOut.length === 1 ? heldOut[0] : undefined);
+    if (!chosen)
+      throw new UserError(
+        `no held-out validation shard for scoring.validation '${scoring.validation}' (${folder}); validation folders found: ${heldOut.map((h) => h.valFolder).join(", ") || "none"}`,
+      );
+    return chosen.file;
+  };
+  const tokenizer = scoring.tokenizer.startsWith("sentencepiece:")
+    ? `sentencepiece:${path.resolve(root, expandVariables(scoring.tokenizer.slice("sentencepiece:".length), vars))}`
+    : scoring.tokenizer;
+  const env = Object.fromEntries(
+    Object.entries(config.tiers.proxy.env).map(([k, v]) => [k, expandVariables(v, vars)]),
+  );
+  return new LocalScorer({
+    python: variables.PYTHON ?? "python3",
+    pythonDir: path.join(caddieRoot, "python"),
+    exportTree: (commit, dir) => input.forge.exportTree(commit, dir),
+    workDir: path.join(root, ".caddie", "scoring"),
+    heldout,
+    tokenizer,
+    script: config.target,
+    device: scoring.device,
+    timeoutSeconds: scoring.timeoutSeconds,
+    maxTokens: scoring.maxTokens,
+    env,
+    // The model host must not see caddie's state or the repository's own history.
+    hide: [input.stateDir, path.join(root, ".git")],
+  });
 }

@@ -103,11 +103,16 @@ export function progressView(options: ProgressViewOptions): LoopEvents {
       if (options.isTTY) options.write("\r\x1b[2K");
       current = null;
       const score = row.val_bpb === null ? "no score      " : `val_bpb ${row.val_bpb.toFixed(4)}`;
+      // The reason names the flags of a flagged discard; a kept baseline's flags get their own line.
+      const flags =
+        row.status === "keep" && row.flags.length > 0
+          ? `         flagged: ${row.flags.map((f) => f.message).join("; ")}\n`
+          : "";
       const delta =
         decision.delta === null ? "" : ` (${decision.delta >= 0 ? "+" : ""}${decision.delta.toFixed(4)})`;
       options.write(
         `${VERDICT_MARK[row.status] ?? row.status} ${id.padEnd(8)} ${score}${delta.padEnd(10)} ${String(row.seconds ?? "?").padStart(5)} s  ${row.description}\n` +
-          (row.status === "keep" ? "" : `         ${decision.reason}\n`) +
+          (row.status === "keep" ? flags : `         ${decision.reason}\n`) +
           (timing ? `         ${timeLine(timing)}\n` : ""),
       );
     },

@@ -15,7 +15,7 @@ import { constants, homedir } from "node:os";
 import path from "node:path";
 import { planDisk } from "../core/disk-plan.ts";
 import { overBudget, type BudgetLimits } from "../core/over-budget.ts";
-import type { RunFlag } from "../core/run-flags.ts";
+import type { Flag } from "../core/flags.ts";
 import { trackRunTiming, type RunTiming } from "../core/run-timing.ts";
 import { scaleBudget } from "../core/tier-budget.ts";
 import { trainingEnv } from "../core/training-env.ts";
@@ -85,7 +85,7 @@ export interface RunRecord {
   timedOut: boolean;
   sandbox: { mode: string; network: string };
   timing: RunTiming;
-  flags: RunFlag[];
+  flags: Flag[];
   /** Seconds of caddie's own work before the spawn and after the exit. */
   caddieSeconds: { prepare: number; finish: number };
   /** When the process started and when caddie was done with the run (epoch ms): gaps between runs are caddie's. */
@@ -178,10 +178,6 @@ export class SubprocessRunner implements Runner {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     await this.options.exportTree(request.commit, dir);
-    // Code bytes come from the commit: measured now, before the run could change a byte of them.
-    let codeBytes = 0;
-    for (const file of this.options.codeFiles) codeBytes += (await sizeOf(path.join(dir, file))) ?? 0;
-
     const view = await this.buildView(dir);
     const before = await fingerprintFiles(view.watched, this.known);
     const tmp = path.join(dir, ".tmp");
@@ -224,7 +220,9 @@ export class SubprocessRunner implements Runner {
     );
     const finishStart = performance.now();
 
-    const modelBytes = await sizeOf(path.join(dir, this.options.modelFile));
+    // Code bytes are not counted here at all: they come from the commit (the engine reads the forge).
+    const modelPath = path.join(dir, this.options.modelFile);
+    const modelBytes = await sizeOf(modelPath);
     const flags = await this.checkRun(result.timing, view, before, factor);
     const sandbox = await this.readReport(spec, report);
     const peak = await folderBytes(dir);
@@ -259,8 +257,8 @@ export class SubprocessRunner implements Runner {
       seconds: result.timing.wallSeconds,
       logText: result.spawnError ? `${logText}\nError: ${result.spawnError}\n` : logText,
       logPath,
-      codeBytes,
       modelBytes: modelBytes === 0 ? null : modelBytes,
+      modelPath: modelBytes ? modelPath : null,
       timing: result.timing,
       flags,
       overheadSeconds: record.caddieSeconds.prepare + record.caddieSeconds.finish,
@@ -362,8 +360,8 @@ export class SubprocessRunner implements Runner {
     view: { watched: string[] },
     before: Fingerprints,
     factor: number,
-  ): Promise<RunFlag[]> {
-    const flags: RunFlag[] = [];
+  ): Promise<Flag[]> {
+    const flags: Flag[] = [];
     const limits = this.options.budget ?? { budgetSeconds: null, overheadSeconds: null };
     const budget = overBudget(timing, {
       ...limits,
@@ -386,7 +384,7 @@ export class SubprocessRunner implements Runner {
       if (parts.length > 0) {
         flags.push({
           code: "data_modified",
-          detail: `${parts.slice(0, 3).join(", ")}${parts.length > 3 ? ` and ${parts.length - 3} more` : ""}`,
+          message: `the run changed its input data: ${parts.slice(0, 3).join(", ")}${parts.length > 3 ? ` and ${parts.length - 3} more` : ""}`,
         });
         // A changed slice or held-out shard is split again from the originals before the next run.
         this.courseData = null;
@@ -398,7 +396,7 @@ export class SubprocessRunner implements Runner {
     if (tampered.length > 0)
       flags.push({
         code: "state_tampered",
-        detail: `the run changed caddie's ${tampered.join(", ")}; caddie restored its own copy`,
+        message: `the run changed caddie's ${tampered.join(", ")}; caddie restored its own copy`,
       });
     return flags;
   }

@@ -1,6 +1,6 @@
 /** Writes the scorecard of a local run (markdown + SVG chart) beside results.tsv and notes.md. */
 import path from "node:path";
-import { renderChartSvg, renderScorecardMarkdown, scorecardPoints } from "../core/scorecard.ts";
+import { flaggedRuns, renderChartSvg, renderScorecardMarkdown, scorecardPoints } from "../core/scorecard.ts";
 import type { LedgerRow } from "../core/ledger.ts";
 import type { TimeTotals } from "../core/run-timing.ts";
 import type { CaddieConfig } from "../core/config.ts";
@@ -52,6 +52,7 @@ export async function writeScorecard(
       trainSeconds: input.trainSeconds,
       time: input.time ?? null,
       ...(input.config ? { noiseLines: await noiseLines(store, all, input.config, input.tier) } : {}),
+      flagged: flaggedRuns(rows),
     }),
   );
   return { markdown, chart };

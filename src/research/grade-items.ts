@@ -5,7 +5,7 @@
  * in a short implementation brief.
  */
 import type Anthropic from "@anthropic-ai/sdk";
-import { fenceData } from "./fence-data.ts";
+import { fenceData } from "../core/fence-data.ts";
 import { buildGradingPrompt } from "./grading-prompt.ts";
 import type { GradingHistory } from "./grading-history.ts";
 import { GRADE_RANGES, gradeTier } from "./grade-tier.ts";

@@ -3,7 +3,7 @@
  * the current best, proven techniques (re-implementing them scores low on novelty), dead ends and recent
  * failures (re-attempts are penalized), and competitor scores (which enable competitor_validated).
  */
-import { fenceData } from "./fence-data.ts";
+import { fenceData } from "../core/fence-data.ts";
 import type { GradingHistory } from "./grading-history.ts";
 
 /** The naive baseline's val_bpb on 8xH100 (parameter-golf.md, "Facts a bot must get exactly right"). */

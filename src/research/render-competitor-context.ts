@@ -1,5 +1,5 @@
 /** The competitor section the agent reads: SOTA and the best entries within a budget, fenced as data. */
-import { fenceData } from "./fence-data.ts";
+import { fenceData } from "../core/fence-data.ts";
 import type { Competitor, CompetitorsFile } from "./types.ts";
 
 function line(c: Competitor): string {

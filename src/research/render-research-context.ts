@@ -3,7 +3,7 @@
  * character budget (the seed's 12 items / 12,000 characters), fenced as untrusted data. Items whose
  * verification rejected them are left out; verified items carry their implementation brief.
  */
-import { fenceData } from "./fence-data.ts";
+import { fenceData } from "../core/fence-data.ts";
 import type { ResearchItem } from "./types.ts";
 
 export interface ResearchContextOptions {

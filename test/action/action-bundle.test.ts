@@ -16,6 +16,28 @@ async function files(codeBytes: number, modelBytes: number | null): Promise<stri
   return dir;
 }
 
+/** caddie's score of the model, as a scoring step elsewhere writes it (a file the action reads). */
+async function scoreFile(dir: string, valBpb: number): Promise<string> {
+  const file = path.join(dir, "score.json");
+  await writeFile(
+    file,
+    JSON.stringify({
+      status: "verified",
+      reason: null,
+      val_bpb: valBpb,
+      val_loss: 2,
+      tokens: 1_000_000,
+      bytes: 2_400_000,
+      causality: { probes: 4, max_abs_diff: 0, ok: true },
+      sandbox: "bwrap",
+      network: "blocked",
+      seconds: 12,
+      load_seconds: 3,
+    }),
+  );
+  return file;
+}
+
 describe.each(logSources)("the action bundle on $name", (source) => {
   const log = source.path;
   const BASELINE = "full-baseline";
@@ -29,12 +51,15 @@ describe.each(logSources)("the action bundle on $name", (source) => {
         model: "final_model.int8.ptz",
         tier: "full",
         limit: "16000000",
+        "score-result": await scoreFile(cwd, 1.2251),
       },
       { cwd },
     );
     expect(r.code).toBe(0);
     expect(r.outputs).toEqual({
-      val_bpb: "1.2243657",
+      val_bpb: "1.2251",
+      claimed_val_bpb: "1.2243657",
+      flags: "",
       artifact_bytes: "15863489",
       status: "ok",
       result: path.join(cwd, "runner_temp", "caddie", "measure.json"),
@@ -87,25 +112,38 @@ describe.each(logSources)("the action bundle on $name", (source) => {
   it("fails the gate over the limit with status over_limit", async () => {
     const cwd = await files(47_642, 15_815_847);
     const r = await runBundle(
-      { log: log(BASELINE), code: "train_gpt.py", model: "final_model.int8.ptz", limit: "15000000" },
+      {
+        log: log(BASELINE),
+        code: "train_gpt.py",
+        model: "final_model.int8.ptz",
+        limit: "15000000",
+        "score-result": await scoreFile(cwd, 1.2251),
+      },
       { cwd },
     );
     expect(r.code).toBe(1);
     expect(r.outputs.status).toBe("over_limit");
-    expect(r.outputs.val_bpb).toBe("1.2243657");
+    expect(r.outputs.val_bpb).toBe("1.2251");
     expect(r.stdout).toMatch(
       /^::error title=caddie%3A artifact over the limit::Artifact 15,863,489 bytes .* over the 15,000,000-byte limit by 863,489/m,
     );
     expect(r.summary).toContain("15,863,489 / 15,000,000 bytes (863,489 over)");
   });
 
-  it("counts the bytes on disk and warns when the log's size line disagrees", async () => {
+  it("counts the bytes on disk and flags a log whose size line disagrees", async () => {
     const cwd = await files(47_642, 15_000_000);
     const r = await runBundle(
-      { log: log(BASELINE), code: "train_gpt.py", model: "final_model.int8.ptz" },
+      {
+        log: log(BASELINE),
+        code: "train_gpt.py",
+        model: "final_model.int8.ptz",
+        "score-result": await scoreFile(cwd, 1.2251),
+      },
       { cwd },
     );
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
+    expect(r.outputs.status).toBe("flagged");
+    expect(r.outputs.flags).toBe("size_mismatch");
     expect(r.outputs.artifact_bytes).toBe("15047642");
     expect(r.stdout).toMatch(
       /^::warning title=caddie%3A the log's size line disagrees::.*the log claims 15,863,489 bytes/m,
@@ -135,10 +173,12 @@ describe.each(logSources)("the action bundle on $name", (source) => {
         code: "train_gpt.py\nhelper.py\n",
         model: "final_model.int8.ptz",
         "metric-pattern": "^quantized val_loss:\\S+ val_bpb:(\\S+)",
+        "score-result": await scoreFile(cwd, 1.1),
       },
       { cwd },
     );
-    expect(r.code).toBe(0);
+    // These made-up file sizes are not the record's, so its size line disagrees; nothing else does.
+    expect(r.outputs.flags).toBe("size_mismatch");
     expect(r.outputs.artifact_bytes).toBe(String(15_000 + 516 + 15_970_000));
     const plain = await runBundle(
       {
@@ -148,8 +188,8 @@ describe.each(logSources)("the action bundle on $name", (source) => {
       },
       { cwd },
     );
-    expect(plain.outputs.val_bpb).toBe("1.08664424");
-    expect(r.outputs.val_bpb).not.toBe(plain.outputs.val_bpb);
+    expect(plain.outputs.claimed_val_bpb).toBe("1.08664424");
+    expect(r.outputs.claimed_val_bpb).not.toBe(plain.outputs.claimed_val_bpb);
   });
 });
 

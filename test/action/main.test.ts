@@ -37,12 +37,50 @@ describe("run()", () => {
     vi.stubEnv("INPUT_MODEL", path.join(dir, "m.ptz"));
     vi.stubEnv("INPUT_LIMIT", "16000000");
     vi.stubEnv("INPUT_TIER", "proxy");
+    // caddie's score of this model, as a scoring step elsewhere wrote it.
+    await writeFile(
+      path.join(dir, "score.json"),
+      JSON.stringify({
+        status: "verified",
+        reason: null,
+        val_bpb: 1.41,
+        val_loss: 2.5,
+        tokens: 4096,
+        bytes: 4000,
+        causality: { probes: 2, max_abs_diff: 0, ok: true },
+        sandbox: "bwrap",
+        network: "blocked",
+        seconds: 3,
+        load_seconds: 1,
+      }),
+    );
+    vi.stubEnv("INPUT_SCORE-RESULT", path.join(dir, "score.json"));
     const result = await run();
-    expect(result).toMatchObject({ status: "ok", val_bpb: 1.405, artifact: { artifact_bytes: 12 + 1000 } });
+    expect(result).toMatchObject({
+      status: "ok",
+      val_bpb: 1.41,
+      claimed_val_bpb: 1.405,
+      flags: [],
+      score: { status: "verified", val_bpb: 1.41 },
+      artifact: { artifact_bytes: 12 + 1000 },
+    });
     expect(process.exitCode).toBeUndefined();
     const outputs = parseOutputFile(await readFile(path.join(dir, "out"), "utf8"));
     expect(outputs.status).toBe("ok");
     expect(JSON.parse(await readFile(outputs.result ?? "", "utf8"))).toEqual(result);
+  });
+
+  it("flags a run it could not score: never ok, the log's claim kept beside an empty score", async () => {
+    await writeFile(path.join(dir, "train_gpt.py"), "print('hi')\n");
+    await writeFile(path.join(dir, "m.ptz"), Buffer.alloc(1000, 1));
+    await writeFile(path.join(dir, "run.log"), "final_int8_zlib_roundtrip_exact val_loss:2.5 val_bpb:1.4\n");
+    vi.stubEnv("INPUT_LOG", path.join(dir, "run.log"));
+    vi.stubEnv("INPUT_CODE", path.join(dir, "train_gpt.py"));
+    vi.stubEnv("INPUT_MODEL", path.join(dir, "m.ptz"));
+    const result = await run();
+    expect(result).toMatchObject({ status: "flagged", val_bpb: null, claimed_val_bpb: 1.4, score: null });
+    expect(result?.flags.map((f) => f.code)).toEqual(["unverified"]);
+    expect(process.exitCode).toBe(1);
   });
 
   it("sets a failing exit code for an over-limit artifact without exiting", async () => {

@@ -22,6 +22,7 @@ describe("readActionInputs", () => {
         tier: "proxy",
         metricPattern: null,
         exitCode: null,
+        score: { kind: "none" },
       },
       errors: [],
     });
@@ -59,6 +60,42 @@ describe("readActionInputs", () => {
     expect(readActionInputs({ ...raw, code: ["", " a.py ", "", "b.py"] }).inputs.code).toEqual([
       "a.py",
       "b.py",
+    ]);
+  });
+
+  it("reads the scoring step: score here from a fresh checkout, or read a score written elsewhere", () => {
+    const here = readActionInputs({
+      ...raw,
+      scoreCode: "fresh",
+      scoreTokens: "heldout.bin",
+      scoreTokenizer: "sentencepiece:data/tokenizers/fineweb_1024_bpe.model",
+      scoreEnv: ["NUM_LAYERS=9", ""],
+      scoreMaxTokens: "65536",
+    });
+    expect(here.errors).toEqual([]);
+    expect(here.inputs.score).toMatchObject({
+      kind: "run",
+      code: "fresh",
+      tokens: "heldout.bin",
+      maxTokens: 65536,
+      env: { NUM_LAYERS: "9" },
+      tolerance: 0.05,
+    });
+    expect(readActionInputs({ ...raw, scoreResult: "score.json" }).inputs.score).toEqual({
+      kind: "file",
+      path: "score.json",
+      tolerance: 0.05,
+    });
+    const bad = readActionInputs({
+      ...raw,
+      scoreTokens: "h.bin",
+      scoreTokenizer: "gpt2",
+      scoreEnv: ["oops"],
+    });
+    expect(bad.errors).toEqual([
+      "input 'score-code' is required with 'score-tokens': a fresh checkout of the commit",
+      "input 'score-tokenizer' must be byte260 or sentencepiece:PATH, got 'gpt2'",
+      "input 'score-env' lines must be NAME=VALUE, got 'oops'",
     ]);
   });
 });

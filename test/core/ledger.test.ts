@@ -10,6 +10,7 @@ import {
   type LedgerRow,
 } from "../../src/core/ledger.ts";
 import { UserError } from "../../src/core/user-error.ts";
+import { cellFlag, FLAG_CODES, formatFlagsCell } from "../../src/core/flags.ts";
 
 const header = LEDGER_COLUMNS.join("\t");
 
@@ -26,6 +27,8 @@ function row(overrides: Partial<LedgerRow> = {}): LedgerRow {
     status: "keep",
     promoted: false,
     cost_usd: null,
+    claimed_val_bpb: null,
+    flags: [],
     description: "baseline",
     ...overrides,
   };
@@ -44,8 +47,52 @@ describe("formatLedger", () => {
   it("writes the header and one tab-separated line per row, empty cells for null", () => {
     const text = formatLedger([row({ seed: null, cost_usd: null, status: "crash", val_bpb: null })]);
     expect(text).toBe(
-      `${header}\nexp-0001\tabc1234\tproxy\t\t\t15863489\t10.2\t224.5\tcrash\tfalse\t\tbaseline\n`,
+      `${header}\nexp-0001\tabc1234\tproxy\t\t\t\t15863489\t10.2\t224.5\tcrash\tfalse\t\t\tbaseline\n`,
     );
+  });
+
+  it("writes the log's claim beside caddie's score, and the flags in words", () => {
+    const flagged = row({
+      status: "discard",
+      val_bpb: 3.41,
+      claimed_val_bpb: 1.7,
+      flags: [
+        { code: "claim_mismatch", message: "the log claims val_bpb 1.7000, caddie measured 3.4100" },
+        { code: "duplicate_score", message: "two final lines | one forged" },
+      ],
+    });
+    const text = formatLedger([flagged]);
+    expect(text.split("\n")[1]?.split("\t")).toEqual([
+      "exp-0001",
+      "abc1234",
+      "proxy",
+      "1337",
+      "3.41",
+      "1.7",
+      "15863489",
+      "10.2",
+      "224.5",
+      "discard",
+      "false",
+      "",
+      "claim_mismatch: the log claims val_bpb 1.7000, caddie measured 3.4100 | duplicate_score: two final lines / one forged",
+      "baseline",
+    ]);
+    expect(parseLedger(text)[0]?.flags).toEqual([
+      { code: "claim_mismatch", message: "the log claims val_bpb 1.7000, caddie measured 3.4100" },
+      { code: "duplicate_score", message: "two final lines / one forged" },
+    ]);
+  });
+
+  it("still reads a results.tsv written before caddie scored runs itself", () => {
+    const legacy = [
+      "experiment\tcommit\ttier\tseed\tval_bpb\tartifact_bytes\tmemory_gb\tseconds\tstatus\tpromoted\tcost_usd\tdescription",
+      "exp-000\tabc1234\tproxy\t1337\t3.147\t123456\t0.5\t20.1\tkeep\tfalse\t\tbaseline",
+    ].join("\n");
+    const [old] = parseLedger(legacy);
+    expect(old).toMatchObject({ experiment: "exp-000", val_bpb: 3.147, claimed_val_bpb: null, flags: [] });
+    // Written back, it gains the new columns.
+    expect(formatLedger(parseLedger(legacy)).split("\n")[0]).toBe(header);
   });
 
   it("folds tabs and line breaks in the description into single spaces", () => {
@@ -92,7 +139,7 @@ describe("parseLedger", () => {
     const text = `${header}\n${formatLedger([row()]).split("\n")[1]}\n\nexp-0002\tdef\n`;
     const error = errorOf(() => parseLedger(text));
     expect(error).toBeInstanceOf(UserError);
-    expect(error.message).toBe("results.tsv line 4: expected 12 tab-separated cells, got 2");
+    expect(error.message).toBe("results.tsv line 4: expected 14 tab-separated cells, got 2");
   });
 
   it("names the line and column of a cell that is not a number", () => {
@@ -189,6 +236,8 @@ const rowFields = {
   status: fc.constantFrom("keep", "discard", "crash", "backtrack"),
   promoted: fc.boolean(),
   cost_usd: nullable(finite),
+  claimed_val_bpb: nullable(finite),
+  flags: fc.array(fc.record({ code: fc.constantFrom(...FLAG_CODES), message: text }), { maxLength: 3 }),
   description: text,
 };
 const rowArb: fc.Arbitrary<LedgerRow> = fc.record(rowFields);
@@ -198,6 +247,7 @@ const normalized = (r: LedgerRow): LedgerRow => ({
   commit: foldCell(r.commit),
   tier: foldCell(r.tier),
   description: foldCell(r.description),
+  flags: r.flags.map(cellFlag),
 });
 
 /** The cells formatLedger writes for a row, independently of it: empty for null, String() else, text folded. */
@@ -205,6 +255,7 @@ const cellsOf = (r: LedgerRow): string[] =>
   LEDGER_COLUMNS.map((column) => {
     const value = r[column];
     if (value === null) return "";
+    if (Array.isArray(value)) return foldCell(formatFlagsCell(value));
     return typeof value === "string" ? foldCell(value) : String(value);
   });
 // Any text at all, besides the ledger-ish characters above: quotes, separators, controls, astral characters.

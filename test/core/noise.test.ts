@@ -97,6 +97,8 @@ function row(
     status,
     promoted: false,
     cost_usd: null,
+    claimed_val_bpb: null,
+    flags: [],
     description: "",
   };
 }

@@ -80,8 +80,8 @@ describe("overBudget", () => {
   it("flags a log whose own train time ran past the budget", () => {
     const flag = overBudget(base, { budgetSeconds: 60, overheadSeconds: null });
     expect(flag?.code).toBe("over_budget");
-    expect(flag?.detail).toContain("90.1 s");
-    expect(flag?.detail).toContain("60.0 s");
+    expect(flag?.message).toContain("90.1 s");
+    expect(flag?.message).toContain("60.0 s");
   });
 
   it("flags a run whose clock claims little but whose training phase took far longer", () => {
@@ -93,11 +93,11 @@ describe("overBudget", () => {
       301,
     );
     expect(liar.trainLoopSeconds).toBe(1);
-    expect(overBudget(liar, { budgetSeconds: 20, overheadSeconds: null })?.detail).toContain("wall time");
+    expect(overBudget(liar, { budgetSeconds: 20, overheadSeconds: null })?.message).toContain("wall time");
   });
 
   it("checks the whole process against budget plus overhead only when configured", () => {
-    expect(overBudget(base, { budgetSeconds: 90, overheadSeconds: 60 })?.detail).toContain("193.0 s");
+    expect(overBudget(base, { budgetSeconds: 90, overheadSeconds: 60 })?.message).toContain("193.0 s");
     expect(overBudget(base, { budgetSeconds: 90, overheadSeconds: 120 })).toBeNull();
   });
 });

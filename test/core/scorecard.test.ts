@@ -357,6 +357,7 @@ describe("renderScorecardMarkdown", () => {
         trainLoopSeconds: 250,
         phases: { startup: 400, training: 260, evaluation: 230, exit: 10 },
         caddieSeconds: 20,
+        scoreSeconds: 40,
       },
     });
     expect(md).toContain("| Duty cycle (training loop / wall) | 25.0% |");
@@ -364,7 +365,8 @@ describe("renderScorecardMarkdown", () => {
     expect(md).toContain("| Start-up, compile, warm-up | 6m 40s | 40.0% |");
     expect(md).toContain("| Training loop | 4m 20s | 26.0% |");
     expect(md).toContain("| Evaluation and serialization | 3m 50s | 23.0% |");
-    expect(md).toContain("| caddie between runs (propose, measure, record) | 1m 40s | 10.0% |");
+    expect(md).toContain("| caddie's scoring step (its own re-score of every model) | 40s | 4.0% |");
+    expect(md).toContain("| caddie between runs (propose, measure, record) | 1m 00s | 6.0% |");
   });
 
   it("escapes spaces and parentheses in link targets", () => {

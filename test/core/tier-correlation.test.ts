@@ -25,6 +25,8 @@ function row(
     status: "keep",
     promoted: tier === "full",
     cost_usd: null,
+    claimed_val_bpb: null,
+    flags: [],
     description: experiment,
     ...extra,
   };

@@ -16,6 +16,8 @@ function row(experiment: string, tier: string, valBpb: number, seed = 1): Ledger
     status: "keep",
     promoted: tier === "full",
     cost_usd: null,
+    claimed_val_bpb: null,
+    flags: [],
     description: "",
   };
 }

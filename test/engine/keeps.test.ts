@@ -18,7 +18,11 @@ import type {
   Runner,
   RunOutcome,
   RunRequest,
+  Scorer,
+  ScoreRequest,
 } from "../../src/engine/ports.ts";
+import { parseRunLog } from "../../src/core/parse-run-log.ts";
+import type { ScoreResult } from "../../src/core/score-result.ts";
 import { runResearchLoop } from "../../src/engine/research-loop.ts";
 import { FileStore } from "../../src/local/file-store.ts";
 import { GitForge } from "../../src/local/git-forge.ts";
@@ -67,15 +71,37 @@ class ScriptedRunner implements Runner {
       value === "crash"
         ? `step:1/${steps} train_loss:5.0 train_time:10ms step_avg:10ms\nTraceback (most recent call last):\nRuntimeError: out of memory\n`
         : `step:${steps}/${steps} val_loss:2.0 val_bpb:${value.toFixed(8)} train_time:${trainMs}ms step_avg:${trainMs / steps}ms\n` +
-          `Total submission size int8+zlib: 1100 bytes\nfinal_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:${value.toFixed(8)}\n`;
+          `Total submission size int8+zlib: ${Buffer.byteLength(script) + 1000} bytes\nfinal_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:${value.toFixed(8)}\n`;
     return {
       exitCode: value === "crash" ? 1 : 0,
       timedOut: false,
       seconds: 1,
       logText,
       logPath: "run.log",
-      codeBytes: 100,
       modelBytes: value === "crash" ? null : 1000,
+    };
+  }
+}
+
+/** caddie's score stand-in: the scripted model is exactly as good as its log says (these tests are about noise). */
+class HonestScorer implements Scorer {
+  async score(request: ScoreRequest): Promise<ScoreResult> {
+    const claimed = parseRunLog(request.outcome.logText).val_bpb;
+    return {
+      status: "verified",
+      reason: null,
+      valBpb: claimed,
+      valLoss: 2,
+      tokens: 1000,
+      bytes: 1000,
+      contextLen: 128,
+      contract: "scripted",
+      causality: { probes: 2, maxAbsDiff: 0, ok: true },
+      sandbox: "none",
+      network: "open",
+      seconds: 0,
+      loadSeconds: 0,
+      modelBytes: 1000,
     };
   }
 }
@@ -138,6 +164,7 @@ async function loop(
     {
       forge,
       runner,
+      scorer: new HonestScorer(),
       store,
       proposer,
       clock: { now: () => 0 },

@@ -14,6 +14,8 @@ const row = (experiment: string, status: LedgerRow["status"] = "keep"): LedgerRo
   status,
   promoted: false,
   cost_usd: null,
+  claimed_val_bpb: null,
+  flags: [],
   description: experiment,
 });
 

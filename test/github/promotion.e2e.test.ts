@@ -1,6 +1,7 @@
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
-import { CONFIG_YML, Harness } from "../fakes/github/harness.ts";
+import { CONFIG_YML, Harness, honestScore, TRAIN_GPT } from "../fakes/github/harness.ts";
+import { parseRunLog } from "../../src/core/parse-run-log.ts";
 import { workflowRunPayload } from "../fakes/github/webhooks.ts";
 import type { WorkflowRun } from "../fakes/github/state.ts";
 import { zip } from "../fakes/github/zip.ts";
@@ -28,6 +29,19 @@ async function measured(h: Harness): Promise<number> {
   const pr = h.openPulls()[0] ?? 0;
   await h.finish(pr, { log: sampleLog(BETTER_LOG) });
   return pr;
+}
+
+/** An honest seed's model file: as big as the log's size line says, less the committed code. */
+function modelOf(log: string, script: string): Buffer {
+  const claimed = parseRunLog(log).artifact_bytes;
+  const code = Buffer.byteLength(script, "utf8");
+  return Buffer.alloc(claimed !== null && claimed > code ? claimed - code : 8_000_000, 7);
+}
+
+/** caddie's score of an honest seed (the promotion's scoring step): what its log claims. */
+function scoreOf(log: string): Record<string, string> {
+  const claimed = parseRunLog(log).val_bpb;
+  return claimed === null ? {} : { "score.json": JSON.stringify(honestScore(claimed)) };
 }
 
 /**
@@ -79,7 +93,13 @@ function promotionRun(
           ok: true,
         }),
         [`modal-out/seed-${s.seed}/train.log`]: s.log,
-        [`modal-out/seed-${s.seed}/final_model.int8.ptz`]: Buffer.alloc(8_000_000, 7),
+        [`modal-out/seed-${s.seed}/final_model.int8.ptz`]: modelOf(
+          s.log,
+          h.fake.state.file(h.fake.state.pulls.get(pr)?.headSha ?? "", "train_gpt.py") ?? TRAIN_GPT,
+        ),
+        ...Object.fromEntries(
+          Object.entries(scoreOf(s.log)).map(([name, text]) => [`modal-out/seed-${s.seed}/${name}`, text]),
+        ),
         "_temp/caddie/measure.json": "{}",
       }),
     })),

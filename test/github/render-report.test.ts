@@ -34,7 +34,7 @@ describe("renderReport", () => {
       "**✅ keep** — better by 0.004",
     ]);
     expect(body).toContain(
-      "| this run ([2222222](https://github.com/o/r/actions/runs/1), proxy) | 1.2200 | −0.0040 | +0.1589 | 15,900,000 ✅ | 5m 05s |",
+      "| this run ([2222222](https://github.com/o/r/actions/runs/1), proxy) | 1.2200 | — | −0.0040 | +0.1589 | 15,900,000 ✅ | 5m 05s |",
     );
     expect(body).toContain("<details><summary>Earlier runs (1)</summary>");
     expect(body).toContain("🔁 re-run on the new base | base moved |");

@@ -15,6 +15,8 @@ function row(experiment: string, tier: string, seed: number | null, val_bpb: num
     status: val_bpb === null ? "crash" : "keep",
     promoted: tier === "full",
     cost_usd: tier === "full" ? 5.27 : null,
+    claimed_val_bpb: null,
+    flags: [],
     description: `${experiment} on ${tier}`,
   };
 }

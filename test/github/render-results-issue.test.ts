@@ -20,6 +20,8 @@ function row(i: number, over: Partial<LedgerRow> = {}): LedgerRow {
     status: i % 3 === 0 ? "discard" : "keep",
     promoted: false,
     cost_usd: null,
+    claimed_val_bpb: null,
+    flags: [],
     description: `change number ${i}`,
     ...over,
   };
@@ -56,7 +58,7 @@ describe("renderResultsIssue", () => {
       "| competitor SOTA | 1.0611 | [openai/parameter-golf#\u200b1](https://github.com/openai/parameter-golf/pull/1) | |",
     );
     expect(body).toContain(
-      "| [exp-002](../pull/3) | proxy | `0000002` | 1.4000 | 15,000,000 | discard | change number 2 |",
+      "| [exp-002](../pull/3) | proxy | `0000002` | 1.4000 | — | 15,000,000 | discard |  | change number 2 |",
     );
     expect(body).toContain("- depth+ — three discards in a row");
     expect(body).toContain("- lr- — 0.004 — exp-002");

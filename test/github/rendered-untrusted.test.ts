@@ -34,6 +34,8 @@ const row = (over: Partial<LedgerRow> = {}): LedgerRow => ({
   status: "keep",
   promoted: false,
   cost_usd: null,
+  claimed_val_bpb: null,
+  flags: [{ code: "unverified", message: HOSTILE }],
   description: HOSTILE,
   ...over,
 });
@@ -48,8 +50,7 @@ describe("untrusted text rendered on GitHub", () => {
     const rejected = checkPost({
       sha: "b".repeat(40),
       experiment: "exp-001",
-      summary: null,
-      gate: null,
+      measurement: null,
       rejected: HOSTILE,
       verdict: null,
       reason: HOSTILE,
@@ -60,12 +61,12 @@ describe("untrusted text rendered on GitHub", () => {
     const crashed = checkPost({
       sha: "b".repeat(40),
       experiment: "exp-001",
-      summary: {
-        status: "crash",
-        val_bpb: null,
-        error: HOSTILE,
-      } as never,
-      gate: null,
+      measurement: {
+        summary: { status: "crash", val_bpb: null, error: HOSTILE } as never,
+        gate: null,
+        valBpb: null,
+        flags: [{ code: "unverified", message: HOSTILE }],
+      },
       rejected: null,
       verdict: HOSTILE,
       reason: HOSTILE,
@@ -81,8 +82,7 @@ describe("untrusted text rendered on GitHub", () => {
     const post = checkPost({
       sha: "b".repeat(40),
       experiment: "exp-001",
-      summary: null,
-      gate: null,
+      measurement: null,
       rejected: `run.json has unknown fields: ${[key, key, key].join(", ")}`,
       verdict: null,
       reason: key,

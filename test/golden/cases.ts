@@ -5,10 +5,11 @@
  * golden.test.ts and rewritten by `npm run golden` after a deliberate change (review the diff).
  */
 import { gateArtifact } from "../../src/core/artifact-gate.ts";
+import { claimMismatch, duplicateScore, unverified } from "../../src/core/flags.ts";
 import type { LedgerRow } from "../../src/core/ledger.ts";
 import { parseRunLog } from "../../src/core/parse-run-log.ts";
 import { renderChartSvg } from "../../src/core/scorecard-chart.ts";
-import { renderScorecardMarkdown, scorecardPoints } from "../../src/core/scorecard.ts";
+import { flaggedRuns, renderScorecardMarkdown, scorecardPoints } from "../../src/core/scorecard.ts";
 import type { ActionResult } from "../../src/action/measure-run.ts";
 import { crashResult } from "../../src/action/measure-run.ts";
 import { renderActionSummary } from "../../src/action/render-summary.ts";
@@ -29,6 +30,8 @@ const row = (i: number, over: Partial<LedgerRow>): LedgerRow => ({
   status: "keep",
   promoted: false,
   cost_usd: null,
+  claimed_val_bpb: over.val_bpb ?? null,
+  flags: [],
   description: "",
   ...over,
 });
@@ -52,6 +55,18 @@ const ROWS: LedgerRow[] = [
   }),
 ];
 
+/** A flagged discard: its log printed a second, forged final score line. */
+const FLAGGED: LedgerRow = row(7, {
+  val_bpb: 1.3104,
+  claimed_val_bpb: 0.6552,
+  status: "discard",
+  description: "a second final score line",
+  flags: [
+    duplicateScore("final_int8_zlib_roundtrip_exact", [1.3104, 0.6552]),
+    claimMismatch(0.6552, 1.3104, 0.05),
+  ],
+});
+
 /** What the local scorecard charts: one tier's rows (src/local/write-scorecard.ts filters the same way). */
 const PROXY_ROWS = ROWS.filter((r) => r.tier === "proxy");
 
@@ -59,8 +74,7 @@ const check = (over: Partial<CheckInput>): string => {
   const out = checkOutput({
     sha: "6666666abcdef0123456789",
     experiment: "exp-006",
-    summary: null,
-    gate: null,
+    measurement: null,
     rejected: null,
     verdict: null,
     reason: "",
@@ -88,7 +102,24 @@ function actionOk(): ActionResult {
     status: "ok",
     tier: "full",
     error: null,
-    val_bpb: log.val_bpb,
+    val_bpb: 1.2251,
+    claimed_val_bpb: log.val_bpb,
+    flags: [],
+    score: {
+      status: "verified",
+      reason: null,
+      val_bpb: 1.2251,
+      val_loss: 2.0712,
+      tokens: 2_097_152,
+      bytes: 5_033_164,
+      context_len: 1024,
+      contract: "adapter:root-train-gpt",
+      causality: { probes: 8, max_abs_diff: 0, ok: true },
+      sandbox: "bwrap",
+      network: "blocked",
+      seconds: 21.4,
+      load_seconds: 6.2,
+    },
     val_loss: log.val_loss,
     metric: log.metric,
     steps: log.steps,
@@ -110,8 +141,8 @@ export const GOLDEN_CASES: Record<string, () => string> = {
   "results-issue.md": () =>
     renderResultsIssue({
       status: { kind: "running" },
-      rows: ROWS,
-      pulls: Object.fromEntries(PROXY_ROWS.map((r, i) => [r.experiment, 10 + i])),
+      rows: [...ROWS, FLAGGED],
+      pulls: Object.fromEntries([...PROXY_ROWS, FLAGGED].map((r, i) => [r.experiment, 10 + i])),
       open: [{ id: "exp-007", pr: 17, description: "GRAD_CLIP_NORM 0 -> 1" }],
       sota: { valBpb: 1.0611, label: "openai/parameter-golf#1855", url: null },
       budget: null,
@@ -131,6 +162,29 @@ export const GOLDEN_CASES: Record<string, () => string> = {
       whatWorks: ["MATRIX_LR+ — 0.0081 — exp-001"],
       limitBytes: 16_000_000,
       stateUrl: "https://github.com/o/r/blob/caddie/state/results.tsv",
+    }),
+  "report-flagged.md": () =>
+    renderReport({
+      experiment: "exp-007",
+      description: "a second final score line",
+      runs: [
+        {
+          runId: 43,
+          commit: "7777777abcdef",
+          tier: "proxy",
+          valBpb: 1.3104,
+          claimedValBpb: 0.6552,
+          flags: FLAGGED.flags.map((f) => f.message),
+          artifactBytes: 15_070_000,
+          seconds: 307,
+          outcome: "discard",
+          reason: "flagged, not kept: the log prints its final score line twice",
+          runUrl: "https://github.com/o/r/actions/runs/43",
+        },
+      ],
+      incumbent: { valBpb: 1.2855, experiment: "exp-006" },
+      sota: null,
+      limitBytes: 16_000_000,
     }),
   "report.md": () =>
     renderReport({
@@ -175,17 +229,22 @@ export const GOLDEN_CASES: Record<string, () => string> = {
       resultsFile: "results.tsv",
       wallSeconds: 2_345,
       trainSeconds: 1_830,
+      flagged: flaggedRuns([FLAGGED]),
     }),
   "scorecard.svg": () => renderChartSvg(scorecardPoints(PROXY_ROWS), { title: "val_bpb by experiment" }),
   "check-keep.md": () => {
     const summary = parseRunLog(sampleLog("full-baseline"));
     return check({
-      summary,
-      gate: gateArtifact({
-        codeBytes: 47_642,
-        modelBytes: 15_815_847,
-        logArtifactBytes: summary.artifact_bytes,
-      }),
+      measurement: {
+        summary,
+        gate: gateArtifact({
+          codeBytes: 47_642,
+          modelBytes: 15_815_847,
+          logArtifactBytes: summary.artifact_bytes,
+        }),
+        valBpb: 1.2251,
+        flags: [],
+      },
       verdict: "keep",
       reason: "better than exp-004 by 0.0019 (threshold 0.0010)",
       promotable: true,
@@ -193,16 +252,62 @@ export const GOLDEN_CASES: Record<string, () => string> = {
   },
   "check-crash.md": () =>
     check({
-      summary: parseRunLog(sampleLog("crash-bad-heads")),
+      measurement: {
+        summary: parseRunLog(sampleLog("crash-bad-heads")),
+        gate: null,
+        valBpb: null,
+        flags: [],
+      },
       verdict: "crash",
       reason: "the run crashed",
     }),
+  "check-flagged.md": () => {
+    const summary = parseRunLog(sampleLog("full-baseline"));
+    const flags = [claimMismatch(summary.val_bpb ?? 0, 3.6012, 0.05)];
+    return check({
+      measurement: {
+        summary,
+        gate: gateArtifact({
+          codeBytes: 47_642,
+          modelBytes: 15_815_847,
+          logArtifactBytes: summary.artifact_bytes,
+        }),
+        valBpb: 3.6012,
+        flags,
+      },
+      verdict: "discard",
+      reason: `flagged, not kept: ${flags[0]?.message}`,
+      promotable: true,
+    });
+  },
+  "check-unverified.md": () => {
+    const summary = parseRunLog(sampleLog("full-baseline"));
+    const flags = [
+      unverified("the model host exited with code 1 while loading the model: KeyError: 'tok_emb.weight'"),
+    ];
+    return check({
+      measurement: { summary, gate: null, valBpb: null, flags },
+      verdict: "discard",
+      reason: `flagged, not kept: ${flags[0]?.message}`,
+    });
+  },
   "check-rejected.md": () => check({ rejected: "run.json: exit_code must be a whole number" }),
   "action-summary-ok.md": () => renderActionSummary(actionOk()),
   "action-summary-over-limit.md": () => {
     const ok = actionOk();
     const artifact = gateArtifact({ codeBytes: 47_642, modelBytes: 15_815_847, limit: 15_000_000 });
     return renderActionSummary({ ...ok, status: "over_limit", error: artifact.reason, artifact });
+  },
+  "action-summary-flagged.md": () => {
+    const ok = actionOk();
+    const flags = [claimMismatch(ok.claimed_val_bpb ?? 0, 3.6012, 0.05)];
+    return renderActionSummary({
+      ...ok,
+      status: "flagged",
+      val_bpb: 3.6012,
+      flags,
+      error: flags[0]?.message ?? null,
+    });
   },
   "action-summary-crash.md": () =>
     renderActionSummary(crashResult(RAW, "proxy", "ValueError: model_dim must be divisible by num_heads")),

@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { parseLedger } from "../../src/core/ledger.ts";
 import { Git } from "../../src/local/git.ts";
 import { repoRoot } from "../helpers/shared.ts";
+import { writeShard } from "../helpers/shards.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -20,20 +21,29 @@ afterAll(async () => {
 });
 
 /**
- * The baseline scores at once; every other run starts a child that ignores SIGTERM, ignores it itself,
- * and sleeps. The marker in their command lines finds any survivor.
+ * The baseline scores at once (a uniform model, which caddie's scorer measures at 8.0 bits per byte: the
+ * log claims as much); every other run starts a child that ignores SIGTERM, ignores it itself, and sleeps.
+ * The marker in their command lines finds any survivor.
  */
 const script = (marker: string) => `import os, signal, subprocess, sys, time
 MATRIX_LR = float(os.environ.get("MATRIX_LR", 0.01))
-print("model_params:10", flush=True)
-if os.environ.get("RUN_ID") == "exp-000":
-    open("final_model.int8.ptz", "wb").write(b"x" * 100)
-    print("final_int8_zlib_roundtrip_exact val_loss:1.00000000 val_bpb:2.00000000", flush=True)
-    sys.exit(0)
-subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)  # ${marker}"])
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
-open("started", "w").write("1")
-time.sleep(600)
+
+
+def caddie_model(model_path, device):
+    import torch
+    return (lambda ids: torch.zeros(ids.shape[0], ids.shape[1], 260)), 16
+
+
+if __name__ == "__main__":
+    print("model_params:10", flush=True)
+    if os.environ.get("RUN_ID") == "exp-000":
+        open("final_model.int8.ptz", "wb").write(b"x" * 100)
+        print("final_int8_zlib_roundtrip_exact val_loss:5.56000000 val_bpb:8.02000000", flush=True)
+        sys.exit(0)
+    subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)  # ${marker}"])
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    open("started", "w").write("1")
+    time.sleep(600)
 `;
 
 function survivors(marker: string): number[] {
@@ -66,12 +76,14 @@ describe.each(["SIGTERM", "SIGHUP"] as const)("caddie run stopped by %s", (signa
     await mkdir(path.join(repo, ".github"));
     await writeFile(
       path.join(repo, ".github", "caddie.yml"),
-      `tiers:\n  proxy:\n    command: ["\${PYTHON}", "train_gpt.py"]\n    env: {}\nsearch_space:\n  MATRIX_LR: ["0.01", "0.02"]\n`,
+      `tiers:\n  proxy:\n    command: ["\${PYTHON}", "train_gpt.py"]\n    env: {}\nscoring: {tokenizer: byte260, validation: data, device: cpu, tolerance: 0.5}\nsearch_space:\n  MATRIX_LR: ["0.01", "0.02"]\n`,
     );
     const git = new Git(repo);
     await git.run(["init", "-q", "-b", "main"]);
     await git.run(["add", "-A"]);
     await git.run(["commit", "-q", "-m", "course"]);
+    // Untracked validation data, as a fork keeps it: caddie holds part of it out for its own score.
+    await writeShard(path.join(repo, "data", "fineweb_val_000000.bin"), 8, 200);
 
     const child = spawn(
       process.execPath,

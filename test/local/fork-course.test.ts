@@ -35,6 +35,7 @@ tiers:
     command: ["\${PYTHON}", "train_gpt.py"]
     env: {MAX_WALLCLOCK_SECONDS: "2", VAL_MAX_TOKENS: "4096"}
     timeout_minutes: 5
+scoring: {tokenizer: byte260, validation: data/datasets/sotu_byte260, max_tokens: 16384, tolerance: 0.25, device: cpu}
 thresholds: {min_delta: 0.01}
 search_space:
   MATRIX_LR: ["0.006", "0.009"]

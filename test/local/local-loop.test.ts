@@ -69,6 +69,9 @@ describe("caddie run on golf_mini with the sweep proposer", () => {
     expect(rows.filter((r) => r.experiment === "exp-000").map((r) => r.seed)).toEqual([1337, 1338, 1339]);
     for (const row of rows) {
       expect(row.status).not.toBe("crash");
+      // caddie's own score beside the log's claim; an honest sweep raises no flag.
+      expect(row.claimed_val_bpb).toBeGreaterThan(0);
+      expect(row.flags).toEqual([]);
       expect(row.val_bpb).toBeGreaterThan(0);
       expect(row.val_bpb).toBeLessThan(8.2);
       expect(row.artifact_bytes).toBeLessThan(16_000_000);
@@ -123,7 +126,7 @@ describe("caddie run on golf_mini with the sweep proposer", () => {
       .slice(1)
       .map((id) => after.find((r) => r.experiment === id)?.description);
     expect(new Set(configs).size).toBe(configs.length);
-  }, 600_000);
+  }, 1_200_000);
 
   it("stops on Ctrl-C without recording the interrupted run", async () => {
     const repo = await course();
@@ -154,7 +157,7 @@ describe("caddie run on golf_mini with the sweep proposer", () => {
     const rows = await done.store.readLedger();
     expect(rows.map((r) => r.experiment)).toEqual(["exp-000", "exp-000", "exp-000"]);
     expect(JSON.parse(await readFile(path.join(done.stateDir, "state.json"), "utf8")).counter).toBe(0);
-  }, 600_000);
+  }, 1_200_000);
 });
 
 describe("caddie run on golf_mini with Claude (local Messages API server)", () => {
@@ -250,5 +253,5 @@ describe("caddie run on golf_mini with Claude (local Messages API server)", () =
     } finally {
       await fake.close();
     }
-  }, 600_000);
+  }, 1_200_000);
 });

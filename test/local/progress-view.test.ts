@@ -14,6 +14,8 @@ const row: LedgerRow = {
   status: "discard",
   promoted: false,
   cost_usd: null,
+  claimed_val_bpb: null,
+  flags: [],
   description: "MODEL_DIM 128 -> 192",
 };
 

@@ -54,6 +54,10 @@ jobs:
     with:
       pr: \${{ inputs.pr }}
       sha: \${{ inputs.sha }}
+      # caddie scores every model itself on this held-out shard, on the runner, out of training's reach
+      # (make it once: python -m caddie_score split, see caddie's docs/SCORING.md). Empty: every run is
+      # unverified and never kept.
+      heldout: ""
 ${pin(source)}
 `;
 

@@ -49,6 +49,17 @@ async function settings(configFile: string, io: CommandIO): Promise<number> {
     model: config.model,
     limit: String(config.limitBytes),
     "metric-pattern": config.metricPattern ?? "",
+    // caddie's own re-score (the action's score-* inputs); the tokenizer is a path in the experiment checkout.
+    score: JSON.stringify({
+      tokenizer: config.scoring.tokenizer.replace(/^sentencepiece:/, "sentencepiece:experiment/"),
+      "max-tokens": String(config.scoring.maxTokens),
+      tolerance: String(config.scoring.tolerance),
+      timeout: String(config.scoring.timeoutSeconds),
+      device: config.scoring.device,
+      env: Object.entries(proxy.env)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("\n"),
+    }),
   };
   for (const [key, value] of Object.entries(out)) {
     if (/[\r\n]/.test(value)) throw new UserError(`config: ${key} must be one line`);

@@ -32,11 +32,12 @@ export function sessionExitCode(stopReason: StopReason): number {
 export async function printSessionEnd(result: LocalSessionResult, io: CommandIO): Promise<void> {
   const rows = await result.store.readLedger();
   const best = bestKept(rows, "proxy");
+  const flagged = rows.filter((r) => r.flags.length > 0).length;
   const baseline = rows.find((r) => r.experiment === "exp-000")?.val_bpb ?? null;
   const { summary } = result;
   const duty = summary.wallSeconds > 0 ? summary.trainSeconds / summary.wallSeconds : 0;
   const { phases } = summary.time;
-  const between = Math.max(0, summary.wallSeconds - summary.time.runSeconds);
+  const between = Math.max(0, summary.wallSeconds - summary.time.runSeconds - summary.time.scoreSeconds);
   const lines = [
     "",
     `stopped: ${summary.stopReason}; ${summary.experiments} experiment(s) after the baseline`,
@@ -44,7 +45,10 @@ export async function printSessionEnd(result: LocalSessionResult, io: CommandIO)
       ? `best: val_bpb ${best.valBpb.toFixed(4)} at ${best.commit.slice(0, 7)} (${best.experiment})${baseline !== null ? `, baseline ${baseline.toFixed(4)}` : ""}`
       : "best: none yet",
     `duty cycle: ${(duty * 100).toFixed(1)}% (${s(summary.trainSeconds)} of training loop in ${s(summary.wallSeconds)})`,
-    `where the time went: start-up ${s(phases.startup)}, training ${s(phases.training)}, evaluation ${s(phases.evaluation)}, exit ${s(phases.exit)}, caddie between runs ${s(between)}`,
+    `where the time went: start-up ${s(phases.startup)}, training ${s(phases.training)}, evaluation ${s(phases.evaluation)}, exit ${s(phases.exit)}, caddie's scoring ${s(summary.time.scoreSeconds)}, caddie between runs ${s(between)}`,
+    ...(flagged > 0
+      ? [`flagged: ${flagged} run(s) caddie would not trust (never kept; see the scorecard for why)`]
+      : []),
     `scorecard:  ${result.scorecard.markdown}`,
     `chart:      ${result.scorecard.chart}`,
     `results:    ${result.store.ledgerFile}`,

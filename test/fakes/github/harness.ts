@@ -12,6 +12,7 @@ import { createCaddieApp, type CaddieAppOptions } from "../../../src/github/app.
 import { createWebhookServer } from "../../../src/github/webhook-server.ts";
 import { callerWorkflows } from "../../../src/local/commands/init-workflows.ts";
 import { TICK_EVENT } from "../../../src/github/workflows.ts";
+import { parseRunLog } from "../../../src/core/parse-run-log.ts";
 import { FakeGitHub } from "./server.ts";
 import type { Actor, WorkflowRun } from "./state.ts";
 import { commentPayload, deliver, dispatchPayload, workflowRunPayload, type Delivery } from "./webhooks.ts";
@@ -45,12 +46,39 @@ export const CONFIG_YML = [
 
 export interface TrainResult {
   log: string;
+  /** Default: what the log's size line says minus the committed code (an honest run), else 8,000,000. */
   modelBytes?: number | null;
+  /**
+   * The scoring step's result (the scorer's JSON) in result.json. Default: an honest run, caddie's score
+   * equal to the log's claim; null: no result.json (the action scored nothing).
+   */
+  score?: Record<string, unknown> | null;
+  /** Flags of the runner's sandbox, in result.json. */
+  runnerFlags?: { code: string; message: string }[];
   exitCode?: number | null;
   seconds?: number;
   timedOut?: boolean;
   /** Replace the artifact's files wholesale (malformed-artifact tests). */
   files?: Record<string, string | Buffer>;
+}
+
+/** The scorer's result for a model that is as good as its log says. */
+export function honestScore(valBpb: number): Record<string, unknown> {
+  return {
+    status: "verified",
+    reason: null,
+    val_bpb: valBpb,
+    val_loss: valBpb * 1.7,
+    tokens: 1_048_576,
+    bytes: 2_500_000,
+    context_len: 1024,
+    contract: "adapter:root-train-gpt",
+    causality: { probes: 8, max_abs_diff: 0, ok: true },
+    sandbox: "bwrap",
+    network: "blocked",
+    seconds: 20,
+    load_seconds: 4,
+  };
 }
 
 export interface HarnessOptions {
@@ -239,14 +267,32 @@ export class Harness {
   /** Finishes the training run the App dispatched for the pull request's head, with its result artifact. */
   train(pr: number, result: TrainResult): WorkflowRun {
     const run = this.dispatchedRun(pr);
+    const headSha = run.inputs?.sha ?? "";
+    const claims = parseRunLog(result.log, { exitCode: result.exitCode ?? 0 });
+    const code = Buffer.byteLength(this.fake.state.file(headSha, "train_gpt.py") ?? "", "utf8");
+    const modelBytes =
+      result.modelBytes !== undefined
+        ? result.modelBytes
+        : claims.artifact_bytes !== null && claims.artifact_bytes > code
+          ? claims.artifact_bytes - code
+          : 8_000_000;
+    const score =
+      result.score !== undefined
+        ? result.score
+        : claims.val_bpb === null
+          ? null
+          : honestScore(claims.val_bpb);
     const files = result.files ?? {
       "train.log": result.log,
       "run.json": JSON.stringify({
         exit_code: result.exitCode ?? 0,
         timed_out: result.timedOut ?? false,
         seconds: result.seconds ?? 300,
-        model_bytes: result.modelBytes === undefined ? 8_000_000 : result.modelBytes,
+        model_bytes: modelBytes,
       }),
+      ...(score === null && !result.runnerFlags
+        ? {}
+        : { "result.json": JSON.stringify({ version: 1, score, flags: result.runnerFlags ?? [] }) }),
     };
     run.status = "completed";
     run.conclusion = (result.exitCode ?? 0) === 0 ? "success" : "failure";

@@ -37,6 +37,8 @@ const row = (experiment: string, tier: string, val_bpb: number): LedgerRow => ({
   status: "keep",
   promoted: tier === "full",
   cost_usd: null,
+  claimed_val_bpb: null,
+  flags: [],
   description: "d",
 });
 

@@ -47,6 +47,15 @@ describe("caddie job (the experiment workflow's steps)", () => {
         "model=final_model.int8.ptz",
         "limit=15000000",
         "metric-pattern=",
+        // caddie's own re-score: the defaults, the tokenizer found in the experiment's checkout, the tier's env.
+        `score=${JSON.stringify({
+          tokenizer: "sentencepiece:experiment/data/tokenizers/fineweb_1024_bpe.model",
+          "max-tokens": "2097152",
+          tolerance: "0.05",
+          timeout: "600",
+          device: "auto",
+          env: "MAX_WALLCLOCK_SECONDS=300",
+        })}`,
         "",
       ].join("\n"),
     );

@@ -1,0 +1,51 @@
+/**
+ * The flag rules of a measured run: the log's claims checked against what caddie measured itself. Which
+ * number decides is settled elsewhere (caddie's, always); these rules say when the run cannot be trusted
+ * at all, so a keep must wait for a person.
+ */
+import type { ArtifactGateResult } from "./artifact-gate.ts";
+import {
+  claimMismatch,
+  duplicateScore,
+  nonCausal,
+  sizeMismatch,
+  uniqueFlags,
+  unverified,
+  type Flag,
+} from "./flags.ts";
+import type { RunLogSummary } from "./parse-run-log.ts";
+import type { ScoreResult } from "./score-result.ts";
+
+export interface MeasurementFlagsInput {
+  /** The log as parsed: its score is the run's claim. */
+  summary: RunLogSummary;
+  /** Values of every final line under the claim's key (finalScoreLines). */
+  finalLines: number[];
+  gate: ArtifactGateResult | null;
+  /** caddie's score; null when the run was not scored (it crashed). */
+  score: ScoreResult | null;
+  /** Largest |claimed - measured| val_bpb that is not a flag (scoring.tolerance). */
+  tolerance: number;
+  /** Flags the training runner raised (over budget, data modified, state tampered). */
+  runnerFlags?: readonly Flag[];
+}
+
+export function measurementFlags(input: MeasurementFlagsInput): Flag[] {
+  const { summary, score } = input;
+  const flags: Flag[] = [...(input.runnerFlags ?? [])];
+  if (summary.metric !== null && input.finalLines.length > 1)
+    flags.push(duplicateScore(summary.metric, input.finalLines));
+  if (input.gate?.mismatch && input.gate.log_artifact_bytes !== null)
+    flags.push(sizeMismatch(input.gate.log_artifact_bytes, input.gate.artifact_bytes));
+  if (summary.status === "ok") {
+    if (score === null) flags.push(unverified("no re-score ran"));
+    // A failed probe is non-causal; no probe at all (the model failed first) is only unverified.
+    else if (score.causality !== null && !score.causality.ok && score.causality.probes > 0)
+      flags.push(nonCausal(score.causality.maxAbsDiff, score.causality.probes));
+    else if (score.status === "unverified" || score.valBpb === null)
+      flags.push(unverified(score.reason ?? "no reason given"));
+    else if (summary.val_bpb !== null && Math.abs(summary.val_bpb - score.valBpb) > input.tolerance)
+      flags.push(claimMismatch(summary.val_bpb, score.valBpb, input.tolerance));
+  }
+  return uniqueFlags(flags);
+}

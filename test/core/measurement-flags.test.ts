@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { gateArtifact } from "../../src/core/artifact-gate.ts";
+import { describeFlags, formatFlagsCell, overBudget, parseFlagsCell } from "../../src/core/flags.ts";
+import { measurementFlags } from "../../src/core/measurement-flags.ts";
+import { finalScoreLines, parseRunLog } from "../../src/core/parse-run-log.ts";
+import { readScoreJson, unverifiedScore } from "../../src/core/score-result.ts";
+
+const log = (claims: number[], size = 1100) =>
+  [
+    "step:100/100 val_loss:2.5 val_bpb:3.5000 train_time:1000ms step_avg:10ms",
+    `Total submission size int8+zlib: ${size} bytes`,
+    ...claims.map((c) => `final_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:${c.toFixed(8)}`),
+  ].join("\n");
+
+const score = (valBpb: number, causality = { probes: 4, max_abs_diff: 0, ok: true }) =>
+  readScoreJson({
+    status: "verified",
+    reason: null,
+    val_bpb: valBpb,
+    val_loss: 2,
+    tokens: 100,
+    bytes: 100,
+    causality,
+    seconds: 1,
+    load_seconds: 0.1,
+  });
+
+function flagsOf(text: string, s: ReturnType<typeof score> | null, extra = {}) {
+  const summary = parseRunLog(text, { exitCode: 0 });
+  return measurementFlags({
+    summary,
+    finalLines: summary.metric ? finalScoreLines(text, summary.metric) : [],
+    gate: gateArtifact({ codeBytes: 100, modelBytes: 1000, logArtifactBytes: summary.artifact_bytes }),
+    score: s,
+    tolerance: 0.05,
+    ...extra,
+  });
+}
+
+describe("measurementFlags", () => {
+  it("raises nothing for an honest run: one final line, caddie agrees within the tolerance", () => {
+    expect(flagsOf(log([3.41]), score(3.43))).toEqual([]);
+  });
+
+  it("names the claim and caddie's number when they disagree", () => {
+    const flags = flagsOf(log([1.7]), score(3.41));
+    expect(flags.map((f) => f.code)).toEqual(["claim_mismatch"]);
+    expect(describeFlags(flags)).toContain("the log claims val_bpb 1.7000, caddie measured 3.4100");
+  });
+
+  it("flags a second final score line, even one that repeats the real number", () => {
+    const flags = flagsOf(log([3.41, 1.7]), score(1.7));
+    expect(flags.map((f) => f.code)).toEqual(["duplicate_score"]);
+    expect(flags[0]?.message).toContain("final_int8_zlib_roundtrip_exact 2 times (3.4100, 1.7000)");
+  });
+
+  it("flags a size line that disagrees with caddie's count", () => {
+    const flags = flagsOf(log([3.41], 900), score(3.41));
+    expect(flags.map((f) => f.code)).toEqual(["size_mismatch"]);
+    expect(flags[0]?.message).toContain("the log claims a 900-byte submission, caddie counted 1,100 bytes");
+  });
+
+  it("flags an unverified score with its reason, and a failed causality probe as non-causal", () => {
+    expect(flagsOf(log([3.41]), unverifiedScore("the model file cannot be loaded"))[0]?.message).toBe(
+      "caddie could not score the model itself: the model file cannot be loaded",
+    );
+    expect(flagsOf(log([3.41]), null)[0]?.code).toBe("unverified");
+    const leaky = score(1.2, { probes: 4, max_abs_diff: 0.8, ok: false });
+    expect(flagsOf(log([1.2]), leaky).map((f) => f.code)).toEqual(["non_causal"]);
+  });
+
+  it("carries the runner's flags through, and none for a crash beyond them", () => {
+    const budget = overBudget({ seconds: 61, budgetSeconds: 20, by: "log" });
+    expect(flagsOf(log([3.41]), score(3.41), { runnerFlags: [budget] })).toEqual([budget]);
+    const crash = parseRunLog("Traceback (most recent call last):\nValueError: x\n", { exitCode: 1 });
+    expect(
+      measurementFlags({ summary: crash, finalLines: [], gate: null, score: null, tolerance: 0.05 }),
+    ).toEqual([]);
+  });
+
+  it("round-trips flags through a results.tsv cell, and keeps what it does not know", () => {
+    const flags = flagsOf(log([1.7, 1.7], 900), score(3.41));
+    expect(parseFlagsCell(formatFlagsCell(flags))).toEqual(flags);
+    expect(parseFlagsCell("a note by hand")).toEqual([{ code: "other", message: "a note by hand" }]);
+  });
+});
