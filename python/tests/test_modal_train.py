@@ -247,9 +247,10 @@ def test_a_checkout_without_train_gpt_is_refused(tmp_path):
         modal_train.run_training(str(tmp_path), seed=1, env={}, nproc=1, use_torchrun=False, timeout_seconds=5, gpus=1)
 
 
-def test_outputs_feed_the_action_and_a_failed_seed_settles_at_the_timeout(checkout, shards, tmp_path):
+def test_outputs_feed_the_action_and_a_failed_seed_settles_at_the_timeout(checkout, own_course, tmp_path):
+    view, heldout = own_course
     ok = modal_train.run_training(
-        str(checkout), seed=11, env={**TINY, "DATA_PATH": str(shards)}, nproc=1, use_torchrun=False,
+        str(checkout), seed=11, env={**TINY, "DATA_PATH": str(view)}, nproc=1, use_torchrun=False,
         timeout_seconds=300, gpus=8, workdir=str(tmp_path / "work"), stream=open(os.devnull, "w"),
     )
     failed = modal.exception.FunctionTimeoutError("Function timed out after 1800 s")
@@ -265,6 +266,13 @@ def test_outputs_feed_the_action_and_a_failed_seed_settles_at_the_timeout(checko
     assert (seed_dir / "train.log").read_text() == ok["log"]
     assert (seed_dir / "logs" / "seed11.txt").is_file()
 
+    # caddie's own score of the seed that wrote a model (modal_train's scoring function, run here on CPU).
+    scored = modal_train.run_scoring(modal_train.commit_code(str(checkout)), ok["files"][modal_train.MODEL_FILE],
+                                     tokens=str(heldout), tokenizer="byte260", env=TINY, timeout_seconds=300,
+                                     device="cpu", caddie_python=str(PYTHON_DIR))
+    modal_train.write_scores([(11, scored)], out, timeout_seconds=300)
+    assert (seed_dir / "score.json").is_file()
+
     # The paths promote.yml hands to the action: the committed bundle must measure them as ok.
     node = shutil.which("node")
     if node is None:
@@ -275,6 +283,7 @@ def test_outputs_feed_the_action_and_a_failed_seed_settles_at_the_timeout(checko
         "PATH": os.environ.get("PATH", ""), "GITHUB_OUTPUT": str(outputs), "RUNNER_TEMP": str(tmp_path),
         "INPUT_LOG": str(seed_dir / "train.log"), "INPUT_CODE": str(seed_dir / "train_gpt.py"),
         "INPUT_MODEL": str(seed_dir / modal_train.MODEL_FILE), "INPUT_TIER": "full", "INPUT_EXIT-CODE": "0",
+        "INPUT_SCORE-RESULT": str(seed_dir / "score.json"),
     }
     run = subprocess.run([node, str(REPO / "dist" / "index.js")], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
