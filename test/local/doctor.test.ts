@@ -237,6 +237,20 @@ describe("the model on the Models API", () => {
     expect(r.by("model")[0]?.detail).toBe("the Anthropic API knows no model 'claude-nonexistent-9'");
   });
 
+  it("stops caddie run on a model the API does not know before any baseline trains", async () => {
+    const repo = await fork({ "train_gpt.py": forkScript, ".github/caddie.yml": config() }, shards);
+    const r = await cli(["run", "--repo", repo, "--tag", "t", "--max-experiments", "1"], {
+      ANTHROPIC_API_KEY: apiKey,
+      ANTHROPIC_BASE_URL: fake.url,
+      CADDIE_MODEL: "claude-missing-1",
+    });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("the Anthropic API knows no model 'claude-missing-1'");
+    expect(r.err).toContain(`caddie's default is ${DEFAULT_MODEL}`);
+    expect(await new Git(repo).run(["branch", "--list", "autoresearch/*"])).toBe("");
+    expect(existsSync(path.join(repo, ".caddie"))).toBe(false);
+  });
+
   it("lists models newest first with cursors, as the real API does", async () => {
     const page = await fetch(`${fake.url}/v1/models?limit=1`, {
       headers: { "x-api-key": apiKey, "anthropic-version": "2023-06-01" },

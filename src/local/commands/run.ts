@@ -17,8 +17,8 @@ export const runCommand: Command = {
   Experiments become branches caddie/TAG/exp-NNN; kept ones advance autoresearch/TAG; discarded ones stay
   under refs/caddie/discarded/TAG/. State (results.tsv, notes.md, scorecard) goes to PATH/.caddie/TAG/.
   --agent auto (default) uses Claude when ANTHROPIC_API_KEY is set, otherwise the sweep over search_space.
-  Before anything is created, the checks of 'caddie doctor' that need no network run; a failed one stops
-  the run with its fix. Ctrl-C stops after cleaning up; run the same command again to resume.`,
+  Before anything is created, the checks of 'caddie doctor' run (the Models API only when Claude proposes);
+  a failed one stops the run with its fix. Ctrl-C stops after cleaning up; run the same command again to resume.`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
