@@ -6,7 +6,7 @@
 #   phases-root.json  per run: wall seconds of each phase (start-up + compile, training loop, evaluation +
 #                     serialization, exit), the log's own training-loop seconds, duty cycle, caddie's own
 #                     seconds around the process and between runs, sandbox mode; and the session's totals
-#   caddie-run.log    what `caddie run` printed
+#   caddie-run.log    what `caddie run` printed (results.tsv rows and caddie's score per run are in the JSON)
 #   run-*.log         each run's log
 #
 # Inputs, in .device-in/ (git-excluded; the coordinator fills it and names it in `carry`):
@@ -72,6 +72,23 @@ ended_ms=$(date +%s%3N)
 python3 - "$COURSE" "$started_ms" "$ended_ms" "$code" "$OUT" <<'PY'
 import glob, json, os, shutil, sys
 course, started, ended, code, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+def score_of(run_id):
+    """caddie's score of the run (the scoring step's result file), or None when none was written."""
+    hits = sorted(glob.glob(os.path.join(course, ".caddie", "scoring", f"{run_id}*.json")))
+    if not hits:
+        return None
+    with open(hits[0]) as fh:
+        s = json.load(fh)
+    return {k: s.get(k) for k in ("status", "val_bpb", "reason", "seconds", "load_seconds", "sandbox", "device",
+                                  "causality", "tokens")}
+
+ledger = []
+tsv = os.path.join(course, ".caddie", "dev", "results.tsv")
+if os.path.exists(tsv):
+    with open(tsv) as fh:
+        head, *rows = [line.rstrip("\n").split("\t") for line in fh if line.strip()]
+    ledger = [dict(zip(head, row)) for row in rows]
+
 records = []
 for f in glob.glob(os.path.join(course, ".caddie", "dev", "runs", "*", "run.json")):
     with open(f) as fh:
@@ -100,6 +117,8 @@ for r in records:
         "caddie_seconds_before": (r["startedAt"] - previous_end) / 1000 - r["caddieSeconds"]["prepare"] if previous_end else None,
         "caddie_runner_seconds": r["caddieSeconds"],
         "run_folder_bytes": r["bytes"],
+        # caddie's own re-score of this run (.caddie/scoring/<id>.json): its seconds against the run's wall time.
+        "score": score_of(r["id"]),
     })
     previous_end = r["finishedAt"]
 session = (ended - started) / 1000
@@ -117,7 +136,12 @@ result = {
         "duty_cycle": loop / session if session else None,
         "phases_seconds": {k: sum(x["phases_seconds"][k] for x in runs) for k in ("startup", "training", "evaluation", "exit")},
         "caddie_seconds_per_run": (session - run_wall) / len(runs) if runs else None,
+        # The scoring step's share of each scored run's wall time (issue: under 10%).
+        "score_seconds": [x["score"]["seconds"] for x in runs if x["score"] and x["score"]["seconds"]],
+        "score_share_of_run": [round(x["score"]["seconds"] / x["wall_seconds"], 4)
+                               for x in runs if x["score"] and x["score"]["seconds"] and x["wall_seconds"]],
     },
+    "results_tsv": ledger,
 }
 with open(os.path.join(out, "phases-root.json"), "w") as fh:
     json.dump(result, fh, indent=2)
