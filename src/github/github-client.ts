@@ -1,4 +1,7 @@
-/** The authenticated Octokit a webhook handler gets, and the repository it acts on. */
+/**
+ * The authenticated Octokit a webhook handler gets, and the repository it acts on. The competitor watch
+ * polls through it too (src/research/github-reader.ts).
+ */
 import type { ProbotOctokit } from "probot";
 
 export type GitHubClient = ProbotOctokit;
@@ -8,9 +11,5 @@ export interface RepoRef {
   repo: string;
 }
 
-/** Status of a failed request, or null when the error did not come from GitHub. */
-export function httpStatus(error: unknown): number | null {
-  if (error !== null && typeof error === "object" && "status" in error && typeof error.status === "number")
-    return error.status;
-  return null;
-}
+// One rule for an Octokit error's status, shared with the polling reader.
+export { httpStatus } from "../research/github-octokit.ts";

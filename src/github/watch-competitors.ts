@@ -6,12 +6,11 @@
  * them); it never throws, so it never stops the loop.
  */
 import { UserError } from "../core/user-error.ts";
-import { createGitHubClient, type EtagCache } from "../research/github-client.ts";
+import { githubReader, type EtagCache } from "../research/github-reader.ts";
 import { COMPETITORS_FILE, parseCompetitorsFile, parseEtagCache } from "../research/state-files.ts";
 import { emptyCompetitorsFile, syncCompetitors } from "../research/sync-competitors.ts";
 import type { CompetitorsFile } from "../research/types.ts";
 import type { GitHubStore } from "./github-store.ts";
-import { octokitBaseUrl, octokitFetch } from "./octokit-fetch.ts";
 import type { ReadySession } from "./repo-session.ts";
 
 export const UPSTREAM_REPO = "openai/parameter-golf";
@@ -69,11 +68,7 @@ export async function watchCompetitors(session: ReadySession): Promise<WatchOutc
     return { kind: "dry-run" };
   }
   const cache = listingPagesOnly(parseEtagCache(store.text(GITHUB_CACHE_FILE) ?? "{}"));
-  const github = createGitHubClient({
-    fetch: octokitFetch(session.gh),
-    baseUrl: octokitBaseUrl(session.gh),
-    cache,
-  });
+  const github = githubReader(session.gh, { cache });
   const at = new Date(now).toISOString();
   let next: CompetitorsFile;
   try {

@@ -7,7 +7,7 @@
 import path from "node:path";
 import { UserError } from "../core/user-error.ts";
 import { atomicWrite, readTextIfExists } from "../io/files.ts";
-import type { EtagCache } from "./github-client.ts";
+import type { CachedPage, EtagCache } from "./github-reader.ts";
 import { emptyCompetitorsFile } from "./sync-competitors.ts";
 import type { CompetitorsFile, ResearchItem } from "./types.ts";
 
@@ -73,16 +73,29 @@ export async function writeResearchItems(dir: string, items: readonly ResearchIt
   await atomicWrite(path.join(dir, RESEARCH_FILE), items.map((i) => `${JSON.stringify(i)}\n`).join(""));
 }
 
-/** Parses an ETag cache; a damaged cache only costs full requests, so it reads as empty. */
+function isCachedPage(value: unknown): value is CachedPage {
+  if (typeof value !== "object" || value === null) return false;
+  const page = value as Partial<CachedPage>;
+  return (
+    typeof page.etag === "string" &&
+    Array.isArray(page.items) &&
+    (page.link === null || typeof page.link === "string")
+  );
+}
+
+/**
+ * Parses an ETag cache; a damaged cache, or an entry of another shape (an older caddie's), only costs full
+ * requests, so it reads as empty.
+ */
 export function parseEtagCache(text: string): EtagCache {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-      ? (parsed as EtagCache)
-      : {};
+    parsed = JSON.parse(text);
   } catch {
     return {};
   }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+  return Object.fromEntries(Object.entries(parsed).filter(([, page]) => isCachedPage(page)));
 }
 
 export async function readEtagCache(dir: string, name: string): Promise<EtagCache> {

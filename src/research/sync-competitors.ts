@@ -9,7 +9,7 @@ import { recordTechniques } from "../core/record-techniques.ts";
 import { sanitizeUntrusted } from "../core/sanitize.ts";
 import { competitorSota } from "./competitor-sota.ts";
 import { isLogFile } from "./read-record-folder.ts";
-import { GitHubRateLimitError, type GitHubClient } from "./github-client.ts";
+import { GitHubRateLimitError, type GitHubReader } from "./github-reader.ts";
 import type { Competitor, CompetitorsFile, PullState, SkippedRecord } from "./types.ts";
 
 export interface PullSummary {
@@ -28,7 +28,7 @@ interface PullFile {
 }
 
 export interface SyncCompetitorsOptions {
-  github: GitHubClient;
+  github: GitHubReader;
   /** "openai/parameter-golf". */
   repo: string;
   previous: CompetitorsFile;
@@ -93,7 +93,7 @@ function recordFolders(files: PullFile[]): Map<string, PullFile[]> {
 const MAX_LOGS = 3;
 
 async function readFolder(
-  github: GitHubClient,
+  github: GitHubReader,
   repo: string,
   folder: string,
   files: PullFile[],
@@ -112,7 +112,7 @@ async function readFolder(
 }
 
 /** The folder's score; its training logs are read (a few blobs more) only when nothing else states one. */
-async function scoreFolder(github: GitHubClient, repo: string, folder: string, files: PullFile[]) {
+async function scoreFolder(github: GitHubReader, repo: string, folder: string, files: PullFile[]) {
   const read = await readFolder(github, repo, folder, files);
   const parsed = recordScore(read);
   const logFiles = files.filter((f) => isLogFile(f.filename)).slice(0, MAX_LOGS);
@@ -127,7 +127,7 @@ async function scoreFolder(github: GitHubClient, repo: string, folder: string, f
 }
 
 async function readPull(
-  github: GitHubClient,
+  github: GitHubReader,
   repo: string,
   pull: PullSummary,
 ): Promise<{ competitors: Competitor[]; skipped: SkippedRecord[] }> {

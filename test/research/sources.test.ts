@@ -5,8 +5,10 @@ import { feedSource } from "../../src/research/sources/feed.ts";
 import { githubPullsSource } from "../../src/research/sources/github-pulls.ts";
 import { openReviewSource } from "../../src/research/sources/openreview.ts";
 import { semanticScholarSource } from "../../src/research/sources/semantic-scholar.ts";
-import type { EtagCache } from "../../src/research/github-client.ts";
+import type { EtagCache } from "../../src/research/github-reader.ts";
 import type { RawItem } from "../../src/research/types.ts";
+import { FakeGitHub } from "../fakes/github/server.ts";
+import { addUpstream, addUpstreamPull } from "../fakes/github/upstream.ts";
 import { closedPort, send, serve, type Served } from "./serve.ts";
 
 const ARXIV = `<?xml version="1.0" encoding="UTF-8"?>
@@ -174,23 +176,38 @@ describe("runSources against local servers", () => {
     expect(result.items.find((i) => i.source === "feeds")?.url).toBe("https://blog.example.org/sliding");
   });
 
-  it("answers a repeated GitHub poll from the ETag cache when the server says 304", async () => {
-    served = await serve((req, res) => {
-      if (req.headers["if-none-match"] === '"p1"') return send(res, 304, "");
-      send(res, 200, PULLS, { etag: '"p1"' });
-    });
-    const cache: EtagCache = {};
-    const source = githubPullsSource({
-      repo: "openai/parameter-golf",
-      baseUrl: served.url,
-      cache,
-      token: "t0ken",
-    });
-    const first = await runSources([source], { fetch: globalThis.fetch });
-    const second = await runSources([source], { fetch: globalThis.fetch });
-    expect(second.items).toEqual(first.items);
-    expect(first.items).toHaveLength(1);
-    expect(served.requests.map((r) => r.headers["if-none-match"] ?? null)).toEqual([null, '"p1"']);
-    expect(served.requests[0]?.headers.authorization).toBe("Bearer t0ken");
+  it("answers a repeated GitHub poll from the ETag cache when GitHub says 304", async () => {
+    const fake = await new FakeGitHub({ appId: 1 }).start();
+    try {
+      const up = addUpstream(fake);
+      const pull = addUpstreamPull(up, {
+        title: "Record: LQER",
+        author: "codemath3000",
+        files: { "records/x/README.md": "# LQER\n" },
+        merged: null,
+        updated: "2026-04-27T00:00:00Z",
+      });
+      pull.body = "LQER rank-4 correction.";
+      const cache: EtagCache = {};
+      const source = githubPullsSource({
+        repo: "openai/parameter-golf",
+        baseUrl: fake.url,
+        cache,
+        token: fake.issueToken(fake.installationId),
+      });
+      const first = await runSources([source], { fetch: globalThis.fetch });
+      const second = await runSources([source], { fetch: globalThis.fetch });
+      expect(second.items).toEqual(first.items);
+      expect(first.items.map((i) => [i.id, i.summary, i.authors])).toEqual([
+        [`github:openai/parameter-golf#${pull.number}`, "LQER rank-4 correction.", ["codemath3000"]],
+      ]);
+      expect(fake.calls.map((c) => [c.operationId, c.status, c.auth])).toEqual([
+        ["pulls/list", 200, "token"],
+        ["pulls/list", 304, "token"],
+      ]);
+      expect(fake.violations).toEqual([]);
+    } finally {
+      await fake.close();
+    }
   });
 });

@@ -4,7 +4,8 @@ import { recordScore } from "../../core/record-score.ts";
 import { UserError } from "../../core/user-error.ts";
 import { readRecordFolder } from "../../research/read-record-folder.ts";
 import { renderCompetitorTable } from "../../research/render-competitor-table.ts";
-import { createGitHubClient } from "../../research/github-client.ts";
+import { createGitHubOctokit } from "../../research/github-octokit.ts";
+import { githubReader } from "../../research/github-reader.ts";
 import {
   readCompetitorsFile,
   readEtagCache,
@@ -74,13 +75,10 @@ async function sync(args: string[], io: CommandIO): Promise<number> {
   const stateDir = path.resolve(io.cwd, values["state-dir"]);
   const previous = await readCompetitorsFile(stateDir);
   const cache = await readEtagCache(stateDir, CACHE_FILE);
-  const github = createGitHubClient({
-    fetch: globalThis.fetch,
-    baseUrl: values["api-url"],
-    token: io.env.GITHUB_TOKEN ?? null,
-    cache,
-    signal: io.signal,
-  });
+  const github = githubReader(
+    createGitHubOctokit({ baseUrl: values["api-url"], token: io.env.GITHUB_TOKEN ?? null }),
+    { cache, signal: io.signal },
+  );
   const next = await syncCompetitors({
     github,
     repo: values.repo,

@@ -1,5 +1,6 @@
 /** Recent pull requests of a GitHub repository as research items (titles and bodies, sanitized). */
-import { createGitHubClient, type EtagCache } from "../github-client.ts";
+import { createGitHubOctokit } from "../github-octokit.ts";
+import { githubReader, type EtagCache } from "../github-reader.ts";
 import { rawItem, type ResearchSource } from "./source.ts";
 import type { RawItem } from "../types.ts";
 
@@ -17,13 +18,12 @@ export function githubPullsSource(options: {
   return {
     name: `github:${options.repo}`,
     async fetch(context) {
-      const github = createGitHubClient({
-        fetch: context.fetch,
+      const octokit = createGitHubOctokit({
         baseUrl: options.baseUrl ?? "https://api.github.com",
         token: options.token ?? null,
-        cache: options.cache,
-        signal: context.signal,
+        fetch: context.fetch,
       });
+      const github = githubReader(octokit, { cache: options.cache, signal: context.signal });
       const path = `/repos/${options.repo}/pulls?state=all&sort=updated&direction=desc&per_page=${options.perPage ?? 30}`;
       return github.list(
         path,

@@ -2,8 +2,10 @@
  * A fake GitHub REST API on 127.0.0.1 for tests that drive the real app over real HTTP.
  * Every request is matched against GitHub's OpenAPI description; bodies are checked with Ajv and for
  * unknown fields; `apps/*` calls need an RS256 App JWT, everything else an installation token this fake
- * issued; responses are re-checked against the response schema. Calls and violations are recorded;
- * every test asserts `violations` is empty.
+ * issued, except reads of a public repository (`addRepository`), which GitHub serves without one;
+ * responses are re-checked against the response schema. Primary rate limits are counted as GitHub counts
+ * them (per token, or per address without one; an authorized 304 is free) and sent as `x-ratelimit-*`
+ * headers. Calls and violations are recorded; every test asserts `violations` is empty.
  */
 import http from "node:http";
 import { createHash, createVerify, randomBytes } from "node:crypto";
@@ -37,7 +39,8 @@ export interface Fault {
 
 export interface FakeGitHubOptions {
   appId: number;
-  publicKey: string;
+  /** The App's public key, to verify its JWTs; without one no App call is authorized. */
+  publicKey?: string;
   repo?: string;
   installationId?: number;
   appSlug?: string;
@@ -55,7 +58,11 @@ export class FakeGitHub {
   latencyMs = 0;
   /** Milliseconds spent inside the fake (routing, validation, handlers), for benchmarks to subtract. */
   busyMs = 0;
-  private readonly publicKey: string;
+  /** Primary rate limits an hour: without a token (per address), and per installation token. */
+  readonly rateLimits = { anonymous: 60, installation: 5000 };
+  private readonly rateUsed = new Map<string, number>();
+  private rateReset = Math.floor(Date.now() / 1000) + 3600;
+  private readonly publicKey: string | null;
   private readonly tokens = new Map<string, number>();
   private readonly others = new Map<string, RepoState>();
   private readonly faults: Fault[] = [];
@@ -64,7 +71,7 @@ export class FakeGitHub {
 
   constructor(options: FakeGitHubOptions) {
     this.appId = options.appId;
-    this.publicKey = options.publicKey;
+    this.publicKey = options.publicKey ?? null;
     this.installationId = options.installationId ?? 1;
     this.appSlug = options.appSlug ?? "caddie-test";
     this.state = new RepoState(options.repo ?? "octo-org/octo-repo");
@@ -93,8 +100,46 @@ export class FakeGitHub {
   /** Serves another repository (a public one the App reads, e.g. openai/parameter-golf) beside the user's. */
   addRepository(fullName: string): RepoState {
     const state = new RepoState(fullName);
+    state.settings.private = false;
     this.others.set(fullName.toLowerCase(), state);
     return state;
+  }
+
+  /** The rate-limit hour is over: every budget is whole again. */
+  resetRateLimits(): void {
+    this.rateUsed.clear();
+    this.rateReset = Math.floor(Date.now() / 1000) + 3600;
+  }
+
+  /** A repository anyone may ask for: a public one, or one that does not exist (GitHub answers 404). */
+  private isPublic(params: Record<string, string>): boolean {
+    if (params.owner === undefined || params.repo === undefined) return false;
+    const name = `${params.owner}/${params.repo}`.toLowerCase();
+    if (name === `${this.state.owner}/${this.state.name}`.toLowerCase()) return !this.state.settings.private;
+    const other = this.others.get(name);
+    return other === undefined || !other.settings.private;
+  }
+
+  /** Who a request's rate limit is counted for: an installation, or the address of an anonymous reader. */
+  private rateIdentity(req: http.IncomingMessage): { key: string; limit: number } {
+    const token = (req.headers.authorization ?? "").split(" ")[1];
+    const installation = token === undefined ? undefined : this.tokens.get(token);
+    return installation === undefined
+      ? { key: `address:${req.socket.remoteAddress ?? ""}`, limit: this.rateLimits.anonymous }
+      : { key: `installation:${installation}`, limit: this.rateLimits.installation };
+  }
+
+  /** Counts one answer against its budget (an authorized 304 is free) and returns GitHub's headers. */
+  private countRate(who: { key: string; limit: number }, status: number, anonymous: boolean) {
+    let used = this.rateUsed.get(who.key) ?? 0;
+    if (!(status === 304 && !anonymous)) this.rateUsed.set(who.key, ++used);
+    return {
+      "x-ratelimit-limit": String(who.limit),
+      "x-ratelimit-remaining": String(Math.max(0, who.limit - used)),
+      "x-ratelimit-used": String(used),
+      "x-ratelimit-reset": String(this.rateReset),
+      "x-ratelimit-resource": "core",
+    };
   }
 
   fail(fault: Fault): void {
@@ -108,7 +153,7 @@ export class FakeGitHub {
 
   private verifyJwt(token: string): boolean {
     const [h, p, s] = token.split(".");
-    if (!h || !p || !s) return false;
+    if (!h || !p || !s || this.publicKey === null) return false;
     const ok = createVerify("RSA-SHA256")
       .update(`${h}.${p}`)
       .verify(this.publicKey, Buffer.from(s, "base64url"));
@@ -139,7 +184,10 @@ export class FakeGitHub {
     const url = new URL(req.url ?? "/", this.url);
     const path = url.pathname.replace(/^\/api\/v3/, "");
     const method = (req.method ?? "GET").toUpperCase();
-    const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
+    // Set once the caller is known: then every answer counts against its rate limit and says so.
+    let rate: ((status: number) => Record<string, string>) | null = null;
+    const send = (status: number, body?: unknown, given: Record<string, string> = {}): void => {
+      const headers = { ...rate?.(status), ...given };
       if (body === undefined) {
         res.writeHead(status, headers).end();
         return;
@@ -193,7 +241,8 @@ export class FakeGitHub {
     };
     this.calls.push(call);
     const auth = this.auth(req, operation);
-    if (!auth) {
+    const anonymous = !auth && !req.headers.authorization && method === "GET" && this.isPublic(params);
+    if (!auth && !anonymous) {
       call.status = 401;
       this.violations.push({
         kind: "unauthorized",
@@ -203,7 +252,29 @@ export class FakeGitHub {
       send(401, { message: "Bad credentials" });
       return;
     }
-    call.auth = auth;
+    call.auth = auth ?? "none";
+    if (auth !== "jwt") {
+      const who = this.rateIdentity(req);
+      if ((this.rateUsed.get(who.key) ?? 0) >= who.limit) {
+        call.status = 403;
+        send(
+          403,
+          {
+            message: `API rate limit exceeded for ${anonymous ? "127.0.0.1" : "installation"}.`,
+            documentation_url: "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api",
+          },
+          {
+            "x-ratelimit-limit": String(who.limit),
+            "x-ratelimit-remaining": "0",
+            "x-ratelimit-used": String(who.limit),
+            "x-ratelimit-reset": String(this.rateReset),
+            "x-ratelimit-resource": "core",
+          },
+        );
+        return;
+      }
+      rate = (status) => this.countRate(who, status, anonymous);
+    }
     let state = this.state;
     if (params.owner !== undefined && (params.owner !== state.owner || params.repo !== state.name)) {
       const other = this.others.get(`${params.owner}/${params.repo}`.toLowerCase());

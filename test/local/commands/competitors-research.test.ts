@@ -7,7 +7,9 @@ import { competitorsCommand } from "../../../src/local/commands/competitors.ts";
 import { researchCommand } from "../../../src/local/commands/research.ts";
 import { UserError } from "../../../src/core/user-error.ts";
 import { recordSources } from "../../helpers/sample-records.ts";
-import { send, serve, type Served } from "../../research/serve.ts";
+import { FakeGitHub } from "../../fakes/github/server.ts";
+import { addUpstream, addUpstreamPull } from "../../fakes/github/upstream.ts";
+import { closedPort, send, serve, type Served } from "../../research/serve.ts";
 
 function io(cwd: string, env: Record<string, string> = {}) {
   const out: string[] = [];
@@ -23,9 +25,12 @@ function io(cwd: string, env: Record<string, string> = {}) {
 }
 
 let served: Served | null = null;
+let fake: FakeGitHub | null = null;
 let tmp: string | null = null;
 afterEach(async () => {
   await served?.close();
+  await fake?.close();
+  fake = null;
   if (tmp) await rm(tmp, { recursive: true, force: true });
   served = null;
   tmp = null;
@@ -57,60 +62,71 @@ describe.each(recordSources)("caddie competitors parse, on $name", (source) => {
 });
 
 describe("caddie competitors sync and research sync", () => {
-  it("writes competitors.json and the ETag cache to the state folder", async () => {
+  it("writes competitors.json and the ETag cache to the state folder; the next sync costs one 304", async () => {
     tmp = await mkdtemp(path.join(tmpdir(), "caddie-sync-"));
-    served = await serve((req, res) => {
-      if (req.path.startsWith("/repos/openai/parameter-golf/pulls?"))
-        return send(
-          res,
-          200,
-          JSON.stringify([
-            {
-              number: 7,
-              title: "Docs",
-              state: "open",
-              merged_at: null,
-              updated_at: "u",
-              user: { login: "x" },
-            },
-          ]),
-          { etag: '"e"' },
-        );
-      if (req.path.startsWith("/repos/openai/parameter-golf/pulls/7/files"))
-        return send(res, 200, JSON.stringify([{ filename: "README.md", status: "modified", sha: "a" }]));
-      send(res, 404, "{}");
+    fake = await new FakeGitHub({ appId: 1 }).start();
+    const up = addUpstream(fake);
+    const docs = addUpstreamPull(up, {
+      title: "Docs",
+      author: "x",
+      files: { "README.md": "# Parameter Golf, fixed\n" },
+      merged: null,
+      updated: "2026-03-01T00:00:00Z",
     });
+    const args = ["sync", "--state-dir", "state", "--api-url", fake.url, "--json"];
     const t = io(tmp);
-    const code = await competitorsCommand.run(
-      ["sync", "--state-dir", "state", "--api-url", served.url, "--json"],
-      t.io,
-    );
-    expect(code).toBe(0);
+    expect(await competitorsCommand.run(args, t.io)).toBe(0);
     expect(JSON.parse(t.out())).toMatchObject({
       competitors: 0,
       skipped: 0,
       sota: null,
       requests: 2,
+      not_modified: 0,
+      rate_limit_remaining: 58,
       failures: [],
     });
     const file = JSON.parse(await readFile(path.join(tmp, "state", "competitors.json"), "utf8")) as Record<
       string,
       unknown
     >;
-    expect(file).toMatchObject({ version: 1, seen: { "7": "u" } });
+    expect(file).toMatchObject({ version: 1, seen: { [String(docs.number)]: "2026-03-01T00:00:00Z" } });
     expect((await readdir(path.join(tmp, "state"))).sort()).toEqual([
       "competitors.json",
       "github-cache.json",
     ]);
+
+    // GITHUB_TOKEN is the reader's credential: the 304 is free, the listing comes from the cache.
+    const again = io(tmp, { GITHUB_TOKEN: fake.issueToken(fake.installationId) });
+    expect(await competitorsCommand.run(args, again.io)).toBe(0);
+    expect(JSON.parse(again.out())).toMatchObject({
+      requests: 1,
+      not_modified: 1,
+      rate_limit_remaining: 5000,
+    });
+    expect(fake.calls.map((c) => [c.operationId, c.status, c.auth])).toEqual([
+      ["pulls/list", 200, "none"],
+      ["pulls/list-files", 200, "none"],
+      ["pulls/list", 304, "token"],
+    ]);
+    expect(fake.violations).toEqual([]);
   });
 
-  it("exits 1 and says why when GitHub cannot be reached", async () => {
+  it("exits 1 and says why when GitHub fails, or cannot be reached", async () => {
     tmp = await mkdtemp(path.join(tmpdir(), "caddie-sync-"));
-    served = await serve((_req, res) => send(res, 502, "Bad gateway", { "content-type": "text/plain" }));
+    fake = await new FakeGitHub({ appId: 1 }).start();
+    addUpstream(fake);
+    fake.fail({ operationId: "pulls/list", kind: "500", times: 1 });
     const t = io(tmp);
-    expect(await competitorsCommand.run(["sync", "--state-dir", "s", "--api-url", served.url], t.io)).toBe(1);
+    expect(await competitorsCommand.run(["sync", "--state-dir", "s", "--api-url", fake.url], t.io)).toBe(1);
     expect(t.err()).toContain(
-      "warning: listing pull requests: GET /repos/openai/parameter-golf/pulls?state=all&sort=updated&direction=desc&per_page=100: HTTP 502 Bad gateway",
+      "warning: listing pull requests: GET /repos/openai/parameter-golf/pulls?state=all&sort=updated&direction=desc&per_page=100: HTTP 500 Server Error",
+    );
+    const down = io(tmp);
+    expect(
+      await competitorsCommand.run(["sync", "--state-dir", "s", "--api-url", await closedPort()], down.io),
+    ).toBe(1);
+    expect(down.err()).toMatch(
+      /warning: listing pull requests: GET \/repos\/openai\/parameter-golf\/pulls\?\S+: \S/,
     );
   });
 
