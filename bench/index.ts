@@ -12,6 +12,7 @@ import { benchGithub } from "./github.bench.ts";
 import { benchKeeps } from "./keeps.bench.ts";
 import { benchResearchSources } from "./research-sources.bench.ts";
 import { benchSanitize } from "./sanitize.bench.ts";
+import { benchFeedXml } from "./feed-xml.bench.ts";
 import { benchUnzip } from "./unzip.bench.ts";
 import { benchScore } from "./score.bench.ts";
 
@@ -22,6 +23,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["github", benchGithub],
   ["research-sources", benchResearchSources],
   ["sanitize", benchSanitize],
+  ["feed-xml", benchFeedXml],
   ["unzip", benchUnzip],
   ["runner-overhead", benchRunnerOverhead],
   ["duty-cycle", benchDutyCycle],
