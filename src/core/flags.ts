@@ -50,11 +50,29 @@ function bytes(value: number): string {
   return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-export function claimMismatch(claimed: number, measured: number, tolerance: number): Flag {
+/**
+ * `baselineGap`: what the unchanged script's claims and caddie's scores differ by (their validation slices
+ * differ; src/core/claim-gap.ts), null before the baseline has one.
+ */
+export function claimMismatch(
+  claimed: number,
+  measured: number,
+  tolerance: number,
+  baselineGap: number | null = null,
+): Flag {
+  const gap = claimed - measured;
+  const why =
+    baselineGap === null || baselineGap === 0
+      ? `a gap of ${bpb(Math.abs(gap))}, more than the ${bpb(tolerance)} allowed`
+      : `a gap of ${signed(gap)} where the unchanged script's is ${signed(baselineGap)}: off by ${bpb(Math.abs(gap - baselineGap))}, more than the ${bpb(tolerance)} allowed`;
   return flag(
     "claim_mismatch",
-    `the log claims val_bpb ${bpb(claimed)}, caddie measured ${bpb(measured)} (a gap of ${bpb(Math.abs(claimed - measured))}, more than the ${bpb(tolerance)} allowed)`,
+    `the log claims val_bpb ${bpb(claimed)}, caddie measured ${bpb(measured)} (${why})`,
   );
+}
+
+function signed(value: number): string {
+  return `${value < 0 ? "-" : "+"}${bpb(Math.abs(value))}`;
 }
 
 export function duplicateScore(key: string, values: number[]): Flag {

@@ -4,6 +4,7 @@
  * at all, so a keep must wait for a person.
  */
 import type { ArtifactGateResult } from "./artifact-gate.ts";
+import { claimOffBy, type ClaimReference } from "./claim-gap.ts";
 import {
   claimMismatch,
   duplicateScore,
@@ -24,8 +25,10 @@ export interface MeasurementFlagsInput {
   gate: ArtifactGateResult | null;
   /** caddie's score; null when the run was not scored (it crashed). */
   score: ScoreResult | null;
-  /** Largest |claimed - measured| val_bpb that is not a flag (scoring.tolerance). */
+  /** Largest |claimed - measured - the baseline's gap| val_bpb that is not a flag (scoring.tolerance). */
   tolerance: number;
+  /** The baseline's gap between claim and caddie's score (src/core/claim-gap.ts); none: a gap of 0. */
+  claimReference?: ClaimReference;
   /** Flags the training runner raised (over budget, data modified, state tampered). */
   runnerFlags?: readonly Flag[];
 }
@@ -44,8 +47,18 @@ export function measurementFlags(input: MeasurementFlagsInput): Flag[] {
       flags.push(nonCausal(score.causality.maxAbsDiff, score.causality.probes));
     else if (score.status === "unverified" || score.valBpb === null)
       flags.push(unverified(score.reason ?? "no reason given"));
-    else if (summary.val_bpb !== null && Math.abs(summary.val_bpb - score.valBpb) > input.tolerance)
-      flags.push(claimMismatch(summary.val_bpb, score.valBpb, input.tolerance));
+    else if (summary.val_bpb !== null) {
+      const reference = input.claimReference ?? { kind: "check", gap: 0, runs: 0 };
+      if (claimOffBy(summary.val_bpb, score.valBpb, reference, input.tolerance) !== null)
+        flags.push(
+          claimMismatch(
+            summary.val_bpb,
+            score.valBpb,
+            input.tolerance,
+            reference.kind === "check" && reference.runs > 0 ? reference.gap : null,
+          ),
+        );
+    }
   }
   return uniqueFlags(flags);
 }

@@ -5,6 +5,7 @@
  * caddie's number; the log's is kept as `claimed_val_bpb` and only compared.
  */
 import { gateArtifact, type ArtifactGateResult } from "../core/artifact-gate.ts";
+import type { ClaimReference } from "../core/claim-gap.ts";
 import type { Flag } from "../core/flags.ts";
 import { measurementFlags } from "../core/measurement-flags.ts";
 import { finalScoreLines, parseRunLog, type RunLogSummary } from "../core/parse-run-log.ts";
@@ -27,8 +28,10 @@ export interface Measurement {
 export interface MeasureOptions {
   limitBytes: number;
   metricPattern: string | null;
-  /** scoring.tolerance: the largest claimed-vs-measured gap that is not a flag. */
+  /** scoring.tolerance: the largest claimed-vs-measured gap (beyond the baseline's) that is not a flag. */
   tolerance: number;
+  /** How this run's claim is checked (src/core/claim-gap.ts): the baseline's gap; none: a gap of 0. */
+  claimReference?: ClaimReference;
 }
 
 /** The log's side alone: parsed, with a timeout or a missing model file turned into a crash. */
@@ -79,6 +82,7 @@ export function measureOutcome(
     gate,
     score,
     tolerance: options.tolerance,
+    claimReference: options.claimReference,
     runnerFlags: outcome.flags,
   });
   return {

@@ -9,6 +9,7 @@ import { crashHint } from "../core/crash-hint.ts";
 import { addRunTime, noTime, type TimeTotals } from "../core/run-timing.ts";
 import { upsertLedgerRow } from "../core/ledger.ts";
 import { BASELINE } from "./baseline-proposal.ts";
+import { claimReference } from "../core/claim-gap.ts";
 import { experimentId } from "./experiment-id.ts";
 import { nextPairedSeed } from "../core/keep-rule.ts";
 import { changeOf, type ChangeKind } from "./change-of.ts";
@@ -77,6 +78,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     commit: string,
     runSeed: number | null,
     outcome: RunOutcome,
+    runTier: string = tier,
   ): Promise<Measurement | null> {
     const measuring = measureOptions(deps.config);
     const summary = readClaims(outcome, measuring);
@@ -88,7 +90,8 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     time = { ...time, scoreSeconds: time.scoreSeconds + (deps.clock.now() - scoringFrom) / 1000 };
     if (aborted()) return null;
     const codeBytes = await committedCodeBytes(deps, commit);
-    return measureOutcome(outcome, { codeBytes, score, summary }, measuring);
+    const claimRef = claimReference(await deps.store.readLedger(), runTier, id);
+    return measureOutcome(outcome, { codeBytes, score, summary }, { ...measuring, claimReference: claimRef });
   }
 
   /** Trains one run the verdict asks for (a paired seed, the incumbent again, a confirmation). */
@@ -111,7 +114,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     });
     time = addRunTime(time, outcome);
     if (aborted()) return null;
-    const measurement = await measureRun(spec.id, spec.commit, spec.seed, outcome);
+    const measurement = await measureRun(spec.id, spec.commit, spec.seed, outcome, spec.tier);
     if (measurement === null) return null;
     const score = measurement.valBpb;
     const flags = measurement.flags.length > 0 ? `; flagged: ${describeFlags(measurement.flags)}` : "";

@@ -7,6 +7,7 @@
  * released. A promotion-workflow run nobody reserved (a hand-made dispatch by someone with write access)
  * is recorded as unbudgeted spend at its elapsed time, its uploads never read.
  */
+import { claimReference, type ClaimReference } from "../core/claim-gap.ts";
 import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
 import { recordUnbudgeted, releaseSpend, settleSpend, usd } from "../core/spend-ledger.ts";
 import { mean, std } from "../core/statistics.ts";
@@ -93,6 +94,7 @@ function seedRow(
   seed: PromotionSeed,
   codeText: string | null,
   description: string,
+  claimRef: ClaimReference,
 ): { row: LedgerRow; note: string | null } {
   const full = session.config.tiers.full;
   const cost =
@@ -125,7 +127,7 @@ function seedRow(
   const m = measureOutcome(
     outcome,
     { codeBytes: Buffer.byteLength(codeText, "utf8"), score: seed.result.score },
-    measureOptions(session.config),
+    { ...measureOptions(session.config), claimReference: claimRef },
   );
   if (m.summary.status === "crash") return crash(m.summary.error ?? "crashed");
   const over = m.gate !== null && !m.gate.ok;
@@ -186,7 +188,11 @@ export async function onPromotionFinished(session: ReadySession, run: FinishedPr
     let rows = await store.readLedger();
     const proxy = rows.find((r) => r.experiment === p.experiment && r.tier === "proxy" && r.commit === p.sha);
     const description = proxy?.description ?? `promotion of ${p.experiment}`;
-    const results = mine.map((s) => ({ seed: s, ...seedRow(session, p, s, codeText, description) }));
+    const claimRef = claimReference(rows, "full", p.experiment);
+    const results = mine.map((s) => ({
+      seed: s,
+      ...seedRow(session, p, s, codeText, description, claimRef),
+    }));
     for (const r of results) rows = upsertLedgerRow(rows, r.row);
     if (proxy) rows = upsertLedgerRow(rows, { ...proxy, promoted: true });
     await store.writeLedger(rows);

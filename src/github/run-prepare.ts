@@ -6,6 +6,7 @@
  */
 import { measureOptions, measureOutcome } from "../engine/measure-outcome.ts";
 import { experimentOfRun, type PendingExperiment } from "./bot-state.ts";
+import { claimReference } from "../core/claim-gap.ts";
 import { fetchRunResult } from "./fetch-run-result.ts";
 import type { ReadySession } from "./repo-session.ts";
 import type { FinishedRun, Prepared, Skipped } from "./run-types.ts";
@@ -38,7 +39,10 @@ export async function prepareRun(session: ReadySession, run: FinishedRun): Promi
     ? measureOutcome(
         result.outcome,
         { codeBytes: result.codeBytes, score: result.score },
-        measureOptions(session.config),
+        {
+          ...measureOptions(session.config),
+          claimReference: claimReference(await session.store.readLedger(), "proxy", id),
+        },
       )
     : null;
   return { kind: "prepared", run, id, key: runKey(run), result, measurement };

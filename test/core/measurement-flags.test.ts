@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { gateArtifact } from "../../src/core/artifact-gate.ts";
 import { describeFlags, formatFlagsCell, overBudget, parseFlagsCell } from "../../src/core/flags.ts";
 import { measurementFlags } from "../../src/core/measurement-flags.ts";
+import { claimReference } from "../../src/core/claim-gap.ts";
+import type { LedgerRow } from "../../src/core/ledger.ts";
 import { finalScoreLines, parseRunLog } from "../../src/core/parse-run-log.ts";
 import { readScoreJson, unverifiedScore } from "../../src/core/score-result.ts";
 
@@ -82,5 +84,50 @@ describe("measurementFlags", () => {
     const flags = flagsOf(log([1.7, 1.7], 900), score(3.41));
     expect(parseFlagsCell(formatFlagsCell(flags))).toEqual(flags);
     expect(parseFlagsCell("a note by hand")).toEqual([{ code: "other", message: "a note by hand" }]);
+  });
+});
+
+describe("the claim held to the baseline's gap", () => {
+  const rows = (gaps: number[]): LedgerRow[] =>
+    gaps.map((gap, i) => ({
+      experiment: "exp-000",
+      commit: "c",
+      tier: "proxy",
+      seed: 1337 + i,
+      val_bpb: 2.7,
+      claimed_val_bpb: 2.7 + gap,
+      artifact_bytes: 1100,
+      memory_gb: null,
+      seconds: 10,
+      status: "keep",
+      promoted: false,
+      cost_usd: null,
+      flags: [],
+      description: "baseline",
+    }));
+
+  it("measures the gap from the baseline's runs, at the tier or the one it confirms, and never checks the baseline", () => {
+    const near = (gap: number, runs: number) => ({ kind: "check", gap: expect.closeTo(gap, 12), runs });
+    expect(claimReference(rows([-0.17, -0.15]), "proxy", "exp-001")).toEqual(near(-0.16, 2));
+    expect(claimReference(rows([-0.17]), "proxy@4x", "exp-001")).toEqual(near(-0.17, 1));
+    expect(claimReference(rows([-0.17]), "full", "exp-001")).toEqual(near(0, 0));
+    expect(claimReference(rows([-0.17]), "proxy", "exp-000")).toEqual({ kind: "baseline" });
+    expect(claimReference([], "proxy", "exp-001")).toEqual({ kind: "check", gap: 0, runs: 0 });
+  });
+
+  it("flags a claim off the baseline's gap by more than the tolerance, and only that", () => {
+    const ref = claimReference(rows([-0.17, -0.15]), "proxy", "exp-001");
+    // Honest: caddie 0.16 above the claim, as for the baseline.
+    expect(flagsOf(log([2.5]), score(2.66), { claimReference: ref })).toEqual([]);
+    // Forged: the claim halves the real score.
+    const forged = flagsOf(log([1.33]), score(2.66), { claimReference: ref });
+    expect(forged.map((f) => f.code)).toEqual(["claim_mismatch"]);
+    expect(forged[0]?.message).toBe(
+      "the log claims val_bpb 1.3300, caddie measured 2.6600 (a gap of -1.3300 where the unchanged script's is -0.1600: off by 1.1700, more than the 0.0500 allowed)",
+    );
+    // The baseline sets the gap: its own claim is never a mismatch.
+    expect(flagsOf(log([2.5]), score(2.9), { claimReference: { kind: "baseline" } })).toEqual([]);
+    // Without a baseline gap the claim must match caddie's number.
+    expect(flagsOf(log([2.5]), score(2.66)).map((f) => f.code)).toEqual(["claim_mismatch"]);
   });
 });

@@ -78,6 +78,8 @@ class ScriptedScorer implements Scorer {
   constructor(
     private readonly forge: GitForge,
     private readonly fail: (script: string) => string | null = () => null,
+    /** How much harder caddie's held-out slice is than the run's own validation slice. */
+    private readonly heldoutShift = 0,
   ) {}
   async score(request: ScoreRequest): Promise<ScoreResult> {
     this.requests.push(request.id);
@@ -87,7 +89,7 @@ class ScriptedScorer implements Scorer {
     return {
       status: "verified",
       reason: null,
-      valBpb: trueBpb(script),
+      valBpb: trueBpb(script) + this.heldoutShift,
       valLoss: 2,
       tokens: 1000,
       bytes: 1000,
@@ -353,6 +355,31 @@ describe("runResearchLoop", () => {
     expect(row?.claimed_val_bpb).toBeCloseTo(1.01, 8);
     expect(row?.flags.map((f) => f.code)).toEqual(["claim_mismatch"]);
     expect(row?.flags[0]?.message).toContain("the log claims val_bpb 1.0100, caddie measured 3.1000");
+  });
+
+  it("holds each claim to the baseline's own gap: honest runs on a harder held-out slice are kept, a forged claim is not", async () => {
+    const { forge, store, config } = await setup();
+    const runner = new ScriptedRunner(forge);
+    // The held-out slice scores 0.17 worse than the run's own slice for every model (measured so on an
+    // H100 with the root script and a small validation sample): honest claims sit 0.17 below caddie's.
+    const scorer = new ScriptedScorer(forge, () => null, 0.17);
+    const forged = (s: string) => ({
+      description: "LR 2 forged",
+      script: `${s.replace("LR = 1", "LR = 2")}CLAIM = 01\n`,
+    });
+    const proposer = new ScriptedProposer([set("DIM", 3), forged], true);
+    await runResearchLoop(
+      { forge, runner, scorer, store, proposer, clock: { now: () => 0 }, config, program: "" },
+      { maxExperiments: 2, maxHours: null },
+    );
+    const rows = await store.readLedger();
+    expect(rows.map((r) => [r.experiment, r.status, r.flags.map((f) => f.code).join(",")])).toEqual([
+      ["exp-000", "keep", ""],
+      ["exp-000", "keep", ""],
+      ["exp-001", "keep", ""],
+      ["exp-002", "discard", "claim_mismatch"],
+    ]);
+    expect(rows[3]?.flags[0]?.message).toContain("where the unchanged script's is -0.1700");
   });
 
   it("records a run caddie could not score as unverified, never kept, and goes on", async () => {

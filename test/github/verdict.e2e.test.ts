@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { parseLedger } from "../../src/core/ledger.ts";
+import { parseRunLog } from "../../src/core/parse-run-log.ts";
 import { Harness, honestScore } from "../fakes/github/harness.ts";
 import { sampleLog } from "../helpers/sample-logs.ts";
 
@@ -97,6 +98,25 @@ describe("caddie's score on GitHub", () => {
     const row = parseLedger(h.stateFile("results.tsv") ?? "").find((r) => r.experiment === "exp-001");
     expect(row).toMatchObject({ status: "keep", val_bpb: 1.2301, claimed_val_bpb: 1.2243657, flags: [] });
     expect(checkOf(pr)?.conclusion).toBe("success");
+  });
+
+  it("holds a claim to the baseline's own gap: a harder held-out slice does not flag honest runs", async () => {
+    h = await Harness.start();
+    await h.tick();
+    // caddie's held-out slice scores 0.17 worse than the runs' own slice, for every model.
+    const shifted = (log: string) => honestScore((parseRunLog(log).val_bpb ?? 0) + 0.17);
+    const baselineLog = sampleLog("proxy-baseline");
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: baselineLog, score: shifted(baselineLog) });
+    const pr = h.openPulls()[0] ?? 0;
+    const betterLog = sampleLog("full-baseline");
+    await h.finish(pr, { log: betterLog, score: shifted(betterLog) });
+    expect(h.fake.state.pulls.get(pr)?.merged).toBe(true);
+    const rows = parseLedger(h.stateFile("results.tsv") ?? "");
+    expect(rows.map((r) => [r.experiment, r.status, r.flags.length])).toEqual([
+      ["exp-000", "keep", 0],
+      ["exp-000", "keep", 0],
+      ["exp-001", "keep", 0],
+    ]);
   });
 
   it("carries the runner's own flags (its sandbox saw the data change) into the verdict", async () => {
