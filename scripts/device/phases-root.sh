@@ -72,12 +72,13 @@ ended_ms=$(date +%s%3N)
 python3 - "$COURSE" "$started_ms" "$ended_ms" "$code" "$OUT" <<'PY'
 import glob, json, os, shutil, sys
 course, started, ended, code, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-def score_of(run_id):
-    """caddie's score of the run (the scoring step's result file), or None when none was written."""
-    hits = sorted(glob.glob(os.path.join(course, ".caddie", "scoring", f"{run_id}*.json")))
-    if not hits:
+def score_of(run_id, seed):
+    """caddie's score of the run (the scoring step's result file, <id>[-s<seed>].json), or None."""
+    name = f"{run_id}.json" if seed is None else f"{run_id}-s{seed}.json"
+    path = os.path.join(course, ".caddie", "scoring", name)
+    if not os.path.exists(path):
         return None
-    with open(hits[0]) as fh:
+    with open(path) as fh:
         s = json.load(fh)
     return {k: s.get(k) for k in ("status", "val_bpb", "reason", "seconds", "load_seconds", "sandbox", "device",
                                   "causality", "tokens")}
@@ -118,7 +119,7 @@ for r in records:
         "caddie_runner_seconds": r["caddieSeconds"],
         "run_folder_bytes": r["bytes"],
         # caddie's own re-score of this run (.caddie/scoring/<id>.json): its seconds against the run's wall time.
-        "score": score_of(r["id"]),
+        "score": score_of(r["id"], r.get("seed")),
     })
     previous_end = r["finishedAt"]
 session = (ended - started) / 1000
