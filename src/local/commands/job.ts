@@ -9,7 +9,8 @@
  *   allow-listed environment (src/core/training-env.ts; no token of the runner's, no secret), no network
  *   unless the config says so, the runner's own files hidden; a new process group killed whole on the
  *   tier's timeout (torchrun's workers too); every line the run prints wrapped in `::stop-commands::` so it
- *   cannot issue workflow commands. Writes DIR/train.log and DIR/run.json (exit code, timed out, seconds,
+ *   cannot issue workflow commands; `--hide PATH` covers more of the runner (the held-out shard caddie scores
+ *   on). Writes DIR/train.log and DIR/run.json (exit code, timed out, seconds,
  *   model bytes) for the measuring action and the App, which treat both as untrusted.
  */
 import { spawn } from "node:child_process";
@@ -69,7 +70,7 @@ async function settings(configFile: string, io: CommandIO): Promise<number> {
 }
 
 async function train(
-  values: { config: string; checkout: string; out: string; timeoutSeconds?: string },
+  values: { config: string; checkout: string; out: string; timeoutSeconds?: string; hide?: string[] },
   io: CommandIO,
 ): Promise<number> {
   const { config } = await loadConfig(io.cwd, path.resolve(io.cwd, values.config));
@@ -97,7 +98,11 @@ async function train(
       python: resolvePython(io.env),
       ro: [],
       rw: [checkout, tmp],
-      hide: runnerHidden(io.env, path.resolve(io.env.CADDIE_ROOT ?? path.join(checkout, "..", ".caddie"))),
+      hide: [
+        ...runnerHidden(io.env, path.resolve(io.env.CADDIE_ROOT ?? path.join(checkout, "..", ".caddie"))),
+        // The held-out shard caddie scores on: the run must not read it (empty names are no path).
+        ...(values.hide ?? []).filter((p) => p !== "").map((p) => path.resolve(io.cwd, p)),
+      ],
       network: proxy.network,
       env,
       cwd: checkout,
@@ -170,10 +175,16 @@ export const jobCommand: Command = {
   name: "job",
   summary: "the experiment workflow's steps: the tier's settings, and training in caddie's sandbox",
   usage:
-    "caddie job settings --config FILE | caddie job train --config FILE --checkout DIR --out DIR [--timeout-seconds N]",
+    "caddie job settings --config FILE | caddie job train --config FILE --checkout DIR --out DIR [--timeout-seconds N] [--hide PATH]...",
   async run(args, io) {
     const [step, ...rest] = args;
-    let values: { config?: string; checkout?: string; out?: string; "timeout-seconds"?: string };
+    let values: {
+      config?: string;
+      checkout?: string;
+      out?: string;
+      "timeout-seconds"?: string;
+      hide?: string[];
+    };
     try {
       ({ values } = parseArgs({
         args: rest,
@@ -182,6 +193,7 @@ export const jobCommand: Command = {
           checkout: { type: "string" },
           out: { type: "string" },
           "timeout-seconds": { type: "string" },
+          hide: { type: "string", multiple: true },
         },
         allowPositionals: false,
       }));
@@ -200,6 +212,7 @@ export const jobCommand: Command = {
             checkout: values.checkout,
             out: values.out,
             ...(values["timeout-seconds"] ? { timeoutSeconds: values["timeout-seconds"] } : {}),
+            ...(values.hide ? { hide: values.hide } : {}),
           },
           io,
         );

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { jobCommand } from "../../../src/local/commands/job.ts";
 import { resolvePython } from "../../../src/local/caddie-paths.ts";
+import { bwrapWorks } from "../../helpers/sandbox.ts";
 
 function io(cwd: string, env: Record<string, string | undefined> = {}) {
   const out: string[] = [];
@@ -139,5 +140,42 @@ describe("caddie job (the experiment workflow's steps)", () => {
     const worker = Number(readFileSync(path.join(checkout, "worker.pid"), "utf8"));
     await new Promise((r) => setTimeout(r, 200));
     expect(alive(worker)).toBe(false);
+  }, 60_000);
+
+  it("train --hide: the held-out shard caddie scores on reads empty to the run", async () => {
+    // Outside /tmp, which the sandbox covers anyway: only --hide keeps the run from this file.
+    const heldoutDir = mkdtempSync(path.join("/var/tmp", "caddie-heldout-"));
+    const heldout = path.join(heldoutDir, "heldout.bin");
+    writeFileSync(heldout, "held-out tokens");
+    const dir = mkdtempSync(path.join(tmpdir(), "caddie-job-"));
+    mkdirSync(path.join(dir, "experiment"));
+    writeFileSync(
+      path.join(dir, "experiment", "train.py"),
+      `import sys\nprint('READ', len(open(sys.argv[1], 'rb').read()))\n`,
+    );
+    writeFileSync(
+      path.join(dir, "caddie.yml"),
+      `tiers:\n  proxy:\n    command: ["${resolvePython(process.env)}", "train.py", "${heldout}"]\n`,
+    );
+    const t = io(dir);
+    const args = ["train", "--config", "caddie.yml", "--checkout", "experiment", "--out", "out"];
+    expect(await jobCommand.run([...args, "--hide", heldout], t.io)).toBe(0);
+    const log = readFileSync(path.join(dir, "out", "train.log"), "utf8");
+    const sandbox = JSON.parse(readFileSync(path.join(dir, "out", "sandbox.json"), "utf8")) as {
+      mode: string;
+    };
+    expect(sandbox.sandbox).toBe(bwrapWorks ? "bwrap" : "none");
+    // Without a working bubblewrap nothing can hide it (docs/SECURITY.md says so).
+    expect(log).toContain(bwrapWorks ? "READ 0" : "READ 15");
+    // Without --hide the run reads it: the test can tell the two apart.
+    const open = io(dir);
+    expect(
+      await jobCommand.run(
+        ["train", "--config", "caddie.yml", "--checkout", "experiment", "--out", "out2"],
+        open.io,
+      ),
+    ).toBe(0);
+    expect(readFileSync(path.join(dir, "out2", "train.log"), "utf8")).toContain("READ 15");
+    rmSync(heldoutDir, { recursive: true, force: true });
   }, 60_000);
 });
