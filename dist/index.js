@@ -20470,6 +20470,13 @@ function gateArtifact(input) {
   };
 }
 
+// src/core/claim-gap.ts
+function claimOffBy(claimed, measured, reference, tolerance) {
+  if (reference.kind === "baseline") return null;
+  const off = Math.abs(claimed - measured - reference.gap);
+  return off > tolerance ? off : null;
+}
+
 // src/core/flags.ts
 var MESSAGE_CHARS = 400;
 function plainRunText(text, max = 240) {
@@ -20485,11 +20492,16 @@ function bpb(value) {
 function bytes2(value) {
   return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
-function claimMismatch(claimed, measured, tolerance) {
+function claimMismatch(claimed, measured, tolerance, baselineGap = null) {
+  const gap = claimed - measured;
+  const why = baselineGap === null || baselineGap === 0 ? `a gap of ${bpb(Math.abs(gap))}, more than the ${bpb(tolerance)} allowed` : `a gap of ${signed(gap)} where the unchanged script's is ${signed(baselineGap)}: off by ${bpb(Math.abs(gap - baselineGap))}, more than the ${bpb(tolerance)} allowed`;
   return flag(
     "claim_mismatch",
-    `the log claims val_bpb ${bpb(claimed)}, caddie measured ${bpb(measured)} (a gap of ${bpb(Math.abs(claimed - measured))}, more than the ${bpb(tolerance)} allowed)`
+    `the log claims val_bpb ${bpb(claimed)}, caddie measured ${bpb(measured)} (${why})`
   );
+}
+function signed(value) {
+  return `${value < 0 ? "-" : "+"}${bpb(Math.abs(value))}`;
 }
 function duplicateScore(key, values) {
   return flag(
@@ -20531,8 +20543,18 @@ function measurementFlags(input) {
       flags.push(nonCausal(score.causality.maxAbsDiff, score.causality.probes));
     else if (score.status === "unverified" || score.valBpb === null)
       flags.push(unverified(score.reason ?? "no reason given"));
-    else if (summary2.val_bpb !== null && Math.abs(summary2.val_bpb - score.valBpb) > input.tolerance)
-      flags.push(claimMismatch(summary2.val_bpb, score.valBpb, input.tolerance));
+    else if (summary2.val_bpb !== null) {
+      const reference = input.claimReference ?? { kind: "check", gap: 0, runs: 0 };
+      if (claimOffBy(summary2.val_bpb, score.valBpb, reference, input.tolerance) !== null)
+        flags.push(
+          claimMismatch(
+            summary2.val_bpb,
+            score.valBpb,
+            input.tolerance,
+            reference.kind === "check" && reference.runs > 0 ? reference.gap : null
+          )
+        );
+    }
   }
   return uniqueFlags(flags);
 }
@@ -20569,6 +20591,7 @@ function measureOutcome(outcome, input, options) {
     gate,
     score,
     tolerance: options.tolerance,
+    claimReference: options.claimReference,
     runnerFlags: outcome.flags
   });
   return {
