@@ -6,6 +6,7 @@
  */
 import { describeFlags } from "../core/flags.ts";
 import type { LedgerRow } from "../core/ledger.ts";
+import { bestKept } from "../engine/history.ts";
 import { significanceVerdict, RECORD_MIN_SEEDS } from "../core/significance.ts";
 import { renderTierCorrelation } from "../core/tier-correlation.ts";
 import { bpb, bytes, short } from "./markdown.ts";
@@ -69,13 +70,11 @@ function statusLine(status: LoopStatus): string {
   }
 }
 
+/** The incumbent of a tier (the kept experiment with the best mean over its runs), as a row with that mean. */
 function best(rows: LedgerRow[], tier: string): LedgerRow | null {
-  let found: LedgerRow | null = null;
-  for (const r of rows) {
-    if (r.tier !== tier || r.status !== "keep" || r.val_bpb === null) continue;
-    if (!found || (found.val_bpb !== null && r.val_bpb < found.val_bpb)) found = r;
-  }
-  return found;
+  const incumbent = bestKept(rows, tier);
+  const row = incumbent && rows.find((r) => r.tier === tier && r.experiment === incumbent.experiment);
+  return row ? { ...row, val_bpb: incumbent.valBpb } : null;
 }
 
 function prLink(id: string, pulls: Record<string, number>): string {
