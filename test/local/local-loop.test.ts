@@ -101,7 +101,10 @@ describe("caddie run on golf_mini with the sweep proposer", () => {
     expect(notes.log).toHaveLength(3);
     expect(notes.bestKnown).toContain(String(best?.valBpb.toFixed(4)).slice(0, 5));
     expect(existsSync(result.scorecard.chart)).toBe(true);
-    expect(await readFile(result.scorecard.markdown, "utf8")).toContain("chart.svg");
+    const scorecard = await readFile(result.scorecard.markdown, "utf8");
+    expect(scorecard).toContain("chart.svg");
+    // The noise behind the verdicts: sigma from the repeated runs, and how many runs it rests on.
+    expect(scorecard).toMatch(/## Noise\n\n- Noise: sigma [\d.e-]+ from \d+ runs \(\d+ df\)\./);
     await printSessionEnd(result, session);
     const text = session.out.join("");
     expect(text).toMatch(/keep\s+exp-000/);
