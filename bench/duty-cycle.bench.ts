@@ -17,7 +17,7 @@ export async function benchDutyCycle(): Promise<BenchResult[]> {
   const vars = courseVariables(env);
   await checkPython(vars.PYTHON ?? "python3");
   await ensureDemoData(vars.PYTHON ?? "python3", vars.CADDIE_DATA ?? "");
-  const repo = await createDemoCourse(undefined, { steps: 40, maxSeconds: 120 });
+  const repo = await createDemoCourse(undefined, { steps: 40 });
   try {
     const { config } = await loadConfig(repo);
     const result = await runLocalSession({

@@ -28,7 +28,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["runner-overhead", benchRunnerOverhead],
   ["duty-cycle", benchDutyCycle],
   ["score", benchScore],
-  // False keeps and the sweep against random search on golf_mini (~20-30 min; `keeps --small` for a quick one).
+  // False keeps and the sweep against random search on golf_mini (`keeps --small` for a quick one).
   ["keeps", benchKeeps],
 ];
 

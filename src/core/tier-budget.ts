@@ -1,8 +1,10 @@
 /**
  * A tier's training budget as the script reads it from its environment: a number of steps (ITERATIONS)
  * or a wall-clock cap in seconds (MAX_WALLCLOCK_SECONDS), the names openai/parameter-golf's scripts and
- * golf_mini use. With both set the budget is in steps and the cap is only a safety net, so a result does
- * not depend on what else the machine is doing. Confirmation runs multiply both.
+ * golf_mini use. With ITERATIONS set the budget is in steps, so a result does not depend on what else the
+ * machine is doing; a course on steps should set MAX_WALLCLOCK_SECONDS to 0, because both scripts time their
+ * warm-down by the cap when there is one, and leave the safety net to the process timeout. Confirmation
+ * runs multiply both (a cap of 0 stays 0).
  */
 export const STEP_BUDGET_KEY = "ITERATIONS";
 export const TIME_BUDGET_KEY = "MAX_WALLCLOCK_SECONDS";

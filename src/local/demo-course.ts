@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { parseDocument } from "yaml";
-import { STEP_BUDGET_KEY, TIME_BUDGET_KEY } from "../core/tier-budget.ts";
+import { STEP_BUDGET_KEY } from "../core/tier-budget.ts";
 import { UserError } from "../core/user-error.ts";
 import { demoCourseDir, golfMiniDir, sotuTextDir } from "./caddie-paths.ts";
 import { Git } from "./git.ts";
@@ -50,14 +50,12 @@ export async function ensureDemoData(python: string, dataDir: string): Promise<v
 export async function demoCourseConfig(budget: DemoBudget): Promise<string> {
   const doc = parseDocument(await readFile(path.join(demoCourseDir, "caddie.yml"), "utf8"));
   doc.setIn(["tiers", "proxy", "env", STEP_BUDGET_KEY], String(budget.steps));
-  doc.setIn(["tiers", "proxy", "env", TIME_BUDGET_KEY], String(budget.maxSeconds));
   return doc.toString();
 }
 
-/** The demo's budget: steps per run, and the wall-clock cap that is only a safety net. */
+/** The demo's budget: steps per run (the process timeout is the wall-clock safety net). */
 export interface DemoBudget {
   steps: number;
-  maxSeconds: number;
 }
 
 /**

@@ -131,7 +131,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
     isTTY:
       io.env.CADDIE_PROGRESS === "tty" ||
       (io.env.CADDIE_PROGRESS !== "plain" && process.stdout.isTTY === true),
-    // Under a step budget the bar follows the steps; the wall-clock cap is then only a safety net.
+    // Under a step budget the bar follows the steps.
     capSeconds:
       budgetKind(config.tiers.proxy.env) === "seconds" && Number.isFinite(capValue) && capValue > 0
         ? capValue

@@ -11,12 +11,13 @@ afterAll(async () => {
 });
 
 describe("the demo course", () => {
-  it("keeps its step budget and safety cap in its committed config, whatever the environment says later", async () => {
-    const repo = await createDemoCourse(undefined, { steps: 70, maxSeconds: 7 });
+  it("keeps its step budget in its committed config, whatever the environment says later", async () => {
+    const repo = await createDemoCourse(undefined, { steps: 70 });
     dirs.push(repo);
     const { config } = await loadConfig(repo);
     expect(config.tiers.proxy.env.ITERATIONS).toBe("70");
-    expect(config.tiers.proxy.env.MAX_WALLCLOCK_SECONDS).toBe("7");
+    // No wall-clock cap: it would time the warm-down by the clock; the timeout is the safety net.
+    expect(config.tiers.proxy.env.MAX_WALLCLOCK_SECONDS).toBe("0");
     const committed = await new Git(repo).run(["show", "HEAD:.github/caddie.yml"]);
     expect(committed).toContain('ITERATIONS: "70"');
     // The comments of the course template survive the rewrite.

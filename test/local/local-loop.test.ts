@@ -29,7 +29,7 @@ function io(signal = new AbortController().signal): CommandIO & { out: string[] 
 
 async function course(): Promise<string> {
   // A tiny step budget: short runs whose scores do not depend on the machine's load.
-  const dir = await createDemoCourse(undefined, { steps: 12, maxSeconds: 120 });
+  const dir = await createDemoCourse(undefined, { steps: 12 });
   dirs.push(dir);
   return dir;
 }

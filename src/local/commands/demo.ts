@@ -12,13 +12,13 @@ import { positiveNumber, printSessionEnd, sessionExitCode } from "./session-outp
 export const demoCommand: Command = {
   name: "demo",
   summary: "run the whole loop on a CPU-sized course (no accounts, no GPU, about 5 minutes)",
-  usage: `caddie demo [--dir D] [--experiments N] [--steps S] [--max-seconds T] [--agent sweep|claude]
+  usage: `caddie demo [--dir D] [--experiments N] [--steps S] [--agent sweep|claude]
 
   Makes a fresh golf_mini course (a git repo with a small GPT trainer) in D or a temp folder, runs the
   baseline (three seeds: the noise estimate) and N experiments (default 8), each training S steps
-  (default 100: a step budget, so a busy machine changes the time, never the result; T seconds, default
-  300, is only a safety cap), and writes a scorecard (markdown + SVG chart), results.tsv and notes.md.
-  The sweep proposer is used unless --agent claude.`,
+  (default 100: a step budget, so a busy machine changes the time, never the result; the course's
+  timeout is the wall-clock safety net), and writes a scorecard (markdown + SVG chart), results.tsv and
+  notes.md. The sweep proposer is used unless --agent claude.`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -26,7 +26,6 @@ export const demoCommand: Command = {
         dir: { type: "string" },
         experiments: { type: "string", default: "8" },
         steps: { type: "string", default: "100" },
-        "max-seconds": { type: "string", default: "300" },
         agent: { type: "string", default: "sweep" },
       },
       strict: true,
@@ -38,14 +37,12 @@ export const demoCommand: Command = {
       allowZero: true,
     });
     const steps = positiveNumber(values.steps, "--steps", { integer: true });
-    const maxSeconds = positiveNumber(values["max-seconds"], "--max-seconds");
     const vars = courseVariables(io.env);
     const torch = await checkPython(vars.PYTHON ?? "python3");
     io.stdout(`caddie demo: golf_mini on ${torch.includes("cu") ? "GPU-capable" : "CPU"} torch ${torch}\n`);
     await ensureDemoData(vars.PYTHON ?? "python3", vars.CADDIE_DATA ?? "");
     const repo = await createDemoCourse(values.dir ? path.resolve(io.cwd, values.dir) : undefined, {
       steps,
-      maxSeconds,
     });
     io.stdout(`course: ${repo}\n`);
     const { config } = await loadConfig(repo);
