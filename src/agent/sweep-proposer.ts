@@ -122,7 +122,8 @@ export class SweepProposer implements Proposer {
           : delta < 0
             ? `better by ${(-delta).toFixed(4)}`
             : `worse by ${delta.toFixed(4)}`,
-      why: input.reason,
+      // A budget-coupled change says so: its proxy result may not hold at the full run's length.
+      why: input.changeNote ? `${input.reason} (${input.changeNote})` : input.reason,
       lesson:
         verdict === "keep"
           ? `${input.proposal.direction} helps; keep pushing it.`
