@@ -249,6 +249,10 @@ export async function benchKeeps(): Promise<BenchResult[]> {
       }
     }
     const sigma = pooledNoise([...fresh.values()]).sigma ?? 0;
+    for (const c of checks)
+      process.stderr.write(
+        `  keep: fresh gain ${c.gain.toFixed(4)} (keep ${c.keep.map((v) => v.toFixed(4)).join("/")}, parent ${c.parent.map((v) => v.toFixed(4)).join("/")}), 2 sd ${(2 * sdOfDifference(sigma, c.keep.length, c.parent.length)).toFixed(4)}\n`,
+      );
     const strict = checks.filter(
       (c) => !(c.gain > 2 * sdOfDifference(sigma, c.keep.length, c.parent.length)),
     );
