@@ -19,12 +19,14 @@ function row(
     tier,
     seed,
     val_bpb: valBpb,
+    claimed_val_bpb: valBpb,
     artifact_bytes: 1,
     memory_gb: null,
     seconds: 1,
     status,
     promoted: false,
     cost_usd: null,
+    flags: [],
     description,
   };
 }

@@ -221,7 +221,7 @@ const codes = (name: string) => row(name)?.flags.map((f) => f.code) ?? [];
 beforeAll(async () => {
   await checkPython(vars.PYTHON ?? "python3");
   await ensureDemoData(vars.PYTHON ?? "python3", vars.CADDIE_DATA ?? "");
-  repo = await createDemoCourse(undefined, { steps: 40, maxSeconds: 300 });
+  repo = await createDemoCourse(undefined, { steps: 40 });
   // The course's own config, for the local loop and the App alike: the tiny tier, two baselines (they
   // measure the noise), no extra seeds or incumbent re-runs, so each attack is one run.
   const file = path.join(repo, ".github", "caddie.yml");
