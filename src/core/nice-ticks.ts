@@ -7,7 +7,9 @@ export function niceTicks(
   target: number,
 ): { lo: number; hi: number; ticks: number[]; decimals: number } {
   if (!Number.isFinite(min) || !Number.isFinite(max)) return niceTicks(0, 1, target);
-  const spread = max - min || Math.max(Math.abs(max) * 0.01, 0.001);
+  // A range below floating-point resolution at this magnitude is flat: its ticks could not span it.
+  const flat = max - min <= Math.abs(max) * 1e-9;
+  const spread = flat ? Math.max(Math.abs(max) * 0.01, 0.001) : max - min;
   const step = niceStep(spread / target);
   const lo = Math.floor((min - spread * 0.06) / step) * step;
   const hi = Math.ceil((max + spread * 0.06) / step) * step;

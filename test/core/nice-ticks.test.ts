@@ -25,6 +25,14 @@ describe("niceTicks", () => {
     expect(ticks.length).toBeGreaterThanOrEqual(2);
   });
 
+  it("widens a range below floating-point resolution instead of failing to span it", () => {
+    const min = 0.010470814471111178;
+    const { lo, hi, ticks } = niceTicks(min, min + 8.673617379884035e-19, 5);
+    expect(lo).toBeLessThanOrEqual(min);
+    expect(hi).toBeGreaterThanOrEqual(min + 8.673617379884035e-19);
+    expect(ticks.length).toBeGreaterThanOrEqual(2);
+  });
+
   it("always spans [min, max] with between 2 and 15 ticks", () => {
     fc.assert(
       fc.property(
