@@ -162,7 +162,7 @@ describe("caddie job (the experiment workflow's steps)", () => {
     expect(await jobCommand.run([...args, "--hide", heldout], t.io)).toBe(0);
     const log = readFileSync(path.join(dir, "out", "train.log"), "utf8");
     const sandbox = JSON.parse(readFileSync(path.join(dir, "out", "sandbox.json"), "utf8")) as {
-      mode: string;
+      sandbox: string;
     };
     expect(sandbox.sandbox).toBe(bwrapWorks ? "bwrap" : "none");
     // Without a working bubblewrap nothing can hide it (docs/SECURITY.md says so).
