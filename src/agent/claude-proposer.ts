@@ -13,7 +13,7 @@ import type {
 } from "@anthropic-ai/sdk/resources/messages";
 import { fenceData } from "../core/fence-data.ts";
 import { describeFlags } from "../core/flags.ts";
-import { UserError } from "../core/user-error.ts";
+import { SetupError } from "../core/user-error.ts";
 import type { AnalyseInput, Analysis, FixInput, Proposal, Proposer, ProposeInput } from "../engine/ports.ts";
 import { applyFileTool, FILE_TOOLS } from "./file-tools.ts";
 import { sanitizeUntrusted } from "../core/sanitize.ts";
@@ -113,10 +113,10 @@ export class ClaudeProposer implements Proposer {
       );
     } catch (error) {
       if (error instanceof Anthropic.AuthenticationError)
-        throw new UserError("the Anthropic API rejected ANTHROPIC_API_KEY (401): check the key");
+        throw new SetupError("the Anthropic API rejected ANTHROPIC_API_KEY (401): check the key");
       if (error instanceof Anthropic.NotFoundError)
-        throw new UserError(
-          `the Anthropic API does not know model '${this.options.model}': set agent.model in the config`,
+        throw new SetupError(
+          `the Anthropic API does not know model '${this.options.model}' (unknown or retired): set agent.model in the config to a current model`,
         );
       throw error;
     }

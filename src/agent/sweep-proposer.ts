@@ -2,7 +2,7 @@
  * The built-in proposer used when no LLM key is set: a learned coordinate search over the hyperparameters
  * declared in the config's search_space, editing their defaults in the training script.
  */
-import { UserError } from "../core/user-error.ts";
+import { SetupError } from "../core/user-error.ts";
 import type { AnalyseInput, Analysis, FixInput, Proposal, Proposer, ProposeInput } from "../engine/ports.ts";
 import { budgetCoupling } from "../core/budget-coupling.ts";
 import { changeClass, type ChangeClass } from "../core/change-class.ts";
@@ -52,18 +52,20 @@ export class SweepProposer implements Proposer {
 
   constructor(private readonly options: SweepProposerOptions) {
     if (Object.keys(options.space).length === 0)
-      throw new UserError("the sweep proposer needs a search_space in the config (or set ANTHROPIC_API_KEY)");
+      throw new SetupError(
+        'no way to propose experiments: the offline sweep needs a search_space in .github/caddie.yml (hyperparameter name -> candidate values, e.g. `search_space: {MATRIX_LR: ["0.02", "0.06"]}`), or set ANTHROPIC_API_KEY for Claude',
+      );
     this.random = options.random ?? seededRandom(1337);
   }
 
   async propose(input: ProposeInput): Promise<Proposal> {
     const source = input.files[this.options.target];
     if (source === undefined)
-      throw new UserError(`the target ${this.options.target} is missing at the research line head`);
+      throw new SetupError(`the target ${this.options.target} is missing at the research line head`);
     const declared = new Map(readHyperparameters(source).map((h) => [h.name, h.value]));
     const missing = Object.keys(this.options.space).filter((name) => !declared.has(name));
     if (missing.length > 0)
-      throw new UserError(
+      throw new SetupError(
         `search_space names settings that ${this.options.target} does not declare: ${missing.join(", ")}`,
       );
     const incumbent = Object.fromEntries(
@@ -86,6 +88,7 @@ export class SweepProposer implements Proposer {
       space: this.options.space,
       incumbent,
       trials,
+      pending: (input.inFlight ?? []).flatMap((t) => (t.config ? [t.config] : [])),
       deadEnds: input.deadEnds,
       plateau: input.plateau,
       random: this.random,

@@ -19,6 +19,8 @@ export interface SweepInput {
   space: Record<string, string[]>;
   incumbent: Record<string, string>;
   trials: SweepTrial[];
+  /** Configs proposed and still running: taken, though they teach nothing yet. */
+  pending?: Record<string, string>[];
   deadEnds: string[];
   plateau: boolean;
   /** Uniform in [0, 1); injected so runs are reproducible. */
@@ -74,7 +76,9 @@ function directionScore(direction: string, trials: SweepTrial[]): { score: numbe
 
 export function nextSweepConfig(input: SweepInput): SweepStep | null {
   const { space, incumbent, trials } = input;
-  const tried = new Set(trials.map((t) => configKey(t.config, space)));
+  const tried = new Set(
+    [...trials.map((t) => t.config), ...(input.pending ?? [])].map((c) => configKey(c, space)),
+  );
   const params = Object.keys(space).filter((p) => (space[p]?.length ?? 0) > 1);
   const stepSizes = input.plateau ? [2, 1] : [1];
   const candidates: Candidate[] = [];

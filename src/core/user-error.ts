@@ -12,3 +12,15 @@ export class UserError extends Error {
     this.name = "UserError";
   }
 }
+
+/**
+ * The setup cannot work as it stands (no way to propose, an unknown or retired model, a rejected key, a
+ * file the config names is missing): nothing is worth retrying until the config or the environment
+ * changes. The message says what to fix.
+ */
+export class SetupError extends UserError {
+  constructor(message: string) {
+    super(message);
+    this.name = "SetupError";
+  }
+}

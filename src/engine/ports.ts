@@ -53,7 +53,12 @@ export interface ProposeInput {
   plateau: boolean;
   /** Every experiment so far with its config and verdict (sweeps never repeat a config). */
   trials: TrialRecord[];
+  /** Experiments proposed and still running: not to be proposed again (several run at once on GitHub). */
+  inFlight?: InFlight[];
 }
+
+/** An experiment in flight, as the proposers see it. */
+export type InFlight = Pick<TrialRecord, "description" | "direction" | "config">;
 
 /** One finished experiment as the proposers see it. */
 export interface TrialRecord {

@@ -8,10 +8,14 @@ import { formatLedger } from "../core/ledger.ts";
 import { changeOf, couplingRisk } from "./change-of.ts";
 import type { LoopDeps } from "./loop-deps.ts";
 import { bestKept, signalsFor, tierRows, trials } from "./history.ts";
-import type { Proposal, ProposeInput } from "./ports.ts";
+import type { InFlight, Proposal, ProposeInput } from "./ports.ts";
 import { readAllowedFiles } from "./read-allowed-files.ts";
 
-export async function buildProposeInput(deps: LoopDeps, base: string): Promise<ProposeInput> {
+export async function buildProposeInput(
+  deps: LoopDeps,
+  base: string,
+  inFlight: InFlight[] = [],
+): Promise<ProposeInput> {
   const tier = deps.tier ?? "proxy";
   const [rows, state, notes] = await Promise.all([
     deps.store.readLedger(),
@@ -60,11 +64,17 @@ export async function buildProposeInput(deps: LoopDeps, base: string): Promise<P
     deadEnds: signals.deadEnds,
     plateau: signals.plateau,
     trials: trials(rows, state, tier),
+    inFlight,
   };
 }
 
-export async function proposeNext(deps: LoopDeps, base: string, signal?: AbortSignal): Promise<Proposal> {
-  const input = await buildProposeInput(deps, base);
+export async function proposeNext(
+  deps: LoopDeps,
+  base: string,
+  signal?: AbortSignal,
+  inFlight: InFlight[] = [],
+): Promise<Proposal> {
+  const input = await buildProposeInput(deps, base, inFlight);
   const proposal = await deps.proposer.propose(input, signal);
   checkEdits(proposal.edits, deps.config.allow);
   return withStatedRisk(deps, proposal, input.files);

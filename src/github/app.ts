@@ -8,6 +8,7 @@ import type { CaddieConfig } from "../core/config.ts";
 import type { Clock, Proposer } from "../engine/ports.ts";
 import { chooseProposer } from "../agent/choose-proposer.ts";
 import { newAppRuntime } from "./repo-session.ts";
+import type { WriteOnceOptions } from "./write-once.ts";
 import { onCheckAction } from "./webhook-check-action.ts";
 import { onIssueComment } from "./webhook-comment.ts";
 import { onDispatch } from "./webhook-dispatch.ts";
@@ -23,6 +24,8 @@ export interface CaddieAppOptions {
   onOutcome?: (event: string, outcome: string) => void;
   /** Called once a keep/discard/crash decision is recorded. */
   onDecision?: (experiment: string, verdict: string) => void;
+  /** How one-shot writes wait and look before writing again after an uncertain outcome (tests: 1 ms). */
+  writes?: WriteOnceOptions;
 }
 
 export function createCaddieApp(options: CaddieAppOptions = {}): ApplicationFunction {
@@ -34,6 +37,7 @@ export function createCaddieApp(options: CaddieAppOptions = {}): ApplicationFunc
       ...(options.clock ? { clock: options.clock } : {}),
       ...(options.onDecision ? { onDecision: options.onDecision } : {}),
       ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+      ...(options.writes ? { writes: options.writes } : {}),
       proposerFor: options.proposerFor ?? ((config) => chooseProposer(config, env)),
       botLogin: () => {
         login ??= app.auth().then(async (gh) => {

@@ -12,6 +12,8 @@ import { gainPairs, promotionCorrelation } from "../core/tier-gains.ts";
 import { bestKept } from "../engine/history.ts";
 import { short } from "./markdown.ts";
 import { promote } from "./promote.ts";
+import { PROMOTION_MARKER } from "./markers.ts";
+import { postComment } from "./post-comment.ts";
 import type { ReadySession } from "./repo-session.ts";
 
 export interface KeptRun {
@@ -76,7 +78,11 @@ export async function autoPromote(session: ReadySession, kept: KeptRun): Promise
     outcome.kind === "dispatched"
       ? `🚀 automatic promotion: ${verdict.reason}. Promoting ${sha} to ${config.tiers.full.gpus}x${config.tiers.full.gpu} with ${AUTO_PROMOTE_SEEDS} seed; estimate ${renderSpendEstimate(outcome.estimate)}, reserved in the spend ledger.`
       : `automatic promotion refused: ${verdict.reason}, but ${outcome.reason}. Nothing was dispatched; comment \`/promote\` once the budget allows.`;
-  await session.gh.rest.issues.createComment({ ...session.repo, issue_number: kept.pr, body });
+  await postComment(session, {
+    issue: kept.pr,
+    body,
+    marker: { name: PROMOTION_MARKER, value: `auto ${kept.id} ${kept.row.commit}` },
+  });
   await store.flush(`auto-promote ${kept.id}: ${outcome.kind}`);
   return outcome.kind;
 }

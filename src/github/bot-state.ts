@@ -98,8 +98,10 @@ export interface Promotion {
 export interface BotState {
   paused: boolean;
   resultsIssue: number | null;
-  /** The config error last reported on the results issue (reported once). */
+  /** Why caddie cannot act, as last reported on the results issue (reported once). */
   configError: string | null;
+  /** The config, brief and environment that problem was reported for: quiet until they change. */
+  configErrorFor: string | null;
   /** Idempotency keys already acted on, newest last (bounded). */
   handled: string[];
   experiments: Record<string, PendingExperiment>;
@@ -140,6 +142,7 @@ export function emptyBotState(): BotState {
     paused: false,
     resultsIssue: null,
     configError: null,
+    configErrorFor: null,
     handled: [],
     experiments: {},
     promotions: {},

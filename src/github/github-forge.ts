@@ -8,6 +8,7 @@ import { checkEdits, normalizeRepoPath } from "../core/allow-list.ts";
 import type { FileEdit, Forge } from "../engine/ports.ts";
 import { httpStatus, type GitHubClient, type RepoRef } from "./github-client.ts";
 import { mergeLines } from "../core/merge-lines.ts";
+import { writeOnce, type WriteOnceOptions } from "./write-once.ts";
 
 export function experimentBranch(id: string): string {
   return `caddie/${id}`;
@@ -17,6 +18,41 @@ export function experimentBranch(id: string): string {
 export function experimentOfBranch(branch: string): string | null {
   const match = /^caddie\/(exp-\d{3,}(?:-fix)?)$/.exec(branch);
   return match?.[1] ?? null;
+}
+
+/**
+ * Squash-merges a pull request at `sha`, exactly once: after an uncertain answer the pull request's merged
+ * state says whether the merge landed, and a refusal (405) that follows an earlier landed attempt is no error.
+ */
+export async function mergeOnce(
+  gh: GitHubClient,
+  repo: RepoRef,
+  input: { pr: number; sha: string; title: string },
+  writes: WriteOnceOptions = {},
+): Promise<void> {
+  const merged = async (): Promise<true | null> => {
+    const pull = await gh.rest.pulls.get({ ...repo, pull_number: input.pr });
+    return pull.data.merged && pull.data.head.sha === input.sha ? true : null;
+  };
+  try {
+    await writeOnce(
+      async () => {
+        await gh.rest.pulls.merge({
+          ...repo,
+          pull_number: input.pr,
+          sha: input.sha,
+          merge_method: "squash",
+          commit_title: input.title,
+        });
+        return true;
+      },
+      merged,
+      writes,
+    );
+  } catch (error) {
+    if (await merged()) return;
+    throw error;
+  }
 }
 
 export class GitHubForge implements Forge {
@@ -32,6 +68,7 @@ export class GitHubForge implements Forge {
       allow: string[];
       defaultBranch: string;
       deferClose?: boolean;
+      writes?: WriteOnceOptions;
     },
   ) {}
 
@@ -175,20 +212,12 @@ export class GitHubForge implements Forge {
 
   async keep(input: { id: string; commit: string }): Promise<void> {
     const pr = await this.pullOf(input.id);
-    try {
-      await this.gh.rest.pulls.merge({
-        ...this.repo,
-        pull_number: pr,
-        sha: input.commit,
-        merge_method: "squash",
-        commit_title: `${input.id}: keep (#${pr})`,
-      });
-    } catch (error) {
-      // Already merged by an earlier attempt of this same decision: nothing left to do.
-      const current = await this.gh.rest.pulls.get({ ...this.repo, pull_number: pr });
-      if (current.data.merged && current.data.head.sha === input.commit) return;
-      throw error;
-    }
+    await mergeOnce(
+      this.gh,
+      this.repo,
+      { pr, sha: input.commit, title: `${input.id}: keep (#${pr})` },
+      this.options.writes,
+    );
   }
 
   /**

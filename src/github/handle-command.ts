@@ -15,6 +15,9 @@ import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
 import { renderBudget, renderSpendEstimate } from "../core/render-budget.ts";
 import { estimateFullRun, spendSummary } from "../core/spend-ledger.ts";
 import { httpStatus } from "./github-client.ts";
+import { mergeOnce } from "./github-forge.ts";
+import { REPLY_MARKER } from "./markers.ts";
+import { postComment } from "./post-comment.ts";
 import type { GitHubStore } from "./github-store.ts";
 import { ISSUE_COMMANDS, PR_COMMANDS, type CommandName, type ParsedCommand } from "./parse-command.ts";
 import type { ReadySession, RepoSession } from "./repo-session.ts";
@@ -120,10 +123,10 @@ export async function handleCommand(
     outcome: CommandOutcome,
     keys: string[] = [],
   ): Promise<CommandOutcome> => {
-    await gh.rest.issues.createComment({
-      ...repo,
-      issue_number: req.issueNumber,
+    await postComment(session, {
+      issue: req.issueNumber,
       body: `@${req.sender.login} ${text}`,
+      marker: { name: REPLY_MARKER, value: eventKey },
     });
     markHandled(store, [eventKey, ...keys]);
     await store.flush(`command: ${outcome}`);
@@ -266,13 +269,12 @@ async function runPullCommand(
     setStatus("closed");
     return reply(`closed \`${c.id}\` without recording a result.`, "discarded");
   }
-  await gh.rest.pulls.merge({
-    ...repo,
-    pull_number: c.exp.pr,
-    sha: c.sha,
-    merge_method: "squash",
-    commit_title: `${c.id}: kept by @${c.login} (#${c.exp.pr})`,
-  });
+  await mergeOnce(
+    gh,
+    repo,
+    { pr: c.exp.pr, sha: c.sha, title: `${c.id}: kept by @${c.login} (#${c.exp.pr})` },
+    ready.app.writes,
+  );
   setStatus("closed");
   return reply(
     `merged \`${short(c.sha)}\` into \`${config.researchLine}\` on your word (no ledger row: it was not decided by a measurement).`,

@@ -2,16 +2,21 @@
  * Reads `.github/caddie.yml` and the research brief from the default branch only, so a pull request can
  * never change the bot's config for itself. Cached per repository by the default branch's head commit.
  */
+import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { parseConfig, type CaddieConfig } from "../core/config.ts";
 import { httpStatus, type GitHubClient, type RepoRef } from "./github-client.ts";
 
 export const CONFIG_PATH = ".github/caddie.yml";
 
+/**
+ * The config as loaded; `fingerprint` identifies what the App read (config and brief texts), so a problem
+ * reported once is not reported again until one of them changes.
+ */
 export type RepoConfig =
-  | { kind: "ok"; config: CaddieConfig; program: string; head: string }
+  | { kind: "ok"; config: CaddieConfig; program: string; head: string; fingerprint: string }
   | { kind: "missing"; head: string }
-  | { kind: "error"; error: string; head: string };
+  | { kind: "error"; error: string; head: string; fingerprint: string };
 
 export interface ConfigCache {
   entry: RepoConfig | null;
@@ -75,15 +80,25 @@ async function load(
   if (text === null) entry = { kind: "missing", head };
   else {
     const parsed = configFromText(text);
-    if ("error" in parsed) entry = { kind: "error", error: parsed.error, head };
-    else
-      entry = {
-        kind: "ok",
-        config: parsed.config,
-        program: (await readText(gh, repo, parsed.config.program, head)) ?? "",
-        head,
-      };
+    if ("error" in parsed) entry = { kind: "error", error: parsed.error, head, fingerprint: digest([text]) };
+    else {
+      const path = parsed.config.program;
+      const program = await readText(gh, repo, path, head);
+      entry =
+        program === null
+          ? {
+              kind: "error",
+              error: `the research brief '${path}' (the config's 'program') is missing on ${defaultBranch}: add it (\`caddie init\` writes one) or set 'program' to your brief's path`,
+              head,
+              fingerprint: digest([text, null]),
+            }
+          : { kind: "ok", config: parsed.config, program, head, fingerprint: digest([text, program]) };
+    }
   }
   cache.entry = entry;
   return entry;
+}
+
+function digest(parts: (string | null)[]): string {
+  return createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 16);
 }

@@ -14,3 +14,7 @@ export function hasMarker(body: string | null | undefined, name: string, value =
 export const RESULTS_MARKER = "results-issue";
 export const REPORT_MARKER = "report";
 export const ANALYSIS_MARKER = "analysis";
+export const REPLY_MARKER = "reply";
+export const CONFIG_MARKER = "config";
+export const PROMOTION_MARKER = "promotion";
+export const CHECK_MARKER = "check";

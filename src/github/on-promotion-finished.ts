@@ -18,6 +18,8 @@ import { fetchPromotionSeeds, type PromotionSeed } from "./fetch-promotion-seeds
 import { bpb, bytes, short } from "./markdown.ts";
 import { inline } from "../core/safe-markdown.ts";
 import { editSpend, readSpend } from "./promote.ts";
+import { PROMOTION_MARKER } from "./markers.ts";
+import { postComment } from "./post-comment.ts";
 import type { ReadySession } from "./repo-session.ts";
 import { refreshResultsIssue } from "./results-issue.ts";
 import { verifyRun, type RunRecord, type TrustedRunRule } from "./verify-run.ts";
@@ -217,7 +219,11 @@ export async function onPromotionFinished(session: ReadySession, run: FinishedPr
   }
   store.setBot({ ...store.bot(), promotions: { ...store.bot().promotions, [p.key]: settled } });
   await store.flush(`promotion ${settled.state}: ${p.experiment} @ ${short(p.sha)}`);
-  await gh.rest.issues.createComment({ ...repo, issue_number: p.pr, body: text });
+  await postComment(session, {
+    issue: p.pr,
+    body: text,
+    marker: { name: PROMOTION_MARKER, value: `${p.key} ${settled.state}` },
+  });
   const bot = store.bot();
   await refreshResultsIssue(session, store, bot.paused ? { kind: "paused" } : { kind: "running" }, config);
   await store.flush("results issue");

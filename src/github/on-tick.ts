@@ -7,7 +7,7 @@
 import { experimentId } from "../engine/experiment-id.ts";
 import type { Proposal } from "../engine/ports.ts";
 import { proposeNext } from "../engine/propose-next.ts";
-import { UserError } from "../core/user-error.ts";
+import { SetupError, UserError } from "../core/user-error.ts";
 import { ingestResearch } from "./ingest-research.ts";
 import { openExperiment } from "./open-experiment.ts";
 import { reconcile } from "./reconcile.ts";
@@ -99,20 +99,26 @@ async function openNext(session: ReadySession, signal?: AbortSignal): Promise<Ti
     ],
   };
   try {
-    proposal = await proposeNext(deps, head, signal);
+    proposal = await proposeNext(
+      deps,
+      head,
+      signal,
+      open.map((e) => ({ description: e.description, direction: e.direction, config: e.config })),
+    );
   } catch (error) {
     if (error instanceof ProposerExhausted) {
       log.info(error.message);
       return "exhausted";
     }
-    // A proposal touching paths outside the allow-list (or otherwise invalid) is refused, not retried blindly.
+    // The setup cannot propose at all (withConfig reports it once); a bad proposal is refused, not retried.
+    if (error instanceof SetupError) throw error;
     if (error instanceof UserError) {
       log.warn({ error: error.message }, "proposal refused");
       return "refused";
     }
     throw error;
   }
-  // Proposers see only settled results; with several experiments in flight they can repeat one.
+  // Proposers are told what is in flight; one that repeats it anyway waits for results.
   if (
     open.some(
       (e) =>

@@ -12,6 +12,7 @@ import { fenced, inline, plainTitle } from "../core/safe-markdown.ts";
 import { marker } from "./markers.ts";
 import type { ReadySession } from "./repo-session.ts";
 import { commitMessage } from "../engine/commit-message.ts";
+import { writeOnce } from "./write-once.ts";
 
 export function renderPullBody(id: string, proposal: Proposal): string {
   return [
@@ -45,21 +46,39 @@ export async function openExperiment(
     message: commitMessage(id, proposal),
   });
   const branch = experimentBranch(id);
-  const pr = await session.gh.rest.pulls.create({
-    ...session.repo,
-    title: plainTitle(`${id}: ${proposal.description}`),
-    head: branch,
-    base: session.config.researchLine,
-    body: renderPullBody(id, proposal),
-  });
+  // Opened once: after an uncertain answer the branch's open pull request is looked for first.
+  const findPull = async (): Promise<number | null> => {
+    const open = await session.gh.rest.pulls.list({
+      ...session.repo,
+      state: "open",
+      head: `${session.repo.owner}:${branch}`,
+      base: session.config.researchLine,
+      per_page: 10,
+    });
+    return open.data[0]?.number ?? null;
+  };
+  const pr = await writeOnce(
+    async () => {
+      const created = await session.gh.rest.pulls.create({
+        ...session.repo,
+        title: plainTitle(`${id}: ${proposal.description}`),
+        head: branch,
+        base: session.config.researchLine,
+        body: renderPullBody(id, proposal),
+      });
+      return created.data.number;
+    },
+    findPull,
+    session.app.writes,
+  );
   await session.gh.rest.issues.addLabels({
     ...session.repo,
-    issue_number: pr.data.number,
+    issue_number: pr,
     labels: [session.app.label.experiment],
   });
   const pending: PendingExperiment = {
     index: input.index,
-    pr: pr.data.number,
+    pr,
     branch,
     base: input.base,
     commit,

@@ -1,14 +1,16 @@
 /**
  * Publishes what a decision owes GitHub (bot-state.ts `Owed`): the check run, the sticky report, the
  * ANALYSIS comment, the close. Each piece is tried on its own, so one failing write (a 502) does not hold
- * back the others; what failed is returned, still owed. With `confirm` (the reconciler, after a failure or
- * a restart) each piece is first looked up on GitHub and only written when missing, so a write that
- * landed but whose answer was lost is never repeated.
+ * back the others; what failed is returned, still owed. Every piece is written once (write-once.ts: an
+ * uncertain answer is followed by a look before any second write). With `confirm` (the reconciler, after
+ * a failure or a restart) each piece is first looked up on GitHub, matched exactly (the check by its
+ * experiment, run, commit, conclusion and title), and only written when missing.
  */
 import { bestKept } from "../engine/history.ts";
 import type { Owed, PendingExperiment } from "./bot-state.ts";
-import { CHECK_NAME, publishCheck } from "./check-run.ts";
-import { ANALYSIS_MARKER, hasMarker } from "./markers.ts";
+import { checkExists, publishCheck } from "./check-run.ts";
+import { ANALYSIS_MARKER, marker } from "./markers.ts";
+import { findOwnComment, postComment } from "./post-comment.ts";
 import { renderReport } from "./render-report.ts";
 import { upsertReport } from "./report-comment.ts";
 import type { ReadySession } from "./repo-session.ts";
@@ -43,16 +45,8 @@ export async function publishOwed(
   if (check)
     if (
       !(await attempt("check", async () => {
-        if (confirm) {
-          const found = await gh.paginate(gh.rest.checks.listForRef, {
-            ...repo,
-            ref: check.sha,
-            check_name: CHECK_NAME,
-            per_page: 100,
-          });
-          if (found.some((c) => c.external_id === id)) return;
-        }
-        await publishCheck(session, check);
+        if (confirm && (await checkExists(session, check, owed.run))) return;
+        await publishCheck(session, check, owed.run);
       }))
     )
       left.check = check;
@@ -64,8 +58,12 @@ export async function publishOwed(
   if (analysis !== null)
     if (
       !(await attempt("analysis", async () => {
-        if (confirm && (await hasBotComment(session, exp.pr, id))) return;
-        await gh.rest.issues.createComment({ ...repo, issue_number: exp.pr, body: analysis });
+        if (confirm && (await findOwnComment(session, exp.pr, marker(ANALYSIS_MARKER, id)))) return;
+        await postComment(session, {
+          issue: exp.pr,
+          body: analysis,
+          marker: { name: ANALYSIS_MARKER, value: id },
+        });
       }))
     )
       left.analysis = analysis;
@@ -78,16 +76,6 @@ export async function publishOwed(
       await gh.rest.pulls.update({ ...repo, pull_number: exp.pr, state: "closed" });
     }));
   return left.check || left.report || left.analysis !== null || left.close ? left : null;
-}
-
-async function hasBotComment(session: ReadySession, pr: number, id: string): Promise<boolean> {
-  const login = await session.app.botLogin();
-  const comments = await session.gh.paginate(session.gh.rest.issues.listComments, {
-    ...session.repo,
-    issue_number: pr,
-    per_page: 100,
-  });
-  return comments.some((c) => c.user?.login === login && hasMarker(c.body, ANALYSIS_MARKER, id));
 }
 
 async function publishReport(

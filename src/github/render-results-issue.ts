@@ -66,7 +66,7 @@ function statusLine(status: LoopStatus): string {
     case "dry-run":
       return "🧪 **dry run** — `dry_run: true` in `.github/caddie.yml`: nothing is written or spent.";
     case "config-error":
-      return `🔴 **config error** — the bot does nothing until \`.github/caddie.yml\` is fixed:\n\n> ${inline(status.error, 1000)}`;
+      return `🔴 **config error** — caddie cannot act and does nothing until this is fixed (in \`.github/caddie.yml\`, the files it names, or the App's environment):\n\n> ${inline(status.error, 1000)}`;
   }
 }
 

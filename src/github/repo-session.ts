@@ -17,6 +17,7 @@ import { KeyedLock } from "./keyed-lock.ts";
 import { loadRepoConfig, type ConfigCache, type RepoConfig } from "./load-repo-config.ts";
 import type { Decided, Prepared } from "./run-types.ts";
 import { newStateCache, StateBranch, type StateCache } from "./state-branch.ts";
+import { noBlindRetries, type WriteOnceOptions } from "./write-once.ts";
 
 /** One repository's entry, shared by all deliveries for it in this process. */
 export interface RepoRuntime {
@@ -49,6 +50,8 @@ export interface AppRuntime {
   onDecision?: (experiment: string, verdict: string) => void;
   /** Called after each handled delivery with its outcome (benchmarks, logs, tests). */
   onOutcome?: (event: string, outcome: string) => void;
+  /** How one-shot writes look before writing again after an uncertain outcome (write-once.ts). */
+  writes: WriteOnceOptions;
 }
 
 export interface RepoSession {
@@ -77,6 +80,7 @@ export function newAppRuntime(
     lock: options.lock ?? new KeyedLock(),
     runtimes: options.runtimes ?? new Map(),
     label: options.label ?? { experiment: "caddie:experiment", results: "caddie:results" },
+    writes: options.writes ?? {},
     proposerFor: options.proposerFor,
     botLogin: options.botLogin,
     ...(options.onDecision ? { onDecision: options.onDecision } : {}),
@@ -89,6 +93,7 @@ export function repoSession(
   input: { gh: GitHubClient; repo: RepoRef; log: Logger; defaultBranch: string },
 ): RepoSession {
   const key = `${input.repo.owner}/${input.repo.repo}`.toLowerCase();
+  noBlindRetries(input.gh);
   let runtime = app.runtimes.get(key);
   if (!runtime) {
     runtime = {
@@ -136,6 +141,7 @@ export async function ready(
     allow: config.allow,
     defaultBranch: session.defaultBranch,
     deferClose: true,
+    writes: session.app.writes,
   });
   const deps: LoopDeps = {
     forge,

@@ -20,6 +20,7 @@ import { renderBudget } from "../core/render-budget.ts";
 import { estimateFullRun, spendSummary } from "../core/spend-ledger.ts";
 import { readSpend, spendPolicy } from "./promote.ts";
 import { storedCompetitors } from "./watch-competitors.ts";
+import { writeOnce } from "./write-once.ts";
 
 export async function resultsModel(
   session: RepoSession,
@@ -90,14 +91,23 @@ export async function writeResultsIssue(
   const bot = store.bot();
   const number = bot.resultsIssue ?? (await findIssue(session));
   if (number === null) {
-    const created = await session.gh.rest.issues.create({
-      ...session.repo,
-      title: RESULTS_TITLE,
-      body,
-      labels: [session.app.label.results],
-    });
+    // Created once: after an uncertain answer, the App's own marked issue is looked for first.
+    const created = await writeOnce(
+      async () => {
+        const res = await session.gh.rest.issues.create({
+          ...session.repo,
+          title: RESULTS_TITLE,
+          body,
+          labels: [session.app.label.results],
+        });
+        return res.data.number;
+      },
+      () => findIssue(session),
+      session.app.writes,
+    );
+    // Found or created, it holds this body: the write that landed wrote it.
     session.runtime.issueBody = body;
-    store.setBot({ ...store.bot(), resultsIssue: created.data.number });
+    store.setBot({ ...store.bot(), resultsIssue: created });
     return;
   }
   if (bot.resultsIssue !== number) store.setBot({ ...store.bot(), resultsIssue: number });

@@ -10,6 +10,7 @@ import { formatAnalysis } from "../core/notes.ts";
 import { changeOf } from "../engine/change-of.ts";
 import { experimentId } from "../engine/experiment-id.ts";
 import { UserError } from "../core/user-error.ts";
+import { implausiblyLow, valBpbProblem } from "../core/plausible-score.ts";
 import { bestKept } from "../engine/history.ts";
 import { judgeMeasurement } from "../engine/judge.ts";
 import type { Measurement } from "../engine/measure-outcome.ts";
@@ -26,7 +27,8 @@ import { commitMessage } from "../engine/commit-message.ts";
 import type { ReportRun } from "./render-report.ts";
 import { stateView } from "./publish-owed.ts";
 import type { ReadySession } from "./repo-session.ts";
-import { skipReason } from "./run-prepare.ts";
+import { rerunOnce } from "./rerun-workflow.ts";
+import { runKey, skipReason } from "./run-prepare.ts";
 import type { Decided, FinishedRun, Prepared, StateView } from "./run-types.ts";
 import { runSeed } from "../core/run-seed.ts";
 import { readAllowedFiles } from "../engine/read-allowed-files.ts";
@@ -127,6 +129,9 @@ async function decideOne(session: ReadySession, item: Prepared): Promise<Decided
   if (!item.result.ok || !item.measurement)
     return reject(session, id, exp, item, item.result.ok ? "no measurement" : item.result.error);
   const m = item.measurement;
+  // The one range rule (src/core): an impossible or implausible score is never merged, never the best.
+  const problem = scoreProblem(m, "proxy");
+  if (problem) return reject(session, id, exp, item, problem);
   if (!exp.baseline && (await wouldKeep(session, m))) {
     const head = await session.forge.lineHead();
     if (head !== exp.base) return rerunOnNewBase(session, id, exp, run, m, head);
@@ -163,7 +168,14 @@ function reject(
       exp,
       run,
       item.key,
-      { measurement: null, rejected: error, verdict: null, reason: error, promotable: false },
+      {
+        measurement: null,
+        rejected: error,
+        verdict: null,
+        reason: error,
+        incumbent: null,
+        promotable: false,
+      },
       { analysis: null, close: false },
     ),
   };
@@ -215,6 +227,7 @@ async function settle(
         rejected: null,
         verdict,
         reason: again ?? settled.decision.reason,
+        incumbent: exp.baseline ? null : (before?.valBpb ?? null),
         promotable: !exp.baseline && !flagged && (verdict === "keep" || (verdict === "discard" && better)),
       },
       {
@@ -256,7 +269,7 @@ async function repeatBaseline(session: ReadySession, run: FinishedRun): Promise<
       r.experiment === experimentId(0) && r.tier === "proxy" && r.status === "keep" && r.val_bpb !== null,
   ).length;
   if (have >= want) return null;
-  await session.gh.rest.actions.reRunWorkflow({ ...session.repo, run_id: run.id });
+  await rerunOnce(session, run);
   return `baseline run ${have} of ${want} (seed ${runSeed(run.attempt)}): re-running on seed ${runSeed(run.attempt + 1)} to measure the run-to-run noise`;
 }
 
@@ -285,6 +298,16 @@ async function notOnProxyAlone(
       delta: judged.delta,
     },
   };
+}
+
+/** Why a scored run's score cannot be used (refused or flagged), or null. */
+function scoreProblem(m: Measurement, tier: string): string | null {
+  const score = m.summary.val_bpb;
+  if (m.summary.status !== "ok" || score === null) return null;
+  const refused = valBpbProblem(score);
+  if (refused) return `the log's score is impossible: ${refused}`;
+  const low = implausiblyLow(score, tier);
+  return low ? `flagged, not used: ${low}` : null;
 }
 
 /** The decision the engine would take now, without recording it (to know whether a stale base matters). */
@@ -337,12 +360,13 @@ async function rerunOnNewBase(
     id,
     exp,
     run,
-    `${run.id}:${run.attempt}`,
+    runKey(run),
     {
       measurement: m,
       rejected: null,
-      verdict: rebased ? "re-run" : "discard",
+      verdict: rebased ? "re-run" : "closed",
       reason: note,
+      incumbent: bestKept(await session.store.readLedger(), "proxy")?.valBpb ?? null,
       promotable: false,
     },
     { analysis: null, close: false },

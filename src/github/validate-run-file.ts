@@ -7,6 +7,7 @@
  */
 import { FLAG_CODES, plainRunText, type Flag } from "../core/flags.ts";
 import { readScoreJson, type ScoreResult } from "../core/score-result.ts";
+import { byteCountProblem, valBpbProblem } from "../core/plausible-score.ts";
 
 export interface RunFile {
   exitCode: number | null;
@@ -56,18 +57,19 @@ export function validateRunFile(value: unknown): { ok: true; run: RunFile } | { 
   )
     return { ok: false, error: `run.json seconds must be a number from 0 to ${RUN_FILE_LIMITS.maxSeconds}` };
   const model = v.model_bytes;
-  if (
-    model !== null &&
-    !(
-      Number.isSafeInteger(model) &&
-      (model as number) >= 0 &&
-      (model as number) <= RUN_FILE_LIMITS.maxModelBytes
-    )
-  )
-    return {
-      ok: false,
-      error: `run.json model_bytes must be null or a whole number from 0 to ${RUN_FILE_LIMITS.maxModelBytes}`,
-    };
+  const modelProblem =
+    model === null ? null : byteCountProblem(model, "run.json model_bytes", RUN_FILE_LIMITS.maxModelBytes);
+  if (modelProblem) return { ok: false, error: `${modelProblem} (or null)` };
+  // Claims the bot never uses as its score or size, but a record that lies about them is still refused.
+  for (const key of ["code_bytes", "artifact_bytes"] as const)
+    if (v[key] !== undefined && v[key] !== null) {
+      const problem = byteCountProblem(v[key], `run.json ${key}`);
+      if (problem) return { ok: false, error: problem };
+    }
+  if (v.val_bpb !== undefined && v.val_bpb !== null) {
+    const problem = valBpbProblem(v.val_bpb);
+    if (problem) return { ok: false, error: `run.json ${problem}` };
+  }
   return {
     ok: true,
     run: {

@@ -24,7 +24,8 @@ import { decideRuns } from "./run-decide.ts";
 import { prepareRun } from "./run-prepare.ts";
 import type { Decided, FinishedRun } from "./run-types.ts";
 import { publishRun } from "./run-publish.ts";
-import { withConfig } from "./with-config.ts";
+import { openReady, reportSetupError, withConfig, type Unready } from "./with-config.ts";
+import { SetupError } from "../core/user-error.ts";
 import { verifyRun } from "./verify-run.ts";
 import { EXPERIMENT_WORKFLOW_FILE, isRunOf, PROMOTE_WORKFLOW_FILE, trustedRunRule } from "./workflows.ts";
 
@@ -79,26 +80,55 @@ function decisions(session: RepoSession) {
   return runtime.decisions;
 }
 
-async function onExperimentRun(session: RepoSession, run: Run): Promise<void> {
+/** The session when caddie can act, checked without the lock; else the outcome of reporting why not. */
+async function usable(session: RepoSession): Promise<ReadySession | Unready> {
   const loaded = await readConfig(session);
-  if (loaded.kind !== "ok") {
-    await locked(session, async () => {
-      handled(session, "workflow_run", await withConfig(session, async () => "unusable config" as const));
-    });
-    return;
+  if (loaded.kind === "ok") {
+    try {
+      const r = await ready(session, loaded.config, loaded.program);
+      if (r.store.bot().configErrorFor === null) return r;
+    } catch (error) {
+      if (!(error instanceof SetupError)) throw error;
+    }
   }
+  // A problem (or one reported before): sorted out under the lock, where it is reported once.
+  return locked(session, () => openReady(session));
+}
+
+/** Prepares and decides one run; a setup problem met on the way is reported once instead. */
+async function decideRun(
+  session: RepoSession,
+  run: Run,
+): Promise<{ r: ReadySession; decided: Decided } | Unready> {
+  const r = await usable(session);
+  if (typeof r === "string") return r;
+  try {
+    const prepared = await prepareRun(r, finishedRun(run));
+    const decided =
+      prepared.kind === "prepared" ? await decisions(session).submit({ session: r, prepared }) : prepared;
+    return { r, decided };
+  } catch (error) {
+    // The proposer's model or key failed while deciding: the reconciler decides the run once it is fixed.
+    if (!(error instanceof SetupError)) throw error;
+    await locked(session, () => reportSetupError(r, error));
+    return "config error";
+  }
+}
+
+async function onExperimentRun(session: RepoSession, run: Run): Promise<void> {
   const busy = session.runtime.busy;
   busy.enter();
-  let decided: Decided;
-  let r: ReadySession;
+  let outcome: Awaited<ReturnType<typeof decideRun>>;
   try {
-    r = await ready(session, loaded.config, loaded.program);
-    const prepared = await prepareRun(r, finishedRun(run));
-    decided =
-      prepared.kind === "prepared" ? await decisions(session).submit({ session: r, prepared }) : prepared;
+    outcome = await decideRun(session, run);
   } finally {
     busy.leave();
   }
+  if (typeof outcome === "string") {
+    handled(session, "workflow_run", outcome);
+    return;
+  }
+  const { r, decided } = outcome;
   // Checks and reports wait until the results arriving now are decided: decisions first.
   await busy.whenIdle();
   await publishRun(r, decided);

@@ -1,53 +1,121 @@
 /**
- * Work that needs the repository's config runs only when the config on the default branch is usable.
- * No config: idle (the repository has not run `caddie init`). A broken config is reported once on the
- * results issue and the bot then does nothing rather than guess.
+ * Work that needs the repository's config runs only when caddie can act on it. No config: idle (the
+ * repository has not run `caddie init`). A config caddie cannot use (invalid, a missing brief, no way to
+ * propose, an unknown or retired model, a rejected key: `SetupError`) is reported once, on the results
+ * issue (created if needed) and in the App's log, with the fix; later deliveries stay quiet until the
+ * config, the brief or the App's environment changes.
  */
+import { createHash } from "node:crypto";
+import { SetupError } from "../core/user-error.ts";
 import { GitHubStore } from "./github-store.ts";
+import { CONFIG_MARKER } from "./markers.ts";
+import { postComment } from "./post-comment.ts";
 import { readConfig, ready, stateBranch, type ReadySession, type RepoSession } from "./repo-session.ts";
 import { refreshResultsIssue } from "./results-issue.ts";
 import { inline } from "../core/safe-markdown.ts";
+import type { RepoConfig } from "./load-repo-config.ts";
 
 /** Why work that needs the config did not run. */
 export type Unready = "idle: no config" | "config error";
 
-async function reportConfigError(session: RepoSession, error: string): Promise<void> {
-  const store = await GitHubStore.open(stateBranch(session));
-  if (store.bot().configError === error) return;
-  session.log.warn({ error }, "config error");
+/** What a reported problem is tied to: the config and brief read, and the environment the App runs in. */
+function problemKey(session: RepoSession, loaded: Exclude<RepoConfig, { kind: "missing" }>): string {
+  const env = session.app.env;
+  const key = env.ANTHROPIC_API_KEY;
+  return createHash("sha256")
+    .update(
+      JSON.stringify([
+        loaded.fingerprint,
+        // A short digest of the key: a new key is a change, and bot.json never holds the key.
+        key ? createHash("sha256").update(key).digest("hex").slice(0, 8) : null,
+        env.ANTHROPIC_BASE_URL ?? null,
+        env.CADDIE_MODEL ?? null,
+      ]),
+    )
+    .digest("hex")
+    .slice(0, 16);
+}
+
+/** Reports a problem once per key: the results issue's status, one comment there, the App's log. */
+async function reportProblem(
+  session: RepoSession,
+  store: GitHubStore,
+  error: string,
+  key: string,
+): Promise<void> {
+  if (store.bot().configErrorFor === key) return;
+  session.log.error({ error, repo: `${session.repo.owner}/${session.repo.repo}` }, "caddie cannot act");
   await refreshResultsIssue(session, store, { kind: "config-error", error }, null);
   const issue = store.bot().resultsIssue;
   if (issue !== null)
-    await session.gh.rest.issues.createComment({
-      ...session.repo,
-      issue_number: issue,
-      body: `The config is broken, so caddie is doing nothing until it is fixed:\n\n> ${inline(error, 2000)}`,
+    await postComment(session, {
+      issue,
+      body: `caddie cannot act, so it is doing nothing until this is fixed (in \`.github/caddie.yml\`, the files it names, or the App's environment):\n\n> ${inline(error, 2000)}`,
+      marker: { name: CONFIG_MARKER, value: key },
     });
-  store.setBot({ ...store.bot(), configError: error });
+  store.setBot({ ...store.bot(), configError: error, configErrorFor: key });
   await store.flush("config error reported");
 }
 
-/** Loads the config; runs `work` only when it is usable. */
-export async function withConfig<T>(
-  session: RepoSession,
-  work: (ready: ReadySession) => Promise<T>,
-): Promise<T | Unready> {
+/** The ready session, or why there is none (a problem is reported once, here). */
+export async function openReady(session: RepoSession): Promise<ReadySession | Unready> {
   const loaded = await readConfig(session);
   if (loaded.kind === "missing") {
     session.log.info("no .github/caddie.yml on the default branch: idle (run `caddie init`)");
     return "idle: no config";
   }
+  const key = problemKey(session, loaded);
   if (loaded.kind === "error") {
-    await reportConfigError(session, loaded.error);
+    await reportProblem(session, await GitHubStore.open(stateBranch(session)), loaded.error, key);
     return "config error";
   }
-  const r = await ready(session, loaded.config, loaded.program);
-  if (r.store.bot().configError !== null) r.store.setBot({ ...r.store.bot(), configError: null });
-  return work(r);
+  let r: ReadySession;
+  try {
+    r = await ready(session, loaded.config, loaded.program);
+  } catch (error) {
+    if (!(error instanceof SetupError)) throw error;
+    await reportProblem(session, await GitHubStore.open(stateBranch(session)), error.message, key);
+    return "config error";
+  }
+  const bot = r.store.bot();
+  // Reported for exactly this config and environment: nothing has changed that could fix it.
+  if (bot.configErrorFor === key) return "config error";
+  if (bot.configError !== null || bot.configErrorFor !== null)
+    r.store.setBot({ ...bot, configError: null, configErrorFor: null });
+  return r;
+}
+
+/** Runs `work` only when caddie can act; a SetupError it meets is reported once, like a broken config. */
+export async function withConfig<T>(
+  session: RepoSession,
+  work: (ready: ReadySession) => Promise<T>,
+): Promise<T | Unready> {
+  const r = await openReady(session);
+  if (typeof r === "string") return r;
+  try {
+    return await work(r);
+  } catch (error) {
+    if (!(error instanceof SetupError)) throw error;
+    await reportSetupError(r, error);
+    return "config error";
+  }
+}
+
+/** Reports a SetupError met while working (a rejected key, a retired model), on the session's own store. */
+export async function reportSetupError(r: ReadySession, error: SetupError): Promise<void> {
+  const loaded = r.runtime.config.entry;
+  const key = loaded && loaded.kind !== "missing" ? problemKey(r, loaded) : "";
+  await reportProblem(r, r.store, error.message, key);
 }
 
 /** The session when the config is usable, else null (commands still answer with a broken config). */
 export async function readyOrNull(session: RepoSession): Promise<ReadySession | null> {
   const loaded = await readConfig(session);
-  return loaded.kind === "ok" ? ready(session, loaded.config, loaded.program) : null;
+  if (loaded.kind !== "ok") return null;
+  try {
+    return await ready(session, loaded.config, loaded.program);
+  } catch (error) {
+    if (error instanceof SetupError) return null;
+    throw error;
+  }
 }

@@ -26,7 +26,7 @@ describe("the one range rule for scores and sizes", () => {
   it("flags scores below what the tier can reach, and only those", () => {
     expect(implausiblyLow(1.2, "proxy")).toBeNull();
     expect(implausiblyLow(0.95, "full")).toBeNull();
-    expect(implausiblyLow(0.95, "proxy")).toContain("below 1.0000");
+    expect(implausiblyLow(0.93, "proxy")).toContain("below 0.9500");
     expect(implausiblyLow(0.5, "full")).toContain("most likely a broken evaluation");
     expect(implausiblyLow(0.5, "some-other-tier")).not.toBeNull();
   });

@@ -30,7 +30,8 @@ describe("publishing a decision that failed half-way", () => {
 
   it("publishes a check run that got a 502 after the decision on the next tick, exactly once", async () => {
     const pr = await withBaseline();
-    h.fake.fail({ operationId: "checks/create", kind: "502", times: 1 });
+    // Every attempt of the delivery fails (each one looked for first): the check stays owed.
+    h.fake.fail({ operationId: "checks/create", kind: "502", times: 4 });
     await h.finish(pr, { log: sampleLog("full-baseline") });
     // The decision is on record and the rest was published; only the check is still owed.
     expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual([

@@ -22,6 +22,14 @@ describe("validateRunFile", () => {
     [{ exit_code: 0, timed_out: false, seconds: Number.NaN, model_bytes: 1 }, "seconds"],
     [{ exit_code: 0, timed_out: false, seconds: 1, model_bytes: 1.5 }, "model_bytes"],
     [{ exit_code: 0, timed_out: false, seconds: 1, model_bytes: 1e12 }, "model_bytes"],
+    [{ exit_code: 0, timed_out: false, seconds: 1, model_bytes: -5 }, "model_bytes must be a whole number"],
+    [{ exit_code: 0, timed_out: false, seconds: 1, model_bytes: 1, val_bpb: -1 }, "val_bpb must be positive"],
+    [
+      { exit_code: 0, timed_out: false, seconds: 1, model_bytes: 1, val_bpb: "1.2" },
+      "val_bpb must be a number",
+    ],
+    [{ exit_code: 0, timed_out: false, seconds: 1, model_bytes: 1, code_bytes: -3 }, "code_bytes"],
+    [{ exit_code: 0, timed_out: false, seconds: 1, model_bytes: 1, artifact_bytes: 1.5 }, "artifact_bytes"],
   ])("refuses %j", (value, error) => {
     const result = validateRunFile(value);
     expect(result.ok).toBe(false);

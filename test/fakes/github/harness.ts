@@ -189,6 +189,8 @@ export class Harness {
       logLevel: "fatal",
     });
     const app = createCaddieApp({
+      // Looks after an uncertain write wait milliseconds, not seconds.
+      writes: { baseDelayMs: 1 },
       ...options.app,
       onOutcome: (event, outcome) => {
         harness.outcomes.push({ event, outcome });

@@ -30,10 +30,14 @@ export interface Violation {
   detail: string;
 }
 
-/** A scripted failure: the next `times` matching calls answer with it instead of the handler. */
+/**
+ * A scripted failure: the next `times` matching calls answer with it instead of the handler. The
+ * `lost-*` kinds are lost answers: the handler applies the write, then the client gets a 502 (`lost-502`)
+ * or the connection is reset before any answer (`lost-reset`), as when GitHub times out behind its proxy.
+ */
 export interface Fault {
   operationId: string;
-  kind: "502" | "rate-limit" | "secondary-rate-limit" | "500";
+  kind: "502" | "rate-limit" | "secondary-rate-limit" | "500" | "lost-502" | "lost-reset";
   times: number;
 }
 
@@ -301,8 +305,8 @@ export class FakeGitHub {
       }
     }
     const fault = this.faults.find((f) => f.operationId === operation.operationId && f.times > 0);
-    if (fault) {
-      fault.times--;
+    if (fault) fault.times--;
+    if (fault && !fault.kind.startsWith("lost-")) {
       call.status = this.sendFault(fault, send);
       return;
     }
@@ -333,6 +337,16 @@ export class FakeGitHub {
       return;
     }
     call.status = reply.status;
+    if (fault?.kind === "lost-502") {
+      call.status = 502;
+      send(502);
+      return;
+    }
+    if (fault?.kind === "lost-reset") {
+      call.status = 0;
+      res.socket?.destroy();
+      return;
+    }
     if (reply.body !== undefined && !Buffer.isBuffer(reply.body)) {
       for (const problem of this.spec.validateResponse(operation, reply.status, reply.body))
         this.violations.push({ kind: "response-shape", operationId: operation.operationId, detail: problem });
