@@ -11,6 +11,7 @@ import { SetupError, UserError } from "../core/user-error.ts";
 import { ingestResearch } from "./ingest-research.ts";
 import { openExperiment } from "./open-experiment.ts";
 import { reconcile } from "./reconcile.ts";
+import { recordPublished } from "./run-publish.ts";
 import type { ReadySession } from "./repo-session.ts";
 import { refreshResultsIssue } from "./results-issue.ts";
 import { stateOutsideContext } from "./state-outside-context.ts";
@@ -31,6 +32,8 @@ export interface TickOptions {
 
 export async function tick(session: ReadySession, options: TickOptions): Promise<TickOutcome> {
   const { store, config } = session;
+  // What the webhook path published since the last commit is recorded first, so the reconciler skips it.
+  recordPublished(session);
   if (options.reconcile && !config.dryRun) await reconcile(session);
   // Before proposing, so the proposal reads the fresh scores; it never throws.
   if (options.watch) {

@@ -12,6 +12,7 @@ import type { GitHubClient, RepoRef } from "./github-client.ts";
 import { GitHubForge } from "./github-forge.ts";
 import { GitHubStore } from "./github-store.ts";
 import type { Batcher } from "./batcher.ts";
+import type { Owed } from "./bot-state.ts";
 import { IdleGate } from "./idle-gate.ts";
 import { KeyedLock } from "./keyed-lock.ts";
 import { loadRepoConfig, type ConfigCache, type RepoConfig } from "./load-repo-config.ts";
@@ -33,6 +34,8 @@ export interface RepoRuntime {
   decisions: Batcher<{ session: ReadySession; prepared: Prepared }, Decided> | null;
   /** The refill tick queued for after the decisions in flight (one for however many decisions land). */
   refill: Promise<void> | null;
+  /** What the webhook path published outside the lock, by experiment: the next tick records it. */
+  published: Map<string, { run: string; left: Owed | null }>;
 }
 
 /** Shared by every delivery the app handles. */
@@ -104,6 +107,7 @@ export function repoSession(
       busy: new IdleGate(),
       decisions: null,
       refill: null,
+      published: new Map(),
     };
     app.runtimes.set(key, runtime);
   }

@@ -1,0 +1,103 @@
+/**
+ * An App that cannot act says so where the user looks: on the results issue (created if needed) and in
+ * its log, with the fix, once; later ticks stay quiet until the config or the App's environment changes.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { INIT_CONFIG, initFiles } from "../../src/local/commands/init.ts";
+import { startFakeAnthropic, type FakeAnthropic } from "../fakes/anthropic.ts";
+import { CONFIG_YML, Harness } from "../fakes/github/harness.ts";
+import { rootLog } from "../fakes/github/logs.ts";
+
+const NO_SPACE = CONFIG_YML.replace(/search_space:\n( {2}.*\n)+/, "");
+
+describe("an App that cannot act", () => {
+  let h: Harness;
+  let anthropic: FakeAnthropic | null = null;
+  afterEach(async () => {
+    expect(h.fake.violations).toEqual([]);
+    await h.close();
+    await anthropic?.close();
+    anthropic = null;
+  });
+
+  const issues = () => [...h.fake.state.issues.values()];
+  const issueComments = () =>
+    [...h.fake.state.comments.values()].filter((c) => c.issueNumber === issues()[0]?.number);
+  /** Writes the App made since call `from` (installation tokens aside). */
+  const writesSince = (from: number) =>
+    h.fake.calls.slice(from).filter((c) => c.method !== "GET" && !c.operationId.startsWith("apps/"));
+
+  it("says once, with the fix, that it has no way to propose without a search space or a key", async () => {
+    h = await Harness.start({ config: NO_SPACE, app: { env: {} } });
+    expect((await h.tick()).status).toBe(200);
+    expect(issues()).toHaveLength(1);
+    expect(issues()[0]?.body).toContain("config error");
+    expect(issues()[0]?.body).toContain("search_space");
+    expect(issues()[0]?.body).toContain("ANTHROPIC_API_KEY");
+    expect(issueComments()).toHaveLength(1);
+    expect(h.fake.state.pulls.size).toBe(0);
+
+    const before = h.fake.calls.length;
+    expect((await h.tick()).status).toBe(200);
+    expect((await h.tick()).status).toBe(200);
+    expect(writesSince(before)).toEqual([]);
+    expect(h.outcomes.map((o) => o.outcome)).toEqual(["config error", "config error", "config error"]);
+
+    // Fixed on the default branch: the loop starts and the issue says it runs.
+    h.fake.state.commitFiles("main", { ".github/caddie.yml": CONFIG_YML });
+    await h.tick();
+    expect(h.openPulls()).toHaveLength(1);
+    expect(issues()[0]?.body).toContain("**running**");
+    expect(issueComments()).toHaveLength(1);
+  });
+
+  it("works on the fork exactly as `caddie init` writes it, with no API key", async () => {
+    const files = initFiles();
+    h = await Harness.start({ config: INIT_CONFIG, files, app: { env: {} } });
+    for (let i = 0; i < 2; i++) expect((await h.tick()).status).toBe(200);
+    // Either it runs (a baseline pull request) or the results issue says what to add; never silence.
+    const body = issues()[0]?.body ?? "";
+    expect(h.openPulls().length > 0 || /search_space/.test(body)).toBe(true);
+    expect(issueComments().length).toBeLessThanOrEqual(1);
+  });
+
+  it("reports a missing research brief once", async () => {
+    h = await Harness.start({ config: `${CONFIG_YML}program: docs/brief.md\n` });
+    await h.tick();
+    await h.tick();
+    expect(issues()[0]?.body).toContain("the research brief 'docs/brief.md'");
+    expect(issueComments()).toHaveLength(1);
+    expect(h.fake.state.pulls.size).toBe(0);
+  });
+
+  it("reports an unknown or retired model once and stops asking the API until the config changes", async () => {
+    anthropic = await startFakeAnthropic({
+      respond: (request) => ({
+        status: 404,
+        body: { type: "error", error: { type: "not_found_error", message: `model: ${request.model}` } },
+      }),
+    });
+    const config = `${CONFIG_YML}agent:\n  model: claude-retired-1\n`;
+    h = await Harness.start({
+      config,
+      app: { env: { ANTHROPIC_API_KEY: ["sk", "test"].join("-"), ANTHROPIC_BASE_URL: anthropic.url } },
+    });
+    await h.tick();
+    // The baseline needs no model; the first proposal after it does.
+    expect((await h.finish(h.openPulls()[0] ?? 0, { log: rootLog(1.3) })).status).toBe(200);
+    expect(anthropic.requests.map((r) => r.model)).toEqual(["claude-retired-1"]);
+    expect(issues()[0]?.body).toContain("does not know model 'claude-retired-1'");
+    expect(issueComments()).toHaveLength(1);
+
+    const before = h.fake.calls.length;
+    await h.tick();
+    expect(anthropic.requests).toHaveLength(1);
+    expect(writesSince(before)).toEqual([]);
+
+    h.fake.state.commitFiles("main", {
+      ".github/caddie.yml": config.replace("claude-retired-1", "claude-next"),
+    });
+    await h.tick();
+    expect(anthropic.requests.map((r) => r.model)).toEqual(["claude-retired-1", "claude-next"]);
+  });
+});
