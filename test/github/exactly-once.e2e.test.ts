@@ -88,6 +88,17 @@ describe("exactly-once writes under lost answers", () => {
     expect(parseBotState(h.stateFile("bot.json") ?? undefined).paused).toBe(true);
   });
 
+  it("never dispatches a paid promotion twice when the dispatch's answer is lost, and keeps its money reserved", async () => {
+    const pr = await withBaseline();
+    await h.finish(pr, { log: rootLog(1.2) });
+    h.fake.fail({ operationId: "actions/create-workflow-dispatch", kind: "lost-502", times: 1 });
+    expect((await h.comment(pr, "/promote")).status).toBe(200);
+    expect(h.fake.state.workflowDispatches).toHaveLength(1);
+    const promotions = Object.values(parseBotState(h.stateFile("bot.json") ?? undefined).promotions);
+    expect(promotions.map((p) => p.state)).toEqual(["dispatched"]);
+    expect(botComments(pr, "did not confirm the dispatch")).toHaveLength(1);
+  });
+
   it("still writes once when GitHub refused a write outright (a 502 before it landed)", async () => {
     const pr = await withBaseline();
     h.fake.fail({ operationId: "checks/create", kind: "502", times: 2 });

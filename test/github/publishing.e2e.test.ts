@@ -43,7 +43,7 @@ describe("publishing a decision that failed half-way", () => {
     expect(checks("exp-001")).toEqual([]);
     expect(botComments(pr, "caddie:report")).toHaveLength(1);
     expect(botComments(pr, "=== ANALYSIS ===")).toHaveLength(1);
-    expect(owed("exp-001")).toMatchObject({ report: true, close: false });
+    expect(owed("exp-001")).toMatchObject({ report: false, analysis: null, close: false });
     expect(owed("exp-001")?.check?.conclusion).toBe("success");
 
     await h.tick();
