@@ -96,7 +96,7 @@ export function repoSession(
   input: { gh: GitHubClient; repo: RepoRef; log: Logger; defaultBranch: string },
 ): RepoSession {
   const key = `${input.repo.owner}/${input.repo.repo}`.toLowerCase();
-  noBlindRetries(input.gh);
+  noBlindRetries(input.gh, app.writes.requestTimeoutMs);
   let runtime = app.runtimes.get(key);
   if (!runtime) {
     runtime = {

@@ -27,16 +27,37 @@ export function isOneShotWrite(method: string, url: string): boolean {
 
 const guarded = new WeakSet<object>();
 
-/** Turns the client's own retries off for one-shot writes (idempotent requests keep them). */
-export function noBlindRetries(gh: GitHubClient): void {
+/** A request GitHub has not answered in this long is given up (an uncertain outcome for a write). */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * Turns the client's own retries off for one-shot writes (idempotent requests keep them), and gives every
+ * request a time limit, so a hung answer becomes an uncertain outcome instead of a hung delivery.
+ */
+export function noBlindRetries(gh: GitHubClient, timeoutMs = REQUEST_TIMEOUT_MS): void {
   if (guarded.has(gh)) return;
   guarded.add(gh);
   gh.hook.before("request", (options) => {
-    if (!isOneShotWrite(options.method, options.url)) return;
     // Mutated in place: the retry plugin reads the same options object when the request fails.
     options.request ??= {};
-    (options.request as { retries?: number }).retries = 0;
+    const request = options.request as { retries?: number; fetch?: typeof fetch };
+    request.fetch = timed(request.fetch ?? globalThis.fetch, timeoutMs);
+    if (isOneShotWrite(options.method, options.url)) request.retries = 0;
   });
+}
+
+const timedFetches = new WeakSet<object>();
+
+/** A fetch whose every call (each retry anew, never a wait in the rate limiter) has a time limit. */
+function timed(base: typeof fetch, ms: number): typeof fetch {
+  if (timedFetches.has(base)) return base;
+  const wrapped: typeof fetch = (input, init) => {
+    const limit = AbortSignal.timeout(ms);
+    const signal = init?.signal ? AbortSignal.any([init.signal, limit]) : limit;
+    return base(input, { ...init, signal });
+  };
+  timedFetches.add(wrapped);
+  return wrapped;
 }
 
 /** True when a failed write may nevertheless have landed: a 5xx, or no HTTP answer at all. */
@@ -50,6 +71,8 @@ export interface WriteOnceOptions {
   attempts?: number;
   /** Wait before attempt n+1: base x n^2 ms (default 1000, as the retry plugin's first wait). */
   baseDelayMs?: number;
+  /** Time limit of each request to GitHub (default REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
 }
 
 /**

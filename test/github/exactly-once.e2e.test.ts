@@ -88,6 +88,14 @@ describe("exactly-once writes under lost answers", () => {
     expect(parseBotState(h.stateFile("bot.json") ?? undefined).paused).toBe(true);
   });
 
+  it("gives up on an answer that never comes and still writes the check once", async () => {
+    const pr = await withBaseline({ app: { writes: { baseDelayMs: 1, requestTimeoutMs: 1500 } } });
+    h.fake.fail({ operationId: "checks/create", kind: "lost-hang", times: 1 });
+    expect((await h.finish(pr, { log: rootLog(1.2) })).status).toBe(200);
+    expect(checks("exp-001").map((c) => c.conclusion)).toEqual(["success"]);
+    expect(owed("exp-001")).toBeNull();
+  });
+
   it("never dispatches a paid promotion twice when the dispatch's answer is lost, and keeps its money reserved", async () => {
     const pr = await withBaseline();
     await h.finish(pr, { log: rootLog(1.2) });

@@ -32,12 +32,13 @@ export interface Violation {
 
 /**
  * A scripted failure: the next `times` matching calls answer with it instead of the handler. The
- * `lost-*` kinds are lost answers: the handler applies the write, then the client gets a 502 (`lost-502`)
- * or the connection is reset before any answer (`lost-reset`), as when GitHub times out behind its proxy.
+ * `lost-*` kinds are lost answers: the handler applies the write, then the client gets a 502 (`lost-502`),
+ * the connection is reset before any answer (`lost-reset`), or no answer ever comes (`lost-hang`, until the
+ * client gives up), as when GitHub times out behind its proxy.
  */
 export interface Fault {
   operationId: string;
-  kind: "502" | "rate-limit" | "secondary-rate-limit" | "500" | "lost-502" | "lost-reset";
+  kind: "502" | "rate-limit" | "secondary-rate-limit" | "500" | "lost-502" | "lost-reset" | "lost-hang";
   times: number;
 }
 
@@ -72,6 +73,8 @@ export class FakeGitHub {
   private readonly faults: Fault[] = [];
   private server: http.Server | null = null;
   private readonly spec: Spec;
+  /** Answers held back by `lost-hang`, ended when the fake closes. */
+  private readonly hung: http.ServerResponse[] = [];
 
   constructor(options: FakeGitHubOptions) {
     this.appId = options.appId;
@@ -98,6 +101,7 @@ export class FakeGitHub {
   }
 
   async close(): Promise<void> {
+    for (const res of this.hung.splice(0)) res.socket?.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
@@ -340,6 +344,11 @@ export class FakeGitHub {
     if (fault?.kind === "lost-502") {
       call.status = 502;
       send(502);
+      return;
+    }
+    if (fault?.kind === "lost-hang") {
+      call.status = 0;
+      this.hung.push(res);
       return;
     }
     if (fault?.kind === "lost-reset") {
