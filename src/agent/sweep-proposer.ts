@@ -53,7 +53,7 @@ export class SweepProposer implements Proposer {
   constructor(private readonly options: SweepProposerOptions) {
     if (Object.keys(options.space).length === 0)
       throw new SetupError(
-        'no way to propose experiments: the offline sweep needs a search_space in .github/caddie.yml (hyperparameter name -> candidate values, e.g. `search_space: {MATRIX_LR: ["0.02", "0.06"]}`), or set ANTHROPIC_API_KEY for Claude',
+        "no way to propose experiments: the offline sweep needs a search_space in .github/caddie.yml (each hyperparameter the target declares, with a list of candidate values), or set ANTHROPIC_API_KEY for Claude",
       );
     this.random = options.random ?? seededRandom(1337);
   }

@@ -77,7 +77,11 @@ describe("scores entering the App", () => {
       ["failure", "result rejected"],
       ["failure", "result rejected"],
     ]);
-    expect(checksOf(pr).map((c) => /refused: (.*)$/m.exec(c.output?.summary ?? "")?.[1])).toEqual([
+    // As readers see it: the renderer's markdown escapes taken out.
+    const reasons = checksOf(pr).map(
+      (c) => /refused: (.*)$/m.exec((c.output?.summary ?? "").replace(/\\(.)/g, "$1"))?.[1],
+    );
+    expect(reasons).toEqual([
       expect.stringContaining("model_bytes must be a whole number of bytes, 0 or more, got -1"),
       expect.stringContaining("val_bpb must be positive, got -1.00000000"),
       expect.stringContaining("artifact_bytes must be a whole number of bytes"),
