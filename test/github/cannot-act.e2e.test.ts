@@ -85,7 +85,7 @@ describe("an App that cannot act", () => {
     });
     await h.tick();
     // The baseline needs no model; the first proposal after it does.
-    expect((await h.finish(h.openPulls()[0] ?? 0, { log: rootLog(1.3) })).status).toBe(200);
+    expect((await h.finishBaseline(h.openPulls()[0] ?? 0, { log: rootLog(1.3) })).status).toBe(200);
     expect(anthropic.requests.map((r) => r.model)).toEqual(["claude-retired-1"]);
     expect(issueText()).toContain("does not know model 'claude-retired-1'");
     expect(issueComments()).toHaveLength(1);

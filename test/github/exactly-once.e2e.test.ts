@@ -21,7 +21,7 @@ describe("exactly-once writes under lost answers", () => {
   async function withBaseline(options: Parameters<typeof Harness.start>[0] = {}): Promise<number> {
     h = await Harness.start({ retries: true, ...options });
     await h.tick();
-    await h.finish(h.openPulls()[0] ?? 0, { log: rootLog(1.3) });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: rootLog(1.3) });
     return h.openPulls()[0] ?? 0;
   }
   const checks = (id: string) =>
@@ -44,6 +44,7 @@ describe("exactly-once writes under lost answers", () => {
     expect(botComments(pr, "=== ANALYSIS ===")).toHaveLength(1);
     expect(owed("exp-001")).toBeNull();
     expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => [r.experiment, r.status])).toEqual([
+      ["exp-000", "keep"],
       ["exp-000", "keep"],
       ["exp-001", "keep"],
     ]);
@@ -73,8 +74,12 @@ describe("exactly-once writes under lost answers", () => {
     expect(bot.resultsIssue).toBe([...h.fake.state.issues.keys()][0]);
     expect(bot.experiments["exp-000"]?.pr).toBe([...h.fake.state.pulls.keys()][0]);
     // The loop goes on from there: the baseline's result is decided on that pull request.
-    await h.finish(bot.experiments["exp-000"]?.pr ?? 0, { log: rootLog(1.3) });
-    expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual(["exp-000"]);
+    await h.finishBaseline(bot.experiments["exp-000"]?.pr ?? 0, { log: rootLog(1.3) });
+    // Two baseline runs (the harness's baseline_runs), nothing else.
+    expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual([
+      "exp-000",
+      "exp-000",
+    ]);
     expect([...h.fake.state.issues.values()]).toHaveLength(1);
   });
 

@@ -47,7 +47,7 @@ describe("concurrency with the sweep", () => {
     h = await Harness.start({ config: config(20), files: { "train_gpt.py": SCRIPT }, app: { env: {} } });
     await h.tick();
     expect(h.openPulls()).toHaveLength(1);
-    await h.finish(h.openPulls()[0] ?? 0, { log: rootLog(1.3) });
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: rootLog(1.3) });
     expect(h.openPulls()).toHaveLength(20);
     expect(new Set(open().map(([, e]) => key(e.config))).size).toBe(20);
     expect(new Set(open().map(([, e]) => h.fake.state.pulls.get(e.pr)?.headSha)).size).toBe(20);
