@@ -3,9 +3,10 @@
  * its log, with the fix, once; later ticks stay quiet until the config or the App's environment changes.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { INIT_CONFIG, initFiles } from "../../src/local/commands/init.ts";
+import { deriveSearchSpace } from "../../src/core/derive-search-space.ts";
+import { initFiles } from "../../src/local/commands/init.ts";
 import { startFakeAnthropic, type FakeAnthropic } from "../fakes/anthropic.ts";
-import { CONFIG_YML, Harness } from "../fakes/github/harness.ts";
+import { CONFIG_YML, Harness, TRAIN_GPT } from "../fakes/github/harness.ts";
 import { rootLog } from "../fakes/github/logs.ts";
 
 const NO_SPACE = CONFIG_YML.replace(/search_space:\n( {2}.*\n)+/, "");
@@ -54,12 +55,19 @@ describe("an App that cannot act", () => {
   });
 
   it("works on the fork exactly as `caddie init` writes it, with no API key", async () => {
-    const files = initFiles();
-    h = await Harness.start({ config: INIT_CONFIG, files, app: { env: {} } });
-    for (let i = 0; i < 2; i++) expect((await h.tick()).status).toBe(200);
-    // Either it runs (a baseline pull request) or the results issue says what to add; never silence.
-    expect(h.openPulls().length > 0 || /search_space/.test(issueText())).toBe(true);
-    expect(issueComments().length).toBeLessThanOrEqual(1);
+    // What `caddie init` writes into a fork holding this training script: its search space included.
+    const files = initFiles({
+      source: { repo: "caddie-golf/caddie", sha: "a".repeat(40), ref: "v1" },
+      searchSpace: deriveSearchSpace(TRAIN_GPT),
+    });
+    h = await Harness.start({ config: files[".github/caddie.yml"] ?? "", files, app: { env: {} } });
+    expect((await h.tick()).status).toBe(200);
+    expect(h.openPulls()).toHaveLength(1);
+    // The baseline is measured, then the sweep proposes the first experiment: no key needed.
+    expect((await h.finishBaseline(h.openPulls()[0] ?? 0, { log: rootLog(1.3) })).status).toBe(200);
+    expect(h.openPulls()).toHaveLength(1);
+    expect(h.fake.state.pulls.get(h.openPulls()[0] ?? 0)?.headRef).toBe("caddie/exp-001");
+    expect(issueText()).toContain("**running**");
   });
 
   it("reports a missing research brief once", async () => {
