@@ -106,7 +106,7 @@ describe("exactly-once writes under lost answers", () => {
     await h.finish(pr, { log: rootLog(1.2) });
     h.fake.fail({ operationId: "actions/create-workflow-dispatch", kind: "lost-502", times: 1 });
     expect((await h.comment(pr, "/promote")).status).toBe(200);
-    expect(h.fake.state.workflowDispatches).toHaveLength(1);
+    expect(h.promoteDispatches()).toHaveLength(1);
     const promotions = Object.values(parseBotState(h.stateFile("bot.json") ?? undefined).promotions);
     expect(promotions.map((p) => p.state)).toEqual(["dispatched"]);
     expect(botComments(pr, "did not confirm the dispatch")).toHaveLength(1);
@@ -124,7 +124,11 @@ describe("exactly-once writes under lost answers", () => {
     const pr = await withBaseline({ retries: false });
     const sha = h.fake.state.pulls.get(pr)?.headSha;
     const broken = { "train.log": rootLog(1.2), "run.json": "{not json" };
-    for (let i = 0; i < 3; i++) await h.finish(pr, { log: "", files: broken });
+    // Each rejected run is trained again on a collaborator's /rerun (a fresh dispatch of the same commit).
+    for (let i = 0; i < 3; i++) {
+      await h.finish(pr, { log: "", files: broken });
+      expect((await h.comment(pr, "/rerun")).status).toBe(200);
+    }
     expect(checks("exp-001").map((c) => c.output?.title)).toEqual([
       "result rejected",
       "result rejected",

@@ -70,8 +70,11 @@ describe("scores entering the App", () => {
     const pr = await withBaseline();
     const runJson = (extra: Record<string, unknown>) =>
       JSON.stringify({ exit_code: 0, timed_out: false, seconds: 1, model_bytes: 8_000_000, ...extra });
-    for (const extra of [{ model_bytes: -1 }, { val_bpb: -1 }, { artifact_bytes: 2.5 }])
+    // Each rejected run is trained again on a collaborator's /rerun (a fresh dispatch of the same commit).
+    for (const extra of [{ model_bytes: -1 }, { val_bpb: -1 }, { artifact_bytes: 2.5 }]) {
       await h.finish(pr, { log: "", files: { "train.log": rootLog(1.2), "run.json": runJson(extra) } });
+      expect((await h.comment(pr, "/rerun")).status).toBe(200);
+    }
     expect(checksOf(pr).map((c) => [c.conclusion, c.output?.title])).toEqual([
       ["failure", "result rejected"],
       ["failure", "result rejected"],
