@@ -12,6 +12,11 @@ export interface Dispatch {
   /** ISO time of the dispatch. */
   at: string;
   sha: string;
+  /**
+   * Why GitHub's answer to the dispatch was lost (a 5xx, a reset, no answer): it may or may not have
+   * started a run, so it is never sent again until its window passes with no run (dispatch-workflow.ts).
+   */
+  unconfirmed?: string;
 }
 
 /** A check run as it will be written: rendered once at decision time, so a retry writes the same one. */
@@ -91,6 +96,8 @@ export interface Promotion {
   runId: number | null;
   /** When it was dispatched (pairs the run later where GitHub did not return its id). */
   dispatchedAt?: string | null;
+  /** Why the dispatch's answer was lost, when it was (see Dispatch.unconfirmed). */
+  unconfirmed?: string;
   /** Settled cost (from billed seconds), once known. */
   costUsd: number | null;
 }

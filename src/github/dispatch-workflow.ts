@@ -6,15 +6,37 @@
  * (older GitHub Enterprise Server), the run is looked up among the workflow's runs that the App itself
  * triggered after the dispatch and that no other dispatch holds. `verify-run.ts` and this id are what
  * make a finished run trusted.
+ *
+ * A dispatch is a one-shot write (a second one is a second run, for a promotion a second paid one): it is
+ * never re-sent blindly. When its answer is lost (a 5xx, a reset, no answer) the run is looked for
+ * instead, and the dispatch is recorded as unconfirmed; only when no run has appeared within
+ * `DISPATCH_WINDOW_MS` did it certainly not land (`dispatchLost`), and may be sent again.
  */
 import type { Dispatch } from "./bot-state.ts";
+import { httpStatus } from "./github-client.ts";
 import type { ReadySession } from "./repo-session.ts";
+import { uncertain } from "./write-once.ts";
 
 export type { Dispatch } from "./bot-state.ts";
 
 /** How long a dispatched run may take to appear in the run list (GHES fallback). */
 const FIND_TRIES = 5;
 const FIND_WAIT_MS = 1000;
+
+/**
+ * GitHub lists a dispatched run (queued) as soon as it accepts the dispatch; an unconfirmed dispatch with
+ * no run after this long never landed.
+ */
+export const DISPATCH_WINDOW_MS = 10 * 60_000;
+
+/** True for an unconfirmed dispatch that has shown no run within its window: it never landed. */
+export function dispatchLost(dispatch: Dispatch, nowMs: number): boolean {
+  return (
+    dispatch.unconfirmed !== undefined &&
+    dispatch.runId === null &&
+    nowMs - Date.parse(dispatch.at) > DISPATCH_WINDOW_MS
+  );
+}
 
 /**
  * The oldest run of `file` that the App triggered by dispatch on the default branch since `at`, and that
@@ -47,26 +69,39 @@ export async function dispatchWorkflow(
   input: { file: string; inputs: Record<string, string>; sha: string; taken: ReadonlySet<number> },
 ): Promise<Dispatch> {
   const at = new Date(session.app.clock.now()).toISOString();
-  const res = await session.gh.request(
-    "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
-    {
-      ...session.repo,
-      workflow_id: input.file,
-      ref: session.defaultBranch,
-      inputs: input.inputs,
-      return_run_details: true,
-    },
-  );
-  const data = res.data as { workflow_run_id?: unknown } | undefined;
-  if (typeof data?.workflow_run_id === "number") return { runId: data.workflow_run_id, at, sha: input.sha };
+  let unconfirmed: string | undefined;
+  try {
+    const res = await session.gh.request(
+      "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
+      {
+        ...session.repo,
+        workflow_id: input.file,
+        ref: session.defaultBranch,
+        inputs: input.inputs,
+        return_run_details: true,
+      },
+    );
+    const data = res.data as { workflow_run_id?: unknown } | undefined;
+    if (typeof data?.workflow_run_id === "number") return { runId: data.workflow_run_id, at, sha: input.sha };
+  } catch (error) {
+    if (!uncertain(error)) throw error;
+    unconfirmed = `GitHub did not confirm the dispatch (${httpStatus(error) ?? "no answer"})`;
+    session.log.warn({ file: input.file }, `${unconfirmed}: looking for its run instead of sending it again`);
+  }
+  const dispatch = (runId: number | null): Dispatch => ({
+    runId,
+    at,
+    sha: input.sha,
+    ...(unconfirmed ? { unconfirmed } : {}),
+  });
   for (let i = 0; i < FIND_TRIES; i++) {
     const found = await findDispatchedRun(session, input.file, at, input.taken);
-    if (found !== null) return { runId: found, at, sha: input.sha };
-    await new Promise((resolve) => setTimeout(resolve, FIND_WAIT_MS));
+    if (found !== null) return dispatch(found);
+    await new Promise((resolve) => setTimeout(resolve, session.app.writes.baseDelayMs ?? FIND_WAIT_MS));
   }
   session.log.warn(
     { file: input.file },
     "dispatched, but the run has not appeared yet; the reconciler pairs it",
   );
-  return { runId: null, at, sha: input.sha };
+  return dispatch(null);
 }

@@ -14,7 +14,7 @@ import { sanitizeResearchItem } from "../research/sanitize-research-item.ts";
 import { parseResearchItems, RESEARCH_FILE } from "../research/state-files.ts";
 import type { ResearchItem } from "../research/types.ts";
 import { takenRunIds } from "./bot-state.ts";
-import { dispatchWorkflow, findDispatchedRun } from "./dispatch-workflow.ts";
+import { dispatchLost, dispatchWorkflow, findDispatchedRun } from "./dispatch-workflow.ts";
 import { downloadArtifact } from "./download-artifact.ts";
 import type { GitHubStore } from "./github-store.ts";
 import type { ReadySession } from "./repo-session.ts";
@@ -143,7 +143,11 @@ export async function ingestResearch(session: ReadySession): Promise<IngestOutco
     let runId = pending.runId;
     if (runId === null) {
       runId = await findDispatchedRun(session, RESEARCH_WORKFLOW_FILE, pending.at, takenRunIds(store.bot()));
-      if (runId === null) return { kind: "running", runId: null };
+      if (runId === null) {
+        // A dispatch whose lost answer never started a run: forgotten, so a later tick dispatches anew.
+        if (dispatchLost(pending, now)) store.setBot({ ...store.bot(), research: null });
+        return { kind: "running", runId: null };
+      }
       store.setBot({ ...store.bot(), research: { ...pending, runId } });
     }
     const run = (await gh.rest.actions.getWorkflowRun({ ...repo, run_id: runId })).data;

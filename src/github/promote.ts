@@ -22,8 +22,6 @@ import { takenRunIds, type Promotion } from "./bot-state.ts";
 import { dispatchWorkflow, type Dispatch } from "./dispatch-workflow.ts";
 import { STATE_FILES, type GitHubStore } from "./github-store.ts";
 import { short } from "./markdown.ts";
-import { httpStatus } from "./github-client.ts";
-import { uncertain } from "./write-once.ts";
 import type { ReadySession } from "./repo-session.ts";
 import { PROMOTE_WORKFLOW_FILE } from "./workflows.ts";
 
@@ -119,19 +117,6 @@ export async function promote(session: ReadySession, req: PromoteRequest): Promi
       taken: takenRunIds(store.bot()),
     });
   } catch (error) {
-    // Not re-sent (a second dispatch is a second paid run): a dispatch whose answer was lost may be
-    // running, so its money stays reserved until a run reads back.
-    if (uncertain(error)) {
-      session.log.warn({ key }, "promotion dispatch unconfirmed; keeping the reservation");
-      const unconfirmed: Promotion = { ...promotion, state: "dispatched" };
-      setPromotion(store, unconfirmed);
-      return {
-        kind: "dispatched",
-        estimate,
-        promotion: unconfirmed,
-        warning: `GitHub did not confirm the dispatch (${httpStatus(error) ?? "no answer"}); it was not sent twice. The reservation holds until the run reports back.`,
-      };
-    }
     const reason = `the promotion workflow could not be dispatched (${error instanceof Error ? error.message : String(error)})`;
     session.log.warn({ key, error: reason }, "promotion dispatch failed; releasing the reservation");
     editSpend(store, (ledger) => releaseSpend(ledger, key, { nowMs, reason }).ledger);
@@ -145,7 +130,14 @@ export async function promote(session: ReadySession, req: PromoteRequest): Promi
     state: "dispatched",
     runId: dispatch.runId,
     dispatchedAt: dispatch.at,
+    ...(dispatch.unconfirmed ? { unconfirmed: dispatch.unconfirmed } : {}),
   };
   setPromotion(store, dispatched);
-  return { kind: "dispatched", estimate, promotion: dispatched, warning: first.warning };
+  // A lost answer is not a refusal: the dispatch may be running, so it is not sent twice and its money
+  // stays reserved until its run reads back (or its window passes with no run: reconcile.ts).
+  const lost = dispatch.unconfirmed
+    ? `${dispatch.unconfirmed}; it was not sent twice. The reservation holds until the run reports back.`
+    : null;
+  const warning = [first.warning, lost].filter((w) => w !== null).join(" ") || null;
+  return { kind: "dispatched", estimate, promotion: dispatched, warning };
 }

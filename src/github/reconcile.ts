@@ -5,9 +5,14 @@
  * runs that were never read back are settled now, and decisions whose check run, report, ANALYSIS comment
  * or close did not land (bot-state.ts `Owed`) are published now, each piece confirmed on GitHub first.
  */
-import { takenRunIds } from "./bot-state.ts";
+import { takenRunIds, type Promotion } from "./bot-state.ts";
 import { dispatchTraining } from "./dispatch-training.ts";
-import { findDispatchedRun } from "./dispatch-workflow.ts";
+import { dispatchLost, findDispatchedRun } from "./dispatch-workflow.ts";
+import { releaseSpend } from "../core/spend-ledger.ts";
+import { editSpend } from "./promote.ts";
+import { PROMOTION_MARKER } from "./markers.ts";
+import { postComment } from "./post-comment.ts";
+import { short } from "./markdown.ts";
 import { httpStatus } from "./github-client.ts";
 import { onPromotionFinished, promotionRun } from "./on-promotion-finished.ts";
 import { handleRun } from "./on-run-finished.ts";
@@ -44,7 +49,16 @@ async function reconcilePromotions(session: ReadySession): Promise<void> {
         p.dispatchedAt,
         takenRunIds(store.bot()),
       );
-      if (runId === null) continue;
+      if (runId === null) {
+        const dispatch = {
+          runId,
+          at: p.dispatchedAt,
+          sha: p.sha,
+          ...(p.unconfirmed ? { unconfirmed: p.unconfirmed } : {}),
+        };
+        if (dispatchLost(dispatch, session.app.clock.now())) await releaseLost(session, p);
+        continue;
+      }
       const bot = store.bot();
       store.setBot({ ...bot, promotions: { ...bot.promotions, [p.key]: { ...p, runId } } });
     }
@@ -68,6 +82,31 @@ async function reconcilePromotions(session: ReadySession): Promise<void> {
   const taken = takenRunIds(store.bot());
   for (const run of runs.data.workflow_runs.filter((r) => !taken.has(r.id)).sort((a, b) => a.id - b.id))
     await onPromotionFinished(session, promotionRun(run, rule));
+}
+
+/**
+ * A promotion whose dispatch's answer was lost and that never showed a run: it never landed, so nothing
+ * can be billed; its reservation is released and the pull request told (a new `/promote` sends it again).
+ */
+async function releaseLost(session: ReadySession, p: Promotion): Promise<void> {
+  const { store, log } = session;
+  const reason = `${p.unconfirmed ?? "the dispatch was not confirmed"}, and no run appeared: it never started`;
+  log.warn({ key: p.key }, `promotion ${reason}; releasing its reservation`);
+  editSpend(
+    store,
+    (ledger) => releaseSpend(ledger, p.key, { nowMs: session.app.clock.now(), reason }).ledger,
+  );
+  const bot = store.bot();
+  store.setBot({
+    ...bot,
+    promotions: { ...bot.promotions, [p.key]: { ...p, state: "released", costUsd: 0 } },
+  });
+  await store.flush(`promotion released: ${p.experiment} @ ${short(p.sha)}`);
+  await postComment(session, {
+    issue: p.pr,
+    body: `**8xH100 promotion of \`${short(p.sha)}\`**: ${reason}. Its reservation is released; comment \`/promote\` to send it again.`,
+    marker: { name: PROMOTION_MARKER, value: `${p.key} released` },
+  });
 }
 
 /** Decided experiments that still owe GitHub something: publish what is missing, exactly once. */
@@ -137,7 +176,14 @@ async function reconcileTraining(session: ReadySession, id: string): Promise<voi
   let runId = last.runId;
   if (runId === null) {
     runId = await findDispatchedRun(session, EXPERIMENT_WORKFLOW_FILE, last.at, takenRunIds(store.bot()));
-    if (runId === null) return;
+    if (runId === null) {
+      // Sent again only once its lost answer has certainly not started a run.
+      if (dispatchLost(last, session.app.clock.now())) {
+        log.info({ id }, "reconcile: the training dispatch never landed; dispatching it again");
+        save(await dispatchTraining(session, id, exp));
+      }
+      return;
+    }
     exp = { ...exp, dispatches: (exp.dispatches ?? []).map((d) => (d === last ? { ...d, runId } : d)) };
     save(exp);
   }

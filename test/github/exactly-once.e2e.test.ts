@@ -151,4 +151,63 @@ describe("exactly-once writes under lost answers", () => {
     expect(checks("exp-001").filter((c) => c.conclusion === "success")).toHaveLength(1);
     expect(owed("exp-001")).toBeNull();
   });
+
+  /** Dispatches of the training workflow for one pull request. */
+  const trainings = (pr: number) =>
+    h.fake.state.workflowDispatches.filter(
+      (d) => d.workflowId === "caddie-experiment.yml" && d.inputs.pr === String(pr),
+    );
+
+  it("dispatches an experiment's training once when the dispatch's answer is lost", async () => {
+    h = await Harness.start({ retries: true });
+    h.fake.fail({ operationId: "actions/create-workflow-dispatch", kind: "lost-502", times: 1 });
+    expect((await h.tick()).status).toBe(200);
+    const pr = h.openPulls()[0] ?? 0;
+    // The next cron tick's reconciler finds the run the lost dispatch started: it does not send another.
+    await h.tick();
+    expect(trainings(pr)).toHaveLength(1);
+    const dispatches = parseBotState(h.stateFile("bot.json") ?? undefined).experiments["exp-000"]?.dispatches;
+    expect(dispatches?.map((d) => [d.runId !== null, d.unconfirmed !== undefined])).toEqual([[true, true]]);
+    await h.finishBaseline(pr, { log: rootLog(1.3) });
+    expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => r.experiment)).toEqual([
+      "exp-000",
+      "exp-000",
+    ]);
+  });
+
+  it("sends a training dispatch again only once its window has passed with no run", async () => {
+    let now = Date.now();
+    h = await Harness.start({ retries: true, app: { clock: { now: () => now } } });
+    // Refused before it landed, but the App cannot tell that from a lost answer.
+    h.fake.fail({ operationId: "actions/create-workflow-dispatch", kind: "502", times: 1 });
+    await h.tick();
+    const pr = h.openPulls()[0] ?? 0;
+    await h.tick();
+    expect(trainings(pr)).toHaveLength(0);
+    now += 11 * 60_000;
+    await h.tick();
+    expect(trainings(pr)).toHaveLength(1);
+    await h.tick();
+    expect(trainings(pr)).toHaveLength(1);
+    await h.finishBaseline(pr, { log: rootLog(1.3) });
+    expect(h.fake.state.pulls.get(pr)?.state).toBe("closed");
+  });
+
+  it("releases a promotion's reservation when its unconfirmed dispatch never started a run", async () => {
+    let now = Date.now();
+    const pr = await withBaseline({ app: { clock: { now: () => now } } });
+    await h.finish(pr, { log: rootLog(1.2) });
+    h.fake.fail({ operationId: "actions/create-workflow-dispatch", kind: "502", times: 1 });
+    expect((await h.comment(pr, "/promote")).status).toBe(200);
+    const promotion = () => Object.values(parseBotState(h.stateFile("bot.json") ?? undefined).promotions)[0];
+    await h.tick();
+    expect(promotion()?.state).toBe("dispatched");
+    now += 11 * 60_000;
+    await h.tick();
+    expect(promotion()?.state).toBe("released");
+    expect(h.promoteDispatches()).toHaveLength(0);
+    expect(botComments(pr, "no run appeared")).toHaveLength(1);
+    const spend = JSON.parse(h.stateFile("spend.json") ?? "{}") as { entries?: { state?: string }[] };
+    expect(JSON.stringify(spend)).toContain("released");
+  });
 });
