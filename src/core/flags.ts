@@ -20,6 +20,7 @@ export const FLAG_CODES = [
   "size_mismatch",
   "unverified",
   "non_causal",
+  "implausible_score",
   "over_budget",
   "data_modified",
   "state_tampered",
@@ -98,6 +99,11 @@ export function nonCausal(maxAbsDiff: number, probes: number): Flag {
     "non_causal",
     `the model's predictions for earlier tokens change when later tokens change (by up to ${maxAbsDiff.toPrecision(3)} in ${probes} probe(s)): it reads the text it is scored on`,
   );
+}
+
+/** caddie's own score is below what the tier can plausibly reach (plausible-score.ts says why). */
+export function implausibleScore(reason: string): Flag {
+  return flag("implausible_score", reason);
 }
 
 /** The training loop ran past the tier's budget, by the log's own train time or by the process's wall time. */

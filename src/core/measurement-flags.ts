@@ -8,6 +8,7 @@ import { claimOffBy, type ClaimReference } from "./claim-gap.ts";
 import {
   claimMismatch,
   duplicateScore,
+  implausibleScore,
   nonCausal,
   sizeMismatch,
   uniqueFlags,
@@ -15,6 +16,7 @@ import {
   type Flag,
 } from "./flags.ts";
 import type { RunLogSummary } from "./parse-run-log.ts";
+import { implausiblyLow } from "./plausible-score.ts";
 import type { ScoreResult } from "./score-result.ts";
 
 export interface MeasurementFlagsInput {
@@ -31,6 +33,8 @@ export interface MeasurementFlagsInput {
   claimReference?: ClaimReference;
   /** Flags the training runner raised (over budget, data modified, state tampered). */
   runnerFlags?: readonly Flag[];
+  /** The tier whose plausible floor a verified score must reach (plausible-score.ts); absent: not checked. */
+  tier?: string;
 }
 
 export function measurementFlags(input: MeasurementFlagsInput): Flag[] {
@@ -59,6 +63,10 @@ export function measurementFlags(input: MeasurementFlagsInput): Flag[] {
           ),
         );
     }
+    // Far below the tier's floor is a broken evaluation, not a record: never kept automatically.
+    const verified = score?.status === "verified" ? score.valBpb : null;
+    const low = input.tier && verified !== null ? implausiblyLow(verified, input.tier) : null;
+    if (low) flags.push(implausibleScore(low));
   }
   return uniqueFlags(flags);
 }

@@ -4,6 +4,7 @@
  * is type- and range-checked, and anything wrong makes the score `unverified` with the reason, never an
  * exception. The local loop, the measuring action and the GitHub App all read scores through this file.
  */
+import { valBpbProblem } from "./plausible-score.ts";
 
 export interface ScoreResult {
   status: "verified" | "unverified";
@@ -117,15 +118,17 @@ export function readScoreJson(value: unknown, modelBytes: number | null = null):
       valBpb: null,
       valLoss: null,
     };
-  if (!finite(v.val_bpb, 0, MAX_BPB) || v.val_bpb === 0)
-    return bad(`a verified val_bpb must be a number above 0 and at most ${MAX_BPB}`);
+  // The one range rule (plausible-score.ts), and a ceiling no real model comes near.
+  const range = valBpbProblem(v.val_bpb);
+  if (range) return bad(`a verified ${range}`);
+  if ((v.val_bpb as number) > MAX_BPB) return bad(`a verified val_bpb must be at most ${MAX_BPB}`);
   if (v.val_loss !== null && v.val_loss !== undefined && !finite(v.val_loss, 0, 1000))
     return bad("val_loss is not a number from 0 to 1000");
   if (common.tokens === 0 || common.bytes === 0) return bad("a verified score must count tokens and bytes");
   return {
     ...common,
     status: "verified",
-    valBpb: v.val_bpb,
+    valBpb: v.val_bpb as number,
     valLoss: (v.val_loss as number | null | undefined) ?? null,
   };
 }

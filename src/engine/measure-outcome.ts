@@ -32,6 +32,8 @@ export interface MeasureOptions {
   tolerance: number;
   /** How this run's claim is checked (src/core/claim-gap.ts): the baseline's gap; none: a gap of 0. */
   claimReference?: ClaimReference;
+  /** The tier measured, where its plausible floor applies (the App: FineWeb); absent: not checked. */
+  tier?: string;
 }
 
 /** The log's side alone: parsed, with a timeout or a missing model file turned into a crash. */
@@ -84,6 +86,7 @@ export function measureOutcome(
     tolerance: options.tolerance,
     claimReference: options.claimReference,
     runnerFlags: outcome.flags,
+    ...(options.tier ? { tier: options.tier } : {}),
   });
   return {
     summary,

@@ -65,7 +65,9 @@ function verdictTitle(input: CheckInput, m: Measured): string {
   if (inc === null) return `${head}, the first score`;
   if (verdict === "keep") return `${head}, better than ${bpb(inc)}`;
   if (verdict === "discard")
-    return score < inc ? `${head}, not enough better than ${bpb(inc)}` : `${head}, not better than ${bpb(inc)}`;
+    return score < inc
+      ? `${head}, not enough better than ${bpb(inc)}`
+      : `${head}, not better than ${bpb(inc)}`;
   return `${head} vs ${bpb(inc)}`;
 }
 

@@ -129,7 +129,7 @@ function seedRow(
   const m = measureOutcome(
     outcome,
     { codeBytes: Buffer.byteLength(codeText, "utf8"), score: seed.result.score },
-    { ...measureOptions(session.config), claimReference: claimRef },
+    { ...measureOptions(session.config), claimReference: claimRef, tier: "full" },
   );
   if (m.summary.status === "crash") return crash(m.summary.error ?? "crashed");
   const over = m.gate !== null && !m.gate.ok;

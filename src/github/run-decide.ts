@@ -10,7 +10,6 @@ import { formatAnalysis } from "../core/notes.ts";
 import { changeOf } from "../engine/change-of.ts";
 import { experimentId } from "../engine/experiment-id.ts";
 import { UserError } from "../core/user-error.ts";
-import { implausiblyLow, valBpbProblem } from "../core/plausible-score.ts";
 import { bestKept } from "../engine/history.ts";
 import { judgeMeasurement } from "../engine/judge.ts";
 import type { Measurement } from "../engine/measure-outcome.ts";
@@ -129,9 +128,6 @@ async function decideOne(session: ReadySession, item: Prepared): Promise<Decided
   if (!item.result.ok || !item.measurement)
     return reject(session, id, exp, item, item.result.ok ? "no measurement" : item.result.error);
   const m = item.measurement;
-  // The one range rule (src/core): an impossible or implausible score is never merged, never the best.
-  const problem = scoreProblem(m, "proxy");
-  if (problem) return reject(session, id, exp, item, problem);
   if (!exp.baseline && (await wouldKeep(session, m))) {
     const head = await session.forge.lineHead();
     if (head !== exp.base) return rerunOnNewBase(session, id, exp, run, m, head);
@@ -298,16 +294,6 @@ async function notOnProxyAlone(
       delta: judged.delta,
     },
   };
-}
-
-/** Why a scored run's score cannot be used (refused or flagged), or null. */
-function scoreProblem(m: Measurement, tier: string): string | null {
-  const score = m.summary.val_bpb;
-  if (m.summary.status !== "ok" || score === null) return null;
-  const refused = valBpbProblem(score);
-  if (refused) return `the log's score is impossible: ${refused}`;
-  const low = implausiblyLow(score, tier);
-  return low ? `flagged, not used: ${low}` : null;
 }
 
 /** The decision the engine would take now, without recording it (to know whether a stale base matters). */

@@ -39,9 +39,11 @@ export async function prepareRun(session: ReadySession, run: FinishedRun): Promi
     ? measureOutcome(
         result.outcome,
         { codeBytes: result.codeBytes, score: result.score },
+        // The App trains parameter-golf forks on FineWeb: the proxy tier's plausible floor applies.
         {
           ...measureOptions(session.config),
           claimReference: claimReference(await session.store.readLedger(), "proxy", id),
+          tier: "proxy",
         },
       )
     : null;

@@ -50,6 +50,21 @@ describe("measurementFlags", () => {
     expect(describeFlags(flags)).toContain("the log claims val_bpb 1.7000, caddie measured 3.4100");
   });
 
+  it("flags caddie's own score below the tier's plausible floor, only where a tier is named", () => {
+    const flags = flagsOf(log([0.5]), score(0.5), { tier: "proxy" });
+    expect(flags.map((f) => f.code)).toEqual(["implausible_score"]);
+    expect(flags[0]?.message).toContain("below 0.9500, the lowest the proxy tier can plausibly reach");
+    expect(flagsOf(log([1.2]), score(1.2), { tier: "proxy" })).toEqual([]);
+    expect(flagsOf(log([0.5]), score(0.5))).toEqual([]);
+  });
+
+  it("refuses an impossible verified score through the one range rule", () => {
+    expect(score(-1)).toMatchObject({ status: "unverified", valBpb: null });
+    expect(score(-1).reason).toContain("a verified val_bpb must be positive, got -1.00000000");
+    expect(score(Number.NaN).reason).toContain("finite");
+    expect(score(65).reason).toContain("at most 64");
+  });
+
   it("flags a second final score line, even one that repeats the real number", () => {
     const flags = flagsOf(log([3.41, 1.7]), score(1.7));
     expect(flags.map((f) => f.code)).toEqual(["duplicate_score"]);

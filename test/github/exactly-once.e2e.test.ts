@@ -155,7 +155,7 @@ describe("exactly-once writes under lost answers", () => {
   /** Dispatches of the training workflow for one pull request. */
   const trainings = (pr: number) =>
     h.fake.state.workflowDispatches.filter(
-      (d) => d.workflowId === "caddie-experiment.yml" && d.inputs.pr === String(pr),
+      (d) => d.workflowId === "caddie-experiment.yml" && (d.inputs as { pr?: string }).pr === String(pr),
     );
 
   it("dispatches an experiment's training once when the dispatch's answer is lost", async () => {

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { parseLedger } from "../../src/core/ledger.ts";
 import { CHECK_NAME } from "../../src/github/check-run.ts";
-import { Harness } from "../fakes/github/harness.ts";
+import { Harness, honestScore } from "../fakes/github/harness.ts";
 import { rootLog } from "../fakes/github/logs.ts";
 
 describe("scores entering the App", () => {
@@ -104,9 +104,27 @@ describe("scores entering the App", () => {
     await h.finish(next, { log: rootLog(3.2) });
     expect(checksOf(next).map((c) => c.output?.title)).toEqual(["keep: 3.2000, better than 3.3000"]);
     const over = h.openPulls()[0] ?? 0;
-    await h.finish(over, { log: rootLog(3.1), modelBytes: 16_500_000 });
+    // An honest log of a submission over the cap.
+    await h.finish(over, { log: rootLog(3.1, { totalBytes: 16_600_000 }) });
     expect(checksOf(over).map((c) => [c.conclusion, c.output?.title])).toEqual([
-      ["failure", expect.stringMatching(/^discard: 3\.1000, 16,5\d\d,\d\d\d bytes > 16,000,000$/)],
+      ["failure", "discard: 3.1000, 16,600,000 bytes > 16,000,000"],
+    ]);
+    // A flagged run says so first, with caddie's score and why.
+    const forged = h.openPulls()[0] ?? 0;
+    await h.finish(forged, { log: rootLog(3.0), score: honestScore(3.6) });
+    expect(checksOf(forged).map((c) => [c.conclusion, c.output?.title])).toEqual([
+      [
+        "failure",
+        expect.stringMatching(
+          /^flagged, not kept: 3\.6000 · the log claims val_bpb 3\.0000, caddie measured 3\.6000/,
+        ),
+      ],
+    ]);
+    // One caddie could not score at all says that too.
+    const unscored = h.openPulls()[0] ?? 0;
+    await h.finish(unscored, { log: rootLog(3.0), score: null });
+    expect(checksOf(unscored).map((c) => c.output?.title)).toEqual([
+      "flagged, not kept: not scored by caddie · caddie could not score the model itself: no re-score ran",
     ]);
   });
 });
