@@ -20139,6 +20139,11 @@ function byteCountProblem(value, what, max = Number.MAX_SAFE_INTEGER) {
   if (value > max) return `${what} must be at most ${max} bytes, got ${value}`;
   return null;
 }
+var PLAUSIBLE_FLOOR = { full: 0.9, proxy: 0.95 };
+function implausiblyLow(valBpb, tier) {
+  const floor = PLAUSIBLE_FLOOR[tier] ?? PLAUSIBLE_FLOOR.full ?? 0;
+  return valBpb < floor ? `val_bpb ${valBpb.toFixed(4)} is below ${floor.toFixed(4)}, the lowest the ${tier} tier can plausibly reach on FineWeb: most likely a broken evaluation` : null;
+}
 function describe2(value) {
   if (typeof value === "number") return String(value);
   if (typeof value === "string") return JSON.stringify(value.slice(0, 40));
@@ -20397,8 +20402,9 @@ function readScoreJson(value, modelBytes = null) {
       valBpb: null,
       valLoss: null
     };
-  if (!finite2(v.val_bpb, 0, MAX_BPB) || v.val_bpb === 0)
-    return bad(`a verified val_bpb must be a number above 0 and at most ${MAX_BPB}`);
+  const range = valBpbProblem(v.val_bpb);
+  if (range) return bad(`a verified ${range}`);
+  if (v.val_bpb > MAX_BPB) return bad(`a verified val_bpb must be at most ${MAX_BPB}`);
   if (v.val_loss !== null && v.val_loss !== void 0 && !finite2(v.val_loss, 0, 1e3))
     return bad("val_loss is not a number from 0 to 1000");
   if (common.tokens === 0 || common.bytes === 0) return bad("a verified score must count tokens and bytes");
@@ -20524,6 +20530,9 @@ function nonCausal(maxAbsDiff, probes) {
     `the model's predictions for earlier tokens change when later tokens change (by up to ${maxAbsDiff.toPrecision(3)} in ${probes} probe(s)): it reads the text it is scored on`
   );
 }
+function implausibleScore(reason) {
+  return flag("implausible_score", reason);
+}
 function uniqueFlags(flags) {
   const seen = /* @__PURE__ */ new Set();
   return flags.filter((f) => seen.has(f.code) ? false : (seen.add(f.code), true));
@@ -20555,6 +20564,9 @@ function measurementFlags(input) {
           )
         );
     }
+    const verified = score?.status === "verified" ? score.valBpb : null;
+    const low = input.tier && verified !== null ? implausiblyLow(verified, input.tier) : null;
+    if (low) flags.push(implausibleScore(low));
   }
   return uniqueFlags(flags);
 }
@@ -20592,7 +20604,8 @@ function measureOutcome(outcome, input, options) {
     score,
     tolerance: options.tolerance,
     claimReference: options.claimReference,
-    runnerFlags: outcome.flags
+    runnerFlags: outcome.flags,
+    ...options.tier ? { tier: options.tier } : {}
   });
   return {
     summary: summary2,

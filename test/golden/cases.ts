@@ -17,6 +17,7 @@ import { checkOutput, type CheckInput } from "../../src/github/check-run.ts";
 import { renderReport } from "../../src/github/render-report.ts";
 import { renderResultsIssue } from "../../src/github/render-results-issue.ts";
 import { sampleLog } from "../helpers/sample-logs.ts";
+import { rootLog } from "../fakes/github/logs.ts";
 
 const row = (i: number, over: Partial<LedgerRow>): LedgerRow => ({
   experiment: `exp-${String(i).padStart(3, "0")}`,
@@ -247,7 +248,26 @@ export const GOLDEN_CASES: Record<string, () => string> = {
       },
       verdict: "keep",
       reason: "better than exp-004 by 0.0019 (threshold 0.0010)",
+      incumbent: 1.227,
       promotable: true,
+    });
+  },
+  "check-discard.md": () => {
+    const summary = parseRunLog(rootLog(3.45));
+    return check({
+      measurement: {
+        summary,
+        gate: gateArtifact({
+          codeBytes: 47_642,
+          modelBytes: 7_952_858,
+          logArtifactBytes: summary.artifact_bytes,
+        }),
+        valBpb: 3.45,
+        flags: [],
+      },
+      verdict: "discard",
+      reason: "not better than exp-004 (3.3000): worse by 0.1500",
+      incumbent: 3.3,
     });
   },
   "check-crash.md": () =>
