@@ -105,9 +105,12 @@ export interface Promotion {
 export interface BotState {
   paused: boolean;
   resultsIssue: number | null;
-  /** Why caddie cannot act, as last reported on the results issue (reported once). */
+  /** Why caddie cannot act, as last reported on the results issue (reported once; cleared by a tick that works). */
   configError: string | null;
-  /** The config, brief and environment that problem was reported for: quiet until they change. */
+  /**
+   * What that problem was last found with (config, brief, environment, research line head): quiet until
+   * one of them changes; null while caddie tries again.
+   */
   configErrorFor: string | null;
   /** Idempotency keys already acted on, newest last (bounded). */
   handled: string[];

@@ -46,6 +46,8 @@ export async function tick(session: ReadySession, options: TickOptions): Promise
     const next = await openNext(session, options.signal);
     if (next !== "opened") break;
   }
+  // The loop got this far: a problem reported before is over (a new one is posted anew).
+  if (store.bot().configError !== null) store.setBot({ ...store.bot(), configError: null });
   const bot = store.bot();
   await refreshResultsIssue(
     session,
@@ -75,6 +77,11 @@ async function openNext(session: ReadySession, signal?: AbortSignal): Promise<Ti
   // The baseline repeats on new seeds (its noise estimate) before anything is judged against it.
   if (baseline?.status === "open") return "waiting-for-baseline";
   if (!baselineRow || baselineRow.status !== "keep") {
+    // Nothing to train: said once on the results issue (withConfig) rather than learnt from a crashed run.
+    if ((await forge.readFile(head, config.target)) === null)
+      throw new SetupError(
+        `the training script '${config.target}' (the config's target) is missing on the research line '${config.researchLine}' at ${head.slice(0, 7)}: add it there, or set 'target' to your script's path`,
+      );
     // A crashed baseline is retried only once the research line has changed (someone fixed the course).
     if (baseline && baseline.base === head) return "waiting-for-baseline";
     await openExperiment(session, {

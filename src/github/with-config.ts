@@ -3,13 +3,15 @@
  * repository has not run `caddie init`). A config caddie cannot use (invalid, a missing brief, no way to
  * propose, an unknown or retired model, a rejected key: `SetupError`) is reported once, on the results
  * issue (created if needed) and in the App's log, with the fix; later deliveries stay quiet until the
- * config, the brief or the App's environment changes.
+ * config, the brief, the App's environment or the research line changes (the training script can be the
+ * problem too). Then caddie looks again; the same problem found again is not posted a second time.
  */
 import { createHash } from "node:crypto";
 import { SetupError } from "../core/user-error.ts";
 import { GitHubStore } from "./github-store.ts";
 import { CONFIG_MARKER } from "./markers.ts";
 import { postComment } from "./post-comment.ts";
+import { httpStatus } from "./github-client.ts";
 import { readConfig, ready, stateBranch, type ReadySession, type RepoSession } from "./repo-session.ts";
 import { refreshResultsIssue } from "./results-issue.ts";
 import { inline } from "../core/safe-markdown.ts";
@@ -18,14 +20,37 @@ import type { RepoConfig } from "./load-repo-config.ts";
 /** Why work that needs the config did not run. */
 export type Unready = "idle: no config" | "config error";
 
-/** What a reported problem is tied to: the config and brief read, and the environment the App runs in. */
-function problemKey(session: RepoSession, loaded: Exclude<RepoConfig, { kind: "missing" }>): string {
+/** The research line's head commit, where caddie reads the training script; null when there is none yet. */
+async function lineHead(session: RepoSession, loaded: Exclude<RepoConfig, { kind: "missing" }>) {
+  if (loaded.kind !== "ok") return null;
+  try {
+    const ref = await session.gh.rest.git.getRef({
+      ...session.repo,
+      ref: `heads/${loaded.config.researchLine}`,
+    });
+    return ref.data.object.sha;
+  } catch (error) {
+    if (httpStatus(error) === 404) return null;
+    throw error;
+  }
+}
+
+/**
+ * What a reported problem is tied to: the config and brief read, the environment the App runs in, and
+ * the research line's head (the training script it trains).
+ */
+async function problemKey(
+  session: RepoSession,
+  loaded: Exclude<RepoConfig, { kind: "missing" }>,
+): Promise<string> {
   const env = session.app.env;
   const key = env.ANTHROPIC_API_KEY;
+  const line = await lineHead(session, loaded);
   return createHash("sha256")
     .update(
       JSON.stringify([
         loaded.fingerprint,
+        line,
         // A short digest of the key: a new key is a change, and bot.json never holds the key.
         key ? createHash("sha256").update(key).digest("hex").slice(0, 8) : null,
         env.ANTHROPIC_BASE_URL ?? null,
@@ -36,14 +61,24 @@ function problemKey(session: RepoSession, loaded: Exclude<RepoConfig, { kind: "m
     .slice(0, 16);
 }
 
-/** Reports a problem once per key: the results issue's status, one comment there, the App's log. */
+/**
+ * Reports a problem once: the results issue's status, one comment there, the App's log. Found again after
+ * a change that did not fix it, it is only recorded for what is there now.
+ */
 async function reportProblem(
   session: RepoSession,
   store: GitHubStore,
   error: string,
   key: string,
 ): Promise<void> {
-  if (store.bot().configErrorFor === key) return;
+  const before = store.bot();
+  if (before.configErrorFor === key) return;
+  if (before.configError === error) {
+    session.log.info({ error }, "caddie still cannot act (already reported)");
+    store.setBot({ ...before, configErrorFor: key });
+    await store.flush("config error unchanged");
+    return;
+  }
   session.log.error({ error, repo: `${session.repo.owner}/${session.repo.repo}` }, "caddie cannot act");
   await refreshResultsIssue(session, store, { kind: "config-error", error }, null);
   const issue = store.bot().resultsIssue;
@@ -64,9 +99,9 @@ export async function openReady(session: RepoSession): Promise<ReadySession | Un
     session.log.info("no .github/caddie.yml on the default branch: idle (run `caddie init`)");
     return "idle: no config";
   }
-  const key = problemKey(session, loaded);
   if (loaded.kind === "error") {
-    await reportProblem(session, await GitHubStore.open(stateBranch(session)), loaded.error, key);
+    const store = await GitHubStore.open(stateBranch(session));
+    await reportProblem(session, store, loaded.error, await problemKey(session, loaded));
     return "config error";
   }
   let r: ReadySession;
@@ -74,14 +109,17 @@ export async function openReady(session: RepoSession): Promise<ReadySession | Un
     r = await ready(session, loaded.config, loaded.program);
   } catch (error) {
     if (!(error instanceof SetupError)) throw error;
-    await reportProblem(session, await GitHubStore.open(stateBranch(session)), error.message, key);
+    const store = await GitHubStore.open(stateBranch(session));
+    await reportProblem(session, store, error.message, await problemKey(session, loaded));
     return "config error";
   }
   const bot = r.store.bot();
-  // Reported for exactly this config and environment: nothing has changed that could fix it.
-  if (bot.configErrorFor === key) return "config error";
-  if (bot.configError !== null || bot.configErrorFor !== null)
-    r.store.setBot({ ...bot, configError: null, configErrorFor: null });
+  if (bot.configErrorFor !== null) {
+    // Reported for exactly what is there now: nothing has changed that could fix it.
+    if (bot.configErrorFor === (await problemKey(session, loaded))) return "config error";
+    // Something changed: caddie tries again (`configError` stays, so the same problem is not posted twice).
+    r.store.setBot({ ...bot, configErrorFor: null });
+  }
   return r;
 }
 
@@ -104,7 +142,7 @@ export async function withConfig<T>(
 /** Reports a SetupError met while working (a rejected key, a retired model), on the session's own store. */
 export async function reportSetupError(r: ReadySession, error: SetupError): Promise<void> {
   const loaded = r.runtime.config.entry;
-  const key = loaded && loaded.kind !== "missing" ? problemKey(r, loaded) : "";
+  const key = loaded && loaded.kind !== "missing" ? await problemKey(r, loaded) : "";
   await reportProblem(r, r.store, error.message, key);
 }
 

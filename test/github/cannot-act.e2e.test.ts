@@ -109,4 +109,56 @@ describe("an App that cannot act", () => {
     await h.tick();
     expect(anthropic.requests.map((r) => r.model)).toEqual(["claude-retired-1", "claude-next"]);
   });
+
+  it("reports a training script missing on the research line before training anything, and starts once it is added", async () => {
+    h = await Harness.start({ files: { "train_gpt.py": null } });
+    expect((await h.tick()).status).toBe(200);
+    expect(issueText()).toContain("the training script 'train_gpt.py' (the config's target) is missing");
+    expect(issueComments()).toHaveLength(1);
+    expect(h.fake.state.pulls.size).toBe(0);
+    expect(h.fake.state.workflowDispatches).toEqual([]);
+
+    const before = h.fake.calls.length;
+    await h.tick();
+    expect(writesSince(before)).toEqual([]);
+
+    // Added where caddie trains from: the loop starts without a config change.
+    h.fake.state.commitFiles("autoresearch/main", { "train_gpt.py": TRAIN_GPT });
+    await h.tick();
+    expect(h.openPulls()).toHaveLength(1);
+    expect(issueText()).toContain("**running**");
+    expect(issueComments()).toHaveLength(1);
+  });
+
+  it("stays quiet while a change leaves the same problem, and resumes when the script is fixed", async () => {
+    // The sweep's space names a setting the script does not declare: only the script can fix that.
+    const config = CONFIG_YML.replace(
+      '  NUM_LAYERS: ["8", "10"]',
+      '  NUM_LAYERS: ["8", "10"]\n  WARMUP_STEPS: ["0", "20"]',
+    );
+    h = await Harness.start({ config, app: { env: {} } });
+    await h.tick();
+    await h.finishBaseline(h.openPulls()[0] ?? 0, { log: rootLog(1.3) });
+    expect(issueText()).toContain(
+      "search_space names settings that train_gpt.py does not declare: WARMUP_STEPS",
+    );
+    expect(issueComments()).toHaveLength(1);
+
+    // A push that does not fix it: looked at again, the same problem, not posted again.
+    h.fake.state.commitFiles("autoresearch/main", { "notes.txt": "unrelated\n" });
+    await h.tick();
+    expect(issueComments()).toHaveLength(1);
+    expect(h.openPulls()).toHaveLength(0);
+
+    const declared = TRAIN_GPT.replace(
+      'print("training...")',
+      'WARMUP_STEPS = int(os.environ.get("WARMUP_STEPS", 20))\nprint("training...")',
+    );
+    expect(declared).not.toBe(TRAIN_GPT);
+    h.fake.state.commitFiles("autoresearch/main", { "train_gpt.py": declared });
+    await h.tick();
+    expect(h.openPulls()).toHaveLength(1);
+    expect(issueText()).toContain("**running**");
+    expect(issueComments()).toHaveLength(1);
+  });
 });

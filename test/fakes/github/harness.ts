@@ -84,7 +84,8 @@ export function honestScore(valBpb: number): Record<string, unknown> {
 export interface HarnessOptions {
   /** Text of .github/caddie.yml on the default branch; null for none. */
   config?: string | null;
-  files?: Record<string, string>;
+  /** Files of the default branch's first commit, over the defaults; null leaves one out. */
+  files?: Record<string, string | null>;
   app?: CaddieAppOptions;
   /** Keep probot's retry and rate-limit handling on (with millisecond waits) instead of disabling it. */
   retries?: boolean;
