@@ -90,11 +90,17 @@ export class GitHubForge implements Forge {
       if (httpStatus(error) !== 404) throw error;
     }
     const main = await this.gh.rest.git.getRef({ ...this.repo, ref: `heads/${this.options.defaultBranch}` });
-    await this.gh.rest.git.createRef({
-      ...this.repo,
-      ref: `refs/heads/${this.options.researchLine}`,
-      sha: main.data.object.sha,
-    });
+    try {
+      await this.gh.rest.git.createRef({
+        ...this.repo,
+        ref: `refs/heads/${this.options.researchLine}`,
+        sha: main.data.object.sha,
+      });
+    } catch (error) {
+      // 422: it exists (an earlier attempt whose answer was lost, or another delivery): use it as it is.
+      if (httpStatus(error) !== 422) throw error;
+      return this.lineHead();
+    }
     return main.data.object.sha;
   }
 

@@ -83,6 +83,14 @@ describe("exactly-once writes under lost answers", () => {
     expect([...h.fake.state.issues.values()]).toHaveLength(1);
   });
 
+  it("creates the research line once when that answer is lost (a repeated ref is a 422)", async () => {
+    h = await Harness.start({ retries: true });
+    h.fake.fail({ operationId: "git/create-ref", kind: "lost-502", times: 1 });
+    expect((await h.tick()).status).toBe(200);
+    expect(h.fake.state.refs.has("heads/autoresearch/main")).toBe(true);
+    expect(h.openPulls()).toHaveLength(1);
+  });
+
   it("replies to a command once when the reply's answer is lost", async () => {
     h = await Harness.start({ retries: true });
     await h.tick();
