@@ -305,13 +305,12 @@ async function decideFlagged(
     setStatus("closed");
     return reply(`closed the flagged \`${c.id}\`; it stays a discard in results.tsv.`, "discarded");
   }
-  await gh.rest.pulls.merge({
-    ...repo,
-    pull_number: c.exp.pr,
-    sha: c.sha,
-    merge_method: "squash",
-    commit_title: `${c.id}: kept by @${c.login} over caddie's flags (#${c.exp.pr})`,
-  });
+  await mergeOnce(
+    gh,
+    repo,
+    { pr: c.exp.pr, sha: c.sha, title: `${c.id}: kept by @${c.login} over caddie's flags (#${c.exp.pr})` },
+    ready.app.writes,
+  );
   const rows = await store.readLedger();
   await store.writeLedger(
     upsertLedgerRow(rows, { ...c.row, status: "keep", flags: [...c.row.flags, keptBy(c.login)] }),

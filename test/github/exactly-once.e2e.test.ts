@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseBotState } from "../../src/github/bot-state.ts";
 import { CHECK_NAME } from "../../src/github/check-run.ts";
 import { parseLedger } from "../../src/core/ledger.ts";
-import { Harness } from "../fakes/github/harness.ts";
+import { Harness, honestScore } from "../fakes/github/harness.ts";
 import { rootLog } from "../fakes/github/logs.ts";
 
 describe("exactly-once writes under lost answers", () => {
@@ -89,6 +89,20 @@ describe("exactly-once writes under lost answers", () => {
     expect((await h.tick()).status).toBe(200);
     expect(h.fake.state.refs.has("heads/autoresearch/main")).toBe(true);
     expect(h.openPulls()).toHaveLength(1);
+  });
+
+  it("merges a flagged run a collaborator keeps once when the merge's answer is lost", async () => {
+    const pr = await withBaseline();
+    await h.finish(pr, { log: rootLog(1.2), score: honestScore(2.0) });
+    expect(h.fake.state.pulls.get(pr)?.state).toBe("open");
+    h.fake.fail({ operationId: "pulls/merge", kind: "lost-502", times: 1 });
+    expect((await h.comment(pr, "/keep")).status).toBe(200);
+    expect(h.fake.state.pulls.get(pr)?.merged).toBe(true);
+    expect(h.fake.ops().filter((op) => op === "pulls/merge")).toHaveLength(1);
+    const row = parseLedger(h.stateFile("results.tsv") ?? "").find((r) => r.experiment === "exp-001");
+    expect(row?.status).toBe("keep");
+    expect(row?.flags.map((f) => f.code)).toEqual(["claim_mismatch", "kept_by"]);
+    expect(botComments(pr, "over caddie's flags")).toHaveLength(1);
   });
 
   it("replies to a command once when the reply's answer is lost", async () => {
