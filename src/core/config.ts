@@ -112,6 +112,29 @@ export const configSchema = section({
       budgetSeconds: z.number().min(1).nullable().default(null),
       /** Wall seconds a whole run may take beyond the budget (start-up, compile, evaluation); null: unchecked. */
       overheadSeconds: z.number().min(0).nullable().default(null),
+      /**
+       * The local loop's GPUs (indices as caddie sees them), `gpus_per_slot` to a slot; each slot trains one
+       * experiment at a time with only its GPUs visible. null: one slot on the machine's default GPUs.
+       */
+      gpus: z
+        .array(z.union([z.number().int().min(0), z.string().regex(/^\d+$/, "must be a GPU index")]), {
+          error: "must be a list of GPU indices",
+        })
+        .min(1, "must name at least one GPU")
+        .transform((list) => list.map(String))
+        .nullable()
+        .default(null),
+      /** Experiments the local loop keeps in flight; null: as many as `gpus` makes, else 1. */
+      slots: z.number().int().min(1).max(64).nullable().default(null),
+      /** GPUs each slot's run uses (a 2-GPU torchrun proxy: 2, with --nproc_per_node=2 in the command). */
+      gpusPerSlot: z.number().int().min(1).max(8).default(1),
+      /**
+       * Start a slot's next run while its current run evaluates and serializes (never while it trains);
+       * a run whose training loop overlapped another process on its GPUs is flagged.
+       */
+      overlap: z.boolean().default(false),
+      /** One TorchInductor/Triton cache per course and machine shared by runs (warm starts); false: cold every run. */
+      compileCache: z.boolean().default(true),
     }),
     full: section({
       provider: z.literal("modal", { error: "must be 'modal'" }).default("modal"),

@@ -8,7 +8,8 @@ export type RunKind = "baseline" | "experiment" | "fix" | "evidence";
 
 /** What a front door may show while the loop works; every callback is optional. */
 export interface LoopEvents {
-  runStarted?(run: { id: string; kind: RunKind; description: string; commit: string }): void;
+  /** `slot` names where it trains ("gpu 2") when several slots run at once. */
+  runStarted?(run: { id: string; kind: RunKind; description: string; commit: string; slot?: string }): void;
   runLine?(id: string, line: string): void;
   runFinished?(run: {
     id: string;

@@ -161,6 +161,8 @@ export interface RunRequest {
   seed: number | null;
   /** Multiple of the tier's budget (steps and wall-clock cap, and the timeout): a confirmation run. Default 1. */
   budgetFactor?: number;
+  /** The slot's GPUs (CUDA_VISIBLE_DEVICES); absent or null: the environment's own. */
+  devices?: string[] | null;
   /** Called with each line of output as it arrives (progress bars). */
   onLine?: (line: string) => void;
   signal?: AbortSignal;
@@ -209,6 +211,20 @@ export interface LoopState {
       stepMs?: Record<string, number[]>;
     }
   >;
+  /**
+   * Experiments committed and training, not yet decided (the local loop): a resumed loop trains them
+   * again first, under their ids. An entry whose id is in `experiments` was decided and is stale.
+   */
+  pending?: Record<string, PendingRun>;
+}
+
+/** An experiment in flight, as the local loop keeps it in its state to resume it. */
+export interface PendingRun {
+  index: number;
+  commit: string;
+  /** The line head it was committed on. */
+  base: string;
+  proposal: Omit<Proposal, "edits">;
 }
 
 /**

@@ -8,6 +8,7 @@ import { formatLedger } from "../core/ledger.ts";
 import { changeOf, couplingRisk } from "./change-of.ts";
 import type { LoopDeps } from "./loop-deps.ts";
 import { bestKept, signalsFor, tierRows, trials } from "./history.ts";
+import { inFlightSection } from "./in-flight.ts";
 import type { InFlight, Proposal, ProposeInput } from "./ports.ts";
 import { readAllowedFiles } from "./read-allowed-files.ts";
 
@@ -48,6 +49,7 @@ export async function buildProposeInput(
         untrusted: "caddie's results table; it quotes run output",
       },
       ...(deps.extraContext ?? []),
+      ...inFlightSection(inFlight),
     ],
   });
   return {

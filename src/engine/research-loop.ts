@@ -1,27 +1,40 @@
 /**
  * The research loop: baseline first, then propose -> commit -> train -> measure -> decide, until a stop
- * condition. While one run trains, the next proposal is prepared (for proposers that take time), on the
- * assumption that the current run is discarded; if it is kept instead, the prepared change is re-applied
- * onto the new line head, or proposed again when it no longer applies.
+ * condition, on every slot at once (one slot unless the front door gives more, each with its own GPUs).
+ *
+ * A worker per slot (slot-workers.ts); they share one baton (baton.ts), held for bookkeeping and handed
+ * on while a run trains or a proposal is written, so slots train and propose side by side while decisions
+ * are taken one at a time, in the order the runs finished. A slot's next proposal is prepared while its
+ * run trains (for proposers that take time), for the line head of that moment; if a keep moved the line
+ * meanwhile, the change is carried onto the new head, or proposed again when it no longer applies. The
+ * proposer is told what is in flight (in-flight.ts); a result measured on a line that moved while it
+ * trained follows the stale-base rule (stale-base.ts). What is in flight is kept in the state, so a
+ * resumed loop trains it again first.
  */
 import { checkEdits } from "../core/allow-list.ts";
 import { crashHint } from "../core/crash-hint.ts";
+import type { Decision } from "../core/decide.ts";
 import { addRunTime, noTime, type TimeTotals } from "../core/run-timing.ts";
 import { upsertLedgerRow } from "../core/ledger.ts";
+import type { Slot } from "../core/slots.ts";
 import { BASELINE } from "./baseline-proposal.ts";
-import { claimReference } from "../core/claim-gap.ts";
+import { Baton } from "./baton.ts";
 import { experimentId } from "./experiment-id.ts";
 import { nextPairedSeed } from "../core/keep-rule.ts";
 import { changeOf, type ChangeKind } from "./change-of.ts";
-import { earnVerdict, rerunIncumbent, type Earned, type MeasuredRun, type RunOnce } from "./earn-verdict.ts";
+import { earnVerdict, rerunIncumbent, type Earned, type MeasuredRun, type RunOnce, type RunSpec } from "./earn-verdict.ts";
 import { bestKept, keptGroups, runRecords, samplesOf, signalsFor } from "./history.ts";
+import { repeatsInFlight } from "./in-flight.ts";
+import { judgeMeasurement } from "./judge.ts";
 import type { LoopDeps } from "./loop-deps.ts";
 import { describeFlags } from "../core/flags.ts";
 import { measureOutcome, measureOptions, readClaims, type Measurement } from "./measure-outcome.ts";
 import { scoreRun } from "./score-run.ts";
-import type { Proposal, RunOutcome } from "./ports.ts";
+import type { InFlight, PendingRun, Proposal, RunOutcome } from "./ports.ts";
 import { proposeNext, withStatedRisk } from "./propose-next.ts";
 import { settleRun, type Settled } from "./settle-run.ts";
+import { onSlots, Wakeup } from "./slot-workers.ts";
+import { staleBase } from "./stale-base.ts";
 import type { RunKind } from "./loop-events.ts";
 import { commitMessage } from "./commit-message.ts";
 import { ProposerExhausted } from "./proposer-exhausted.ts";
@@ -35,6 +48,8 @@ export interface LoopOptions {
   signal?: AbortSignal;
   /** Seed of the first run; repeated baselines use seed + 1, + 2, ... */
   seed?: number;
+  /** Where runs train, one experiment per slot at a time (default: one slot on the environment's GPUs). */
+  slots?: Slot[];
 }
 
 /** `baseline-crashed`: the reference run failed; nothing can be judged until it is fixed. */
@@ -48,17 +63,41 @@ export interface LoopSummary {
   wallSeconds: number;
   /** Where the runs' time went. */
   time: TimeTotals;
+  /** Slots that trained side by side: the duty cycle of each is trainSeconds / (wallSeconds x slots). */
+  slots: number;
 }
 
+/** A proposal and the line head it was written for. */
 interface Prepared {
   base: string;
   proposal: Proposal;
 }
 
+/** An experiment committed for a slot. */
+interface Claimed extends Prepared {
+  id: string;
+  index: number;
+  commit: string;
+}
+
+/** One run of a slot: what it trains and, for experiments, the line head it was committed on. */
+interface RunPlan {
+  id: string;
+  index: number;
+  kind: RunKind;
+  commit: string;
+  /** Null for the baseline, which is the line itself. */
+  base: string | null;
+}
+
+const ONE_SLOT: Slot = { index: 0, devices: null, label: "slot 0" };
+
 export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Promise<LoopSummary> {
   const start = deps.clock.now();
   const tier = deps.tier ?? "proxy";
   const seed = options.seed ?? 1337;
+  const slots = options.slots?.length ? options.slots : [ONE_SLOT];
+  const baton = new Baton();
   let time = noTime();
   const summarize = (experiments: number, stopReason: StopReason): LoopSummary => ({
     experiments,
@@ -66,36 +105,77 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     trainSeconds: time.trainLoopSeconds,
     wallSeconds: (deps.clock.now() - start) / 1000,
     time,
+    slots: slots.length,
   });
   const aborted = () => options.signal?.aborted === true;
+  const on = (slot: Slot) => (slots.length > 1 ? ` (${slot.label})` : "");
+
+  // Experiments committed and not yet decided, mirrored in the state for a resume.
+  const pending = new Map<string, PendingRun>();
+  const savePending = async () => {
+    const state = await deps.store.readState();
+    await deps.store.writeState({ ...state, pending: Object.fromEntries(pending) });
+  };
 
   /**
    * caddie's measurement of a finished run: the log's claims, caddie's own score (a crash is not scored:
-   * there is nothing to keep), the code bytes from the commit. Null when Ctrl-C cut it short.
+   * there is nothing to keep), the code bytes from the commit. The score is taken on the slot's own GPUs,
+   * which its run has just left, without the baton (the other slots go on meanwhile). Null when Ctrl-C
+   * cut it short.
    */
   async function measureRun(
     id: string,
     commit: string,
     runSeed: number | null,
     outcome: RunOutcome,
-    runTier: string = tier,
+    slot: Slot,
   ): Promise<Measurement | null> {
     const measuring = measureOptions(deps.config);
     const summary = readClaims(outcome, measuring);
     const scoringFrom = deps.clock.now();
     const score =
       summary.status === "ok"
-        ? await scoreRun(deps, { id, commit, seed: runSeed, outcome, signal: options.signal })
+        ? await baton.without(() =>
+            scoreRun(deps, {
+              id,
+              commit,
+              seed: runSeed,
+              outcome,
+              devices: slot.devices,
+              signal: options.signal,
+            }),
+          )
         : null;
     time = { ...time, scoreSeconds: time.scoreSeconds + (deps.clock.now() - scoringFrom) / 1000 };
     if (aborted()) return null;
     const codeBytes = await committedCodeBytes(deps, commit);
-    const claimRef = claimReference(await deps.store.readLedger(), runTier, id);
-    return measureOutcome(outcome, { codeBytes, score, summary }, { ...measuring, claimReference: claimRef });
+    return measureOutcome(outcome, { codeBytes, score, summary }, measuring);
   }
 
-  /** Trains one run the verdict asks for (a paired seed, the incumbent again, a confirmation). */
-  const runOnce: RunOnce = async (spec) => {
+  // Runs a verdict asks for that are training now, by what they train: two slots that need the same run
+  // (the incumbent on the same fresh seed) share it instead of training it twice into one run folder.
+  const evidenceInFlight = new Map<string, Promise<MeasuredRun | null>>();
+
+  /** Trains one run a verdict asks for (a paired seed, the incumbent again, a confirmation) on a slot. */
+  const runOnceOn =
+    (slot: Slot): RunOnce =>
+    async (spec) => {
+      const key = JSON.stringify([spec.id, spec.commit, spec.seed, spec.budgetFactor]);
+      const same = evidenceInFlight.get(key);
+      if (same) {
+        const shared = await baton.without(() => same);
+        return shared && { ...shared, spec };
+      }
+      const run = trainEvidence(spec, slot);
+      evidenceInFlight.set(key, run);
+      try {
+        return await run;
+      } finally {
+        evidenceInFlight.delete(key);
+      }
+    };
+
+  const trainEvidence = async (spec: RunSpec, slot: Slot): Promise<MeasuredRun | null> => {
     const where =
       spec.budgetFactor === 1 ? `seed ${spec.seed}` : `seed ${spec.seed} at ${spec.budgetFactor}x`;
     deps.events?.runStarted?.({
@@ -103,104 +183,37 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       kind: "evidence",
       description: `${where}: ${spec.why}`,
       commit: spec.commit,
+      slot: slot.label,
     });
-    const outcome = await deps.runner.run({
-      id: spec.id,
-      commit: spec.commit,
-      seed: spec.seed,
-      budgetFactor: spec.budgetFactor,
-      signal: options.signal,
-      onLine: (line) => deps.events?.runLine?.(spec.id, line),
-    });
+    const outcome = await baton.without(() =>
+      deps.runner.run({
+        id: spec.id,
+        commit: spec.commit,
+        seed: spec.seed,
+        budgetFactor: spec.budgetFactor,
+        devices: slot.devices,
+        signal: options.signal,
+        onLine: (line) => deps.events?.runLine?.(spec.id, line),
+      }),
+    );
     time = addRunTime(time, outcome);
     if (aborted()) return null;
-    const measurement = await measureRun(spec.id, spec.commit, spec.seed, outcome, spec.tier);
+    const measurement = await measureRun(spec.id, spec.commit, spec.seed, outcome, slot);
     if (measurement === null) return null;
     const score = measurement.valBpb;
     const flags = measurement.flags.length > 0 ? `; flagged: ${describeFlags(measurement.flags)}` : "";
     deps.events?.notice?.(
-      `${spec.id} ${spec.tier} ${where}: ${score === null ? `no score (${measurement.summary.error ?? measurement.score?.reason ?? "crash"})` : `val_bpb ${score.toFixed(4)}`}${flags}`,
+      `${spec.id} ${spec.tier} ${where}${on(slot)}: ${score === null ? `no score (${measurement.summary.error ?? measurement.score?.reason ?? "crash"})` : `val_bpb ${score.toFixed(4)}`}${flags}`,
     );
     return { spec, measurement, seconds: outcome.seconds };
   };
-
-  async function train(
-    id: string,
-    index: number,
-    kind: RunKind,
-    commit: string,
-    proposal: Proposal,
-    runSeed: number,
-    base: string | null,
-    while_?: () => void,
-  ): Promise<Trained | null> {
-    deps.events?.runStarted?.({ id, kind, description: proposal.description, commit });
-    while_?.();
-    const outcome = await deps.runner.run({
-      id,
-      commit,
-      seed: runSeed,
-      signal: options.signal,
-      onLine: (line) => deps.events?.runLine?.(id, line),
-    });
-    time = addRunTime(time, outcome);
-    // A run cut short by Ctrl-C is not a result: record nothing, so a resumed loop simply runs it again.
-    if (aborted()) return null;
-    const measurement = await measureRun(id, commit, runSeed, outcome);
-    if (measurement === null) return null;
-    const { summary } = measurement;
-    // An experiment's verdict may need more runs first (noise, paired seeds, a confirmation).
-    let earned: Earned | null = null;
-    let change: ChangeKind | null = null;
-    if (kind !== "baseline" && base !== null) {
-      change = changeOf(deps.config, await filesAt(deps, base), await filesAt(deps, commit));
-      const first: MeasuredRun = {
-        spec: { id, commit, seed: runSeed, tier, budgetFactor: 1, why: "first run" },
-        measurement,
-        seconds: outcome.seconds,
-      };
-      earned = await earnVerdict(deps, { id, commit, first, kind: change, runOnce });
-      if (earned === null) return null;
-    }
-    const settled = await settleRun(deps, {
-      id,
-      index,
-      commit,
-      proposal,
-      measurement,
-      seconds: outcome.seconds,
-      seed: runSeed,
-      baseline: kind === "baseline",
-      ...(earned ? { decision: earned.decision, extraRuns: earned.extra, tierGain: earned.tierGain } : {}),
-      ...(change
-        ? {
-            changeClass: change.changeClass,
-            changeNote: change.coupling.coupled ? change.coupling.reason : null,
-          }
-        : {}),
-    });
-    deps.events?.runFinished?.({
-      id,
-      row: settled.row,
-      decision: settled.decision,
-      summary,
-      timing: outcome.timing,
-    });
-    if (settled.decision.verdict === "keep" && kind !== "baseline") await maybeRerunIncumbent();
-    return {
-      ...settled,
-      error: summary.error,
-      logTail: outcome.logText.split("\n").slice(-40).join("\n"),
-      logPath: outcome.logPath,
-    };
-  }
 
   /**
    * After a keep: when the last `rerun_incumbent_every` kept experiments each rest on a single run, the
    * incumbent runs again on a new seed, paired with the baseline's seeds. Its value becomes the mean of
    * its runs, which undoes the luck that got it kept; the signals then backtrack if an earlier keep was better.
    */
-  async function maybeRerunIncumbent(): Promise<void> {
+  async function maybeRerunIncumbent(slot: Slot): Promise<void> {
     const every = deps.config.thresholds.rerunIncumbentEvery;
     if (every === 0 || aborted()) return;
     const rows = await deps.store.readLedger();
@@ -215,126 +228,332 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       seed + 1,
     );
     const why = `the incumbent again: ${every} keeps in a row rest on one run each`;
-    await rerunIncumbent(deps, incumbent, { seed: next, tier, budgetFactor: 1, why }, runOnce);
+    await rerunIncumbent(deps, incumbent, { seed: next, tier, budgetFactor: 1, why }, runOnceOn(slot));
   }
 
-  // Baseline first: the unchanged line head, repeated over seeds when the config asks for a noise estimate.
-  // Only a measured baseline counts: a crashed one is run again (same seed) on the next start.
-  const existing = (await deps.store.readLedger()).filter((r) => r.tier === tier);
-  const baselineId = experimentId(0);
-  const measured = new Set(
-    existing.filter((r) => r.experiment === baselineId && r.status === "keep").map((r) => r.seed),
-  );
-  for (let i = 0; measured.size < deps.config.thresholds.baselineRuns && !aborted(); i++) {
-    if (measured.has(seed + i)) continue;
+  /**
+   * The stale-base rule (stale-base.ts): a would-be keep measured on a line that has since moved is
+   * carried onto the new head, to train again there. Null: the result stands as measured.
+   */
+  const carryOnto = async (
+    plan: RunPlan,
+    at: { commit: string; base: string },
+    proposal: Proposal,
+    decision: Decision,
+    slot: Slot,
+  ): Promise<{ commit: string; base: string } | "not-applying" | null> => {
     const head = await deps.forge.lineHead();
-    const settled = await train(baselineId, 0, "baseline", head, BASELINE, seed + i, null);
-    if (!settled) break;
-    if (settled.decision.verdict !== "keep") {
-      const hint = crashHint(settled.error) ?? crashHint(settled.logTail);
+    if (staleBase(decision, at.base, head) === "current") return null;
+    const message = commitMessage(plan.id, proposal);
+    const commit = await deps.forge.rebaseExperiment({ id: plan.id, commit: at.commit, onto: head, message });
+    if (commit === null) return "not-applying";
+    deps.events?.notice?.(
+      `${plan.id}: would be kept, but the line moved from ${at.base.slice(0, 7)} to ${head.slice(0, 7)} while it trained: training it again on the new line${on(slot)}`,
+    );
+    if (pending.has(plan.id)) {
+      pending.set(plan.id, { index: plan.index, commit, base: head, proposal: withoutEdits(proposal) });
+      await savePending();
+    }
+    return { commit, base: head };
+  };
+
+  /**
+   * One run on a slot, measured and decided. Runs holding the baton, except while the process trains.
+   * A would-be keep measured on a line that has since moved is carried onto the new head and trained
+   * again; when it no longer applies there it is not kept.
+   */
+  const train: Train = async (plan, proposal, runSeed, slot, whileTraining) => {
+    let { commit, base } = plan;
+    const { id, index, kind } = plan;
+    for (;;) {
+      deps.events?.runStarted?.({ id, kind, description: proposal.description, commit, slot: slot.label });
+      whileTraining?.();
+      whileTraining = undefined;
+      const outcome = await baton.without(() =>
+        deps.runner.run({
+          id,
+          commit,
+          seed: runSeed,
+          devices: slot.devices,
+          signal: options.signal,
+          onLine: (line) => deps.events?.runLine?.(id, line),
+        }),
+      );
+      time = addRunTime(time, outcome);
+      // A run cut short by Ctrl-C is not a result: record nothing, so a resumed loop simply runs it again.
+      if (aborted()) return null;
+      const measurement = await measureRun(id, commit, runSeed, outcome, slot);
+      if (measurement === null) return null;
+      const { summary } = measurement;
+      // An experiment's verdict may need more runs first (noise, paired seeds, a confirmation), on this
+      // slot; a would-be keep on a line that moved meanwhile is carried onto the new head first.
+      let earned: Earned | null = null;
+      let change: ChangeKind | null = null;
+      let notApplying: Decision | null = null;
+      if (kind !== "baseline" && base !== null) {
+        const rows = await deps.store.readLedger();
+        const judged = judgeMeasurement(rows, deps.config, tier, measurement, { id, seed: runSeed });
+        let carried = await carryOnto(plan, { commit, base }, proposal, judged, slot);
+        if (carried === "not-applying") notApplying = judged;
+        else if (carried === null) {
+          change = changeOf(deps.config, await filesAt(deps, base), await filesAt(deps, commit));
+          const first: MeasuredRun = {
+            spec: { id, commit, seed: runSeed, tier, budgetFactor: 1, why: "first run" },
+            measurement,
+            seconds: outcome.seconds,
+          };
+          earned = await earnVerdict(deps, { id, commit, first, kind: change, runOnce: runOnceOn(slot) });
+          if (earned === null) return null;
+          carried = await carryOnto(plan, { commit, base }, proposal, earned.decision, slot);
+          if (carried === "not-applying") notApplying = earned.decision;
+        }
+        if (carried !== null && carried !== "not-applying") {
+          ({ commit, base } = carried);
+          continue;
+        }
+      }
+      const decision: Decision | undefined = notApplying
+        ? {
+            verdict: "discard",
+            reason: `${notApplying.reason}; but the line moved while it trained, and the change no longer applies on the new line`,
+            delta: notApplying.delta,
+          }
+        : earned?.decision;
+      const settled = await settleRun(deps, {
+        id,
+        index,
+        commit,
+        proposal,
+        measurement,
+        seconds: outcome.seconds,
+        seed: runSeed,
+        baseline: kind === "baseline",
+        ...(decision ? { decision } : {}),
+        ...(earned && !notApplying ? { extraRuns: earned.extra, tierGain: earned.tierGain } : {}),
+        ...(change
+          ? {
+              changeClass: change.changeClass,
+              changeNote: change.coupling.coupled ? change.coupling.reason : null,
+            }
+          : {}),
+      });
+      deps.events?.runFinished?.({
+        id,
+        row: settled.row,
+        decision: settled.decision,
+        summary,
+        timing: outcome.timing,
+      });
+      if (settled.decision.verdict === "keep" && kind !== "baseline") await maybeRerunIncumbent(slot);
+      return {
+        ...settled,
+        error: summary.error,
+        logTail: outcome.logText.split("\n").slice(-40).join("\n"),
+        logPath: outcome.logPath,
+      };
+    }
+  };
+
+  // From here on the baton is held, except inside `baton.without` and while the slots' workers run.
+  await baton.take();
+  try {
+    // Baseline first: the unchanged line head, repeated over seeds when the config asks for a noise
+    // estimate (a seed per slot at once). Only a measured baseline counts: a crashed one is run again
+    // (same seed) on the next start.
+    const baselineId = experimentId(0);
+    const measured = new Set(
+      (await deps.store.readLedger())
+        .filter((r) => r.tier === tier && r.experiment === baselineId && r.status === "keep")
+        .map((r) => r.seed),
+    );
+    const seeds: number[] = [];
+    for (let i = 0; measured.size + seeds.length < deps.config.thresholds.baselineRuns; i++)
+      if (!measured.has(seed + i)) seeds.push(seed + i);
+    const crashed: Trained[] = [];
+    await onSlots(slots, baton, async (slot) => {
+      for (let s = seeds.shift(); s !== undefined && !aborted() && !crashed.length; s = seeds.shift()) {
+        const head = await deps.forge.lineHead();
+        const plan: RunPlan = { id: baselineId, index: 0, kind: "baseline", commit: head, base: null };
+        const settled = await train(plan, BASELINE, s, slot);
+        if (settled && settled.decision.verdict !== "keep") crashed.push(settled);
+      }
+    });
+    const failed = crashed[0];
+    if (failed) {
+      const hint = crashHint(failed.error) ?? crashHint(failed.logTail);
       deps.events?.notice?.(
         [
-          `the baseline failed: ${settled.decision.reason}`,
+          `the baseline failed: ${failed.decision.reason}`,
           ...(hint ? [`hint: ${hint}`] : []),
-          `log: ${settled.logPath}`,
+          `log: ${failed.logPath}`,
           "fix it and run the same command again: the baseline runs first again",
         ].join("\n    "),
       );
       return summarize(0, "baseline-crashed");
     }
-    measured.add(seed + i);
-  }
+    if (aborted()) return summarize(0, "interrupted");
 
-  let done = 0;
-  let prepared: Promise<Prepared> | null = null;
-  let stopReason: StopReason = "max-experiments";
-  const elapsedHours = () => (deps.clock.now() - start) / 3_600_000;
-
-  while (done < options.maxExperiments) {
-    if (aborted()) {
-      stopReason = "interrupted";
-      break;
-    }
-    if (options.maxHours !== null && elapsedHours() >= options.maxHours) {
-      stopReason = "max-hours";
-      break;
-    }
+    // Experiments: each slot takes the next one as soon as it is free. What was in flight when the
+    // loop last stopped goes first, under its own id.
     const state = await deps.store.readState();
-    const index = state.counter + 1;
-    const id = experimentId(index);
-    const head = await deps.forge.lineHead();
+    const resumable = Object.entries(state.pending ?? {})
+      .filter(([id]) => !(id in state.experiments))
+      .sort(([, a], [, b]) => a.index - b.index);
+    const prepared = new Map<number, Promise<Prepared>>();
+    const decided = new Wakeup();
+    let claimed = 0;
+    let done = 0;
+    let stop: StopReason | null = null;
+    const elapsedHours = () => (deps.clock.now() - start) / 3_600_000;
+    const inFlight = (): InFlight[] =>
+      [...pending.values()].map(({ proposal }) => ({
+        description: proposal.description,
+        direction: proposal.direction,
+        config: proposal.config ?? null,
+      }));
+    const mayStartMore = () =>
+      !aborted() &&
+      stop === null &&
+      claimed < options.maxExperiments &&
+      (options.maxHours === null || elapsedHours() < options.maxHours);
 
-    let next: Prepared;
-    try {
-      next = prepared
-        ? await prepared
-        : { base: head, proposal: await proposeNext(deps, head, options.signal) };
-    } catch (error) {
-      if (aborted()) {
-        stopReason = "interrupted";
-        break;
+    /** The slot's next experiment, committed; null when no more should start. */
+    const claim = async (slot: Slot): Promise<Claimed | null> => {
+      for (;;) {
+        if (!mayStartMore()) {
+          if (!aborted() && stop === null && claimed < options.maxExperiments) stop = "max-hours";
+          return null;
+        }
+        const resumed = resumable.shift();
+        if (resumed) {
+          const [id, run] = resumed;
+          claimed++;
+          pending.set(id, run);
+          deps.events?.notice?.(`${id} was in flight when the loop stopped: training it again${on(slot)}`);
+          return { id, ...run, proposal: { ...run.proposal, edits: [] } };
+        }
+        // Counted before the proposal is written, so slots proposing at once never overshoot the maximum.
+        claimed++;
+        const head = await deps.forge.lineHead();
+        let next: Prepared;
+        try {
+          const ahead = prepared.get(slot.index);
+          prepared.delete(slot.index);
+          const others = inFlight();
+          // An instant proposer proposes in turn, so each proposal sees the one before it in flight.
+          const wait = deps.proposer.prefersLatest
+            ? (f: () => Promise<Prepared>) => f()
+            : baton.without.bind(baton);
+          next = await wait(
+            async () =>
+              (await ahead) ?? {
+                base: head,
+                proposal: await proposeNext(deps, head, options.signal, others),
+              },
+          );
+        } catch (error) {
+          claimed--;
+          if (aborted()) return null;
+          if (!(error instanceof ProposerExhausted)) throw error;
+          // What is in flight may open new configs once decided: wait for a decision, then ask again.
+          if (pending.size > 0) {
+            await baton.without(() => decided.next(options.signal));
+            continue;
+          }
+          deps.events?.notice?.(error.message);
+          stop = "exhausted";
+          return null;
+        }
+        if (repeatsInFlight(inFlight(), next.proposal)) {
+          // Written before its twin got a slot: wait for a result, then propose again.
+          claimed--;
+          await baton.without(() => decided.next(options.signal));
+          continue;
+        }
+        if (aborted()) {
+          claimed--;
+          return null;
+        }
+        const counter = (await deps.store.readState()).counter;
+        const taken = [...pending.values(), ...resumable.map(([, r]) => r)].map((r) => r.index);
+        const index = Math.max(counter, ...taken) + 1;
+        const id = experimentId(index);
+        const now = await deps.forge.lineHead();
+        const message = commitMessage(id, next.proposal);
+        let commit = await deps.forge.createExperiment({
+          id,
+          base: next.base,
+          edits: next.proposal.edits,
+          message,
+        });
+        if (next.base !== now) {
+          // Prepared while a keep moved the line: carry the change onto the new head.
+          const rebased = await deps.forge.rebaseExperiment({ id, commit, onto: now, message });
+          if (rebased === null) {
+            claimed--;
+            deps.events?.notice?.(
+              `${id}: the prepared change no longer applies on the new best; proposing again`,
+            );
+            continue;
+          }
+          commit = rebased;
+        }
+        pending.set(id, { index, commit, base: now, proposal: withoutEdits(next.proposal) });
+        await savePending();
+        return { id, index, commit, base: now, proposal: next.proposal };
       }
-      if (error instanceof ProposerExhausted) {
-        deps.events?.notice?.(error.message);
-        stopReason = "exhausted";
-        break;
-      }
-      throw error;
-    }
-    prepared = null;
-
-    let commit = await deps.forge.createExperiment({
-      id,
-      base: next.base,
-      edits: next.proposal.edits,
-      message: commitMessage(id, next.proposal),
-    });
-    if (next.base !== head) {
-      // The proposal was prepared while a run that got kept was training: carry it onto the new head.
-      const rebased = await deps.forge.rebaseExperiment({
-        id,
-        commit,
-        onto: head,
-        message: commitMessage(id, next.proposal),
-      });
-      if (rebased === null) {
-        // Back to the top of the loop, which proposes afresh on the current head (same id, same error
-        // handling); the stale experiment branch is overwritten there.
-        deps.events?.notice?.(
-          `${id}: the prepared change no longer applies on the new best; proposing again`,
-        );
-        continue;
-      }
-      commit = rebased;
-    }
-
-    const prepareAhead = () => {
-      if (deps.proposer.prefersLatest || done + 1 >= options.maxExperiments) return;
-      // Assume a discard: the line head stays where it is while this run trains.
-      const p = proposeNext(deps, head, options.signal).then((proposal) => ({ base: head, proposal }));
-      p.catch(() => undefined); // surfaced when awaited
-      prepared = p;
     };
-    const settled = await train(id, index, "experiment", commit, next.proposal, seed, head, prepareAhead);
-    if (!settled) {
-      stopReason = "interrupted";
-      break;
-    }
-    done++;
 
-    if (settled.decision.verdict === "crash" && !aborted()) {
-      await tryFix(deps, { id, index, commit, proposal: next.proposal, settled, train, seed });
+    const worker = async (slot: Slot) => {
+      try {
+        for (let job = await claim(slot); job !== null; job = await claim(slot)) {
+          const base = job.base;
+          // While this run trains, the slot's next proposal is written (for proposers that take time).
+          const prepareAhead = () => {
+            if (deps.proposer.prefersLatest || !mayStartMore()) return;
+            const p = proposeNext(deps, base, options.signal, inFlight()).then((proposal) => ({
+              base,
+              proposal,
+            }));
+            p.catch(() => undefined); // surfaced when awaited
+            prepared.set(slot.index, p);
+          };
+          const plan: RunPlan = {
+            id: job.id,
+            index: job.index,
+            kind: "experiment",
+            commit: job.commit,
+            base,
+          };
+          const settled = await train(plan, job.proposal, seed, slot, prepareAhead);
+          if (!settled) return;
+          pending.delete(job.id);
+          await savePending();
+          done++;
+          decided.wake();
+          if (settled.decision.verdict === "crash" && !aborted())
+            await tryFix(deps, baton, { ...job, commit: settled.row.commit, settled, train, seed, slot });
+          await applySignals(deps, job.id);
+          decided.wake();
+        }
+      } finally {
+        // Slots waiting for a decision look again: this one starts nothing more.
+        decided.wake();
+      }
+    };
+    try {
+      await onSlots(slots, baton, worker, () => (stop ??= "interrupted"));
+    } finally {
+      for (const p of prepared.values()) await baton.without(() => p.catch(() => undefined));
     }
-    await applySignals(deps, id);
+    return summarize(done, aborted() ? "interrupted" : (stop ?? "max-experiments"));
+  } finally {
+    baton.give();
   }
-  if (prepared) await (prepared as Promise<Prepared>).catch(() => undefined);
-  return summarize(done, aborted() ? "interrupted" : stopReason);
 }
 
-/** The counted code's bytes at the commit: never from the run's folder, which the run may have rewritten. */
-async function committedCodeBytes(deps: LoopDeps, commit: string): Promise<number> {
-  const text = await deps.forge.readFile(commit, deps.config.target);
-  return text === null ? 0 : Buffer.byteLength(text, "utf8");
+function withoutEdits({ edits: _edits, ...rest }: Proposal): Omit<Proposal, "edits"> {
+  return rest;
 }
 
 /** A settled run plus what a fix attempt needs to read. */
@@ -345,22 +564,20 @@ interface Trained extends Settled {
 }
 
 type Train = (
-  id: string,
-  index: number,
-  kind: RunKind,
-  commit: string,
+  plan: RunPlan,
   proposal: Proposal,
   seed: number,
-  base: string | null,
+  slot: Slot,
+  whileTraining?: () => void,
 ) => Promise<Trained | null>;
 
 /**
- * One trivial-fix attempt after a crash, as its own experiment (`exp-007-fix`). The fixer reads the
- * crashed commit's files; the fix is committed on the crashed commit's parent, which is still the line
- * head because a crash never moves the line.
+ * One trivial-fix attempt after a crash, as its own experiment (`exp-007-fix`) on the same slot. The
+ * fixer reads the crashed commit's files; the fix is committed on the line head of now.
  */
 async function tryFix(
   deps: LoopDeps,
+  baton: Baton,
   crashed: {
     id: string;
     index: number;
@@ -369,15 +586,18 @@ async function tryFix(
     settled: Trained;
     train: Train;
     seed: number;
+    slot: Slot;
   },
 ): Promise<void> {
   const files = await readAllowedFiles(deps.forge, crashed.commit, deps.config.allow);
-  const fix = await deps.proposer.fix({
-    proposal: crashed.proposal,
-    files,
-    error: crashed.settled.error ?? "the run printed no score",
-    logTail: crashed.settled.logTail,
-  });
+  const fix = await baton.without(() =>
+    deps.proposer.fix({
+      proposal: crashed.proposal,
+      files,
+      error: crashed.settled.error ?? "the run printed no score",
+      logTail: crashed.settled.logTail,
+    }),
+  );
   if (!fix) return;
   checkEdits(fix.edits, deps.config.allow);
   const id = `${crashed.id}-fix`;
@@ -389,7 +609,8 @@ async function tryFix(
     message: commitMessage(id, fix),
   });
   const proposal = withStatedRisk(deps, fix, await filesAt(deps, head));
-  await crashed.train(id, crashed.index, "fix", commit, proposal, crashed.seed, head);
+  const plan: RunPlan = { id, index: crashed.index, kind: "fix", commit, base: head };
+  await crashed.train(plan, proposal, crashed.seed, crashed.slot);
 }
 
 /** After each decision: report dead ends and plateaus, and backtrack the line when a kept run regressed. */
@@ -428,6 +649,12 @@ async function applySignals(deps: LoopDeps, lastId: string): Promise<void> {
     );
     deps.events?.notice?.(`backtrack: line reset to ${toExperiment} (${toCommit.slice(0, 7)}): ${reason}`);
   }
+}
+
+/** The counted code's bytes at the commit: never from the run's folder, which the run may have rewritten. */
+async function committedCodeBytes(deps: LoopDeps, commit: string): Promise<number> {
+  const text = await deps.forge.readFile(commit, deps.config.target);
+  return text === null ? 0 : Buffer.byteLength(text, "utf8");
 }
 
 /** The allow-listed files at a commit, by path (absent files left out). */

@@ -59,7 +59,11 @@ export class FileStore implements Store {
     const s = parsed as Partial<LoopState>;
     if (typeof s.counter !== "number" || typeof s.experiments !== "object" || s.experiments === null)
       throw new UserError(`${this.stateFile} does not look like caddie state (counter, experiments)`);
-    return { counter: s.counter, experiments: s.experiments };
+    return {
+      counter: s.counter,
+      experiments: s.experiments,
+      ...(s.pending && typeof s.pending === "object" ? { pending: s.pending } : {}),
+    };
   }
 
   writeState(state: LoopState): Promise<void> {

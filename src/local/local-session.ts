@@ -3,6 +3,7 @@
  * proposer and the progress view. Shared by `caddie run` and `caddie demo`.
  */
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import path from "node:path";
 import { chooseProposer, type AgentChoice } from "../agent/choose-proposer.ts";
 import type { CaddieConfig } from "../core/config.ts";
@@ -75,6 +76,15 @@ function hiddenFromRuns(root: string, python: string): string[] {
   return inside(python) ? [path.join(root, ".git"), path.join(root, ".caddie")] : [root];
 }
 
+/**
+ * One compile cache (TorchInductor, Triton, HOME) per course and machine, reused by every run: only the
+ * first run here compiles cold. Per machine because a repository on shared storage may train on several
+ * (other GPUs, other drivers); per course because runs of agent-written code write it (docs/SECURITY.md).
+ */
+export function compileCacheDir(root: string): string {
+  return path.join(root, ".caddie", "cache", hostname().replace(/[^A-Za-z0-9._-]/g, "_") || "host");
+}
+
 export async function runLocalSession(options: LocalSessionOptions): Promise<LocalSessionResult> {
   const { io, config } = options;
   const forge = await GitForge.open(options.repo, options.tag, io.env);
@@ -112,7 +122,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
       mode: config.tiers.proxy.sandbox,
       network: config.tiers.proxy.network,
       hide: hiddenFromRuns(root, variables.PYTHON ?? ""),
-      cacheDir: path.join(root, ".caddie", "cache"),
+      ...(config.tiers.proxy.compileCache ? { cacheDir: compileCacheDir(root) } : {}),
     },
     budget: {
       budgetSeconds:

@@ -198,6 +198,8 @@ export class SubprocessRunner implements Runner {
               TRITON_CACHE_DIR: path.join(cache, "triton"),
             }
           : {}),
+        // The slot's GPUs only: a run never sees (or trains on) another slot's.
+        ...(request.devices ? { CUDA_VISIBLE_DEVICES: request.devices.join(",") } : {}),
         RUN_ID: request.id,
         ...(request.seed === null ? {} : { SEED: String(request.seed) }),
       },
