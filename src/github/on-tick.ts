@@ -5,7 +5,8 @@
  * competitors when due (watch-competitors.ts) and take in the research job's artifact (ingest-research.ts).
  */
 import { experimentId } from "../engine/experiment-id.ts";
-import type { Proposal } from "../engine/ports.ts";
+import { repeatsInFlight } from "../engine/in-flight.ts";
+import type { InFlight, Proposal } from "../engine/ports.ts";
 import { proposeNext } from "../engine/propose-next.ts";
 import { SetupError, UserError } from "../core/user-error.ts";
 import { ingestResearch } from "./ingest-research.ts";
@@ -97,24 +98,16 @@ async function openNext(session: ReadySession, signal?: AbortSignal): Promise<Ti
   const state = await store.readState();
   const index = Math.max(state.counter, ...Object.values(bot.experiments).map((e) => e.index)) + 1;
   let proposal: Proposal;
-  const inFlight = open.map((e) => `- ${e.description}`).join("\n");
+  const inFlight: InFlight[] = open.map((e) => ({
+    description: e.description,
+    direction: e.direction,
+    config: e.config,
+  }));
   // The same outside context as the CLI's loop; the sweep reads none of it.
   const outside = session.deps.proposer.name === "sweep" ? [] : stateOutsideContext(store, log);
-  const deps = {
-    ...session.deps,
-    extraContext: [
-      ...(session.deps.extraContext ?? []),
-      ...outside,
-      ...(inFlight ? [{ title: "In flight now (do not propose these again)", body: inFlight }] : []),
-    ],
-  };
+  const deps = { ...session.deps, extraContext: [...(session.deps.extraContext ?? []), ...outside] };
   try {
-    proposal = await proposeNext(
-      deps,
-      head,
-      signal,
-      open.map((e) => ({ description: e.description, direction: e.direction, config: e.config })),
-    );
+    proposal = await proposeNext(deps, head, signal, inFlight);
   } catch (error) {
     if (error instanceof ProposerExhausted) {
       log.info(error.message);
@@ -128,14 +121,8 @@ async function openNext(session: ReadySession, signal?: AbortSignal): Promise<Ti
     }
     throw error;
   }
-  // Proposers are told what is in flight; one that repeats it anyway waits for results.
-  if (
-    open.some(
-      (e) =>
-        e.description === proposal.description &&
-        JSON.stringify(e.config) === JSON.stringify(proposal.config ?? null),
-    )
-  ) {
+  // Told what is in flight (in-flight.ts), a proposer may still repeat it: then it waits for results.
+  if (repeatsInFlight(inFlight, proposal)) {
     log.info(
       { description: proposal.description },
       "the proposal repeats an experiment in flight; waiting for results",

@@ -11,7 +11,9 @@ import { changeOf } from "../engine/change-of.ts";
 import { experimentId } from "../engine/experiment-id.ts";
 import { UserError } from "../core/user-error.ts";
 import { bestKept } from "../engine/history.ts";
+import type { Decision } from "../core/decide.ts";
 import { judgeMeasurement } from "../engine/judge.ts";
+import { staleBase } from "../engine/stale-base.ts";
 import type { Measurement } from "../engine/measure-outcome.ts";
 import type { Proposal, RunOutcome } from "../engine/ports.ts";
 import { settleRun } from "../engine/settle-run.ts";
@@ -128,9 +130,10 @@ async function decideOne(session: ReadySession, item: Prepared): Promise<Decided
   if (!item.result.ok || !item.measurement)
     return reject(session, id, exp, item, item.result.ok ? "no measurement" : item.result.error);
   const m = item.measurement;
-  if (!exp.baseline && (await wouldKeep(session, m))) {
+  if (!exp.baseline) {
     const head = await session.forge.lineHead();
-    if (head !== exp.base) return rerunOnNewBase(session, id, exp, run, m, head);
+    if (staleBase(await wouldBe(session, m), exp.base, head) === "rerun")
+      return rerunOnNewBase(session, id, exp, run, m, head);
   }
   return settle(session, id, exp, item, item.result.outcome, m);
 }
@@ -297,9 +300,9 @@ async function notOnProxyAlone(
 }
 
 /** The decision the engine would take now, without recording it (to know whether a stale base matters). */
-async function wouldKeep(session: ReadySession, m: Measurement): Promise<boolean> {
+async function wouldBe(session: ReadySession, m: Measurement): Promise<Decision> {
   const rows = await session.store.readLedger();
-  return judgeMeasurement(rows, session.config, "proxy", m).verdict === "keep";
+  return judgeMeasurement(rows, session.config, "proxy", m);
 }
 
 async function rerunOnNewBase(
