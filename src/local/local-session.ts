@@ -18,6 +18,7 @@ import { LocalScorer } from "./local-scorer.ts";
 import { outsideContext } from "./outside-context.ts";
 import { progressView } from "./progress-view.ts";
 import type { DataSource } from "./data-view.ts";
+import { localSlots } from "./local-slots.ts";
 import { SubprocessRunner } from "./subprocess-runner.ts";
 import { writeScorecard, type ScorecardFiles } from "./write-scorecard.ts";
 import type { CommandIO } from "./commands/command.ts";
@@ -87,6 +88,9 @@ export function compileCacheDir(root: string): string {
 
 export async function runLocalSession(options: LocalSessionOptions): Promise<LocalSessionResult> {
   const { io, config } = options;
+  // Before anything is created: a GPU that is not here, or more slots than GPUs, stops with one message.
+  const plan = await localSlots(config.tiers.proxy, io.env);
+  for (const warning of plan.warnings) io.stderr(`warning: ${warning}\n`);
   const forge = await GitForge.open(options.repo, options.tag, io.env);
   const root = forge.git.cwd;
   await forge.exclude("/.caddie/");
@@ -150,6 +154,10 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
   io.stdout(
     `research line autoresearch/${options.tag} in ${root}\nproposer: ${proposer.name}; state: ${stateDir}\n`,
   );
+  if (plan.slots.length > 1)
+    io.stdout(
+      `slots: ${plan.slots.length} (${plan.slots.map((s) => s.label).join("; ")}), one experiment each\n`,
+    );
   const summary = await runResearchLoop(
     {
       forge,
@@ -169,6 +177,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
       maxHours: options.maxHours,
       signal: io.signal,
       seed: options.seed,
+      slots: plan.slots,
     },
   );
   const scorecard = await writeScorecard(store, {

@@ -1,6 +1,6 @@
 /**
  * What the terminal shows while the loop works: a bar per run (step, latest val_bpb, elapsed time),
- * redrawn in place on a TTY, and one line per decision. Without a TTY (CI, a pipe) only the start and
+ * redrawn in place on a TTY (one short bar per slot when several train at once), and one line per decision. Without a TTY (CI, a pipe) only the start and
  * decision lines are printed, so logs stay readable.
  */
 import { parseProgressLine } from "../core/parse-progress-line.ts";
@@ -41,67 +41,86 @@ function timeLine(t: RunTiming): string {
   return `${loop} of ${f(t.wallSeconds)} s: start-up ${f(p.startup)}, training ${f(p.training)}, evaluation ${f(p.evaluation)}, exit ${f(p.exit)}`;
 }
 
+interface Current {
+  id: string;
+  description: string;
+  slot: string | null;
+  started: number;
+  step: number;
+  total: number | null;
+  trainMs: number;
+  trainLoss: number | null;
+  valBpb: number | null;
+}
+
 export function progressView(options: ProgressViewOptions): LoopEvents {
   const now = options.now ?? (() => Date.now());
-  let current: {
-    id: string;
-    description: string;
-    started: number;
-    step: number;
-    total: number | null;
-    trainMs: number;
-    trainLoss: number | null;
-    valBpb: number | null;
-  } | null = null;
+  // Every run in flight (one per slot), in the order they started.
+  const current = new Map<string, Current>();
   let lastDraw = 0;
 
+  const fraction = (c: Current) =>
+    options.capSeconds && c.trainMs > 0
+      ? c.trainMs / (options.capSeconds * 1000)
+      : c.total
+        ? c.step / c.total
+        : 0;
+
   const draw = (force = false) => {
-    if (!options.isTTY || !current) return;
+    if (!options.isTTY || current.size === 0) return;
     const t = now();
     if (!force && t - lastDraw < 100) return;
     lastDraw = t;
-    const fraction =
-      options.capSeconds && current.trainMs > 0
-        ? current.trainMs / (options.capSeconds * 1000)
-        : current.total
-          ? current.step / current.total
-          : 0;
-    // Periodic evals are sparse (step 0 first), so the train loss is the live number.
-    const loss = current.trainLoss === null ? "" : ` loss ${current.trainLoss.toFixed(3)}`;
-    const val = current.valBpb === null ? "" : ` val_bpb ${current.valBpb.toFixed(3)}`;
-    const text = `${current.id} ${bar(fraction)} step ${current.step}${loss}${val} ${clock((t - current.started) / 1000)}  ${current.description}`;
+    let text: string;
+    if (current.size === 1) {
+      const c = [...current.values()][0] as Current;
+      // Periodic evals are sparse (step 0 first), so the train loss is the live number.
+      const loss = c.trainLoss === null ? "" : ` loss ${c.trainLoss.toFixed(3)}`;
+      const val = c.valBpb === null ? "" : ` val_bpb ${c.valBpb.toFixed(3)}`;
+      text = `${c.id} ${bar(fraction(c))} step ${c.step}${loss}${val} ${clock((t - c.started) / 1000)}  ${c.description}`;
+    } else {
+      // Several slots: one short bar each on the same line.
+      text = [...current.values()]
+        .map((c) => `${c.id} ${bar(fraction(c), 8)} ${clock((t - c.started) / 1000)}`)
+        .join("  ");
+    }
     options.write(`\r\x1b[2K${text.slice(0, 118)}`);
   };
 
   return {
     runStarted(run) {
-      current = {
+      current.set(run.id, {
         id: run.id,
         description: run.description,
+        slot: run.slot ?? null,
         started: now(),
         step: 0,
         total: null,
         trainMs: 0,
         trainLoss: null,
         valBpb: null,
-      };
+      });
+      const where = run.slot ? ` (${run.slot})` : "";
+      if (options.isTTY && current.size > 1)
+        options.write(`\r\x1b[2K${run.id} training${where}: ${run.description}\n`);
       if (options.isTTY) draw(true);
-      else options.write(`${run.id} training: ${run.description}\n`);
+      else options.write(`${run.id} training${where}: ${run.description}\n`);
     },
-    runLine(_id, line) {
-      if (!current) return;
+    runLine(id, line) {
+      const c = current.get(id);
+      if (!c) return;
       const p = parseProgressLine(line);
       if (!p) return;
-      current.step = p.step;
-      current.total = p.totalSteps ?? current.total;
-      if (p.trainTimeMs !== null) current.trainMs = p.trainTimeMs;
-      if (p.valBpb !== null) current.valBpb = p.valBpb;
-      if (p.trainLoss !== null) current.trainLoss = p.trainLoss;
+      c.step = p.step;
+      c.total = p.totalSteps ?? c.total;
+      if (p.trainTimeMs !== null) c.trainMs = p.trainTimeMs;
+      if (p.valBpb !== null) c.valBpb = p.valBpb;
+      if (p.trainLoss !== null) c.trainLoss = p.trainLoss;
       draw();
     },
     runFinished({ id, row, decision, timing }) {
       if (options.isTTY) options.write("\r\x1b[2K");
-      current = null;
+      current.delete(id);
       const score = row.val_bpb === null ? "no score      " : `val_bpb ${row.val_bpb.toFixed(4)}`;
       // The reason names the flags of a flagged discard; a kept baseline's flags get their own line.
       const flags =
@@ -115,10 +134,12 @@ export function progressView(options: ProgressViewOptions): LoopEvents {
           (row.status === "keep" ? flags : `         ${decision.reason}\n`) +
           (timing ? `         ${timeLine(timing)}\n` : ""),
       );
+      draw(true);
     },
     notice(text) {
       if (options.isTTY) options.write("\r\x1b[2K");
       options.write(`  ! ${text}\n`);
+      draw(true);
     },
   };
 }

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
 import path from "node:path";
+import { parseGpuList } from "../../core/slots.ts";
 import { UserError } from "../../core/user-error.ts";
+import { withSlotFlags } from "../local-slots.ts";
 import { preflight } from "../doctor/preflight.ts";
 import { loadConfig } from "../load-config.ts";
 import type { AgentChoice } from "../../agent/choose-proposer.ts";
@@ -12,13 +14,16 @@ export const runCommand: Command = {
   name: "run",
   summary: "run the research loop on a local git repository",
   usage: `caddie run --repo PATH --tag TAG [--max-experiments N] [--max-hours H] [--agent auto|sweep|claude]
-           [--config FILE] [--timeout-minutes M] [--seed N]
+           [--config FILE] [--timeout-minutes M] [--seed N] [--gpus 0,1,...] [--slots N]
 
   Experiments become branches caddie/TAG/exp-NNN; kept ones advance autoresearch/TAG; discarded ones stay
   under refs/caddie/discarded/TAG/. State (results.tsv, notes.md, scorecard) goes to PATH/.caddie/TAG/.
   --agent auto (default) uses Claude when ANTHROPIC_API_KEY is set, otherwise the sweep over search_space.
   Before anything is created, the checks of 'caddie doctor' run (the Models API only when Claude proposes);
-  a failed one stops the run with its fix. Ctrl-C stops after cleaning up; run the same command again to resume.`,
+  a failed one stops the run with its fix. Ctrl-C stops after cleaning up; run the same command again to resume.
+  --gpus 0,1,2,3 trains one experiment per GPU at once (tiers.proxy.gpus_per_slot GPUs each: a 2-GPU
+  torchrun proxy takes 2); --slots N runs N at once (on the first N GPUs, or side by side on the CPU).
+  Default: one at a time (tiers.proxy.gpus / slots in the config).`,
   async run(args, io) {
     const { values } = parseArgs({
       args,
@@ -31,6 +36,8 @@ export const runCommand: Command = {
         config: { type: "string" },
         "timeout-minutes": { type: "string" },
         seed: { type: "string", default: "1337" },
+        gpus: { type: "string" },
+        slots: { type: "string" },
       },
       strict: true,
     });
@@ -45,7 +52,17 @@ export const runCommand: Command = {
       integer: true,
       allowZero: true,
     });
-    const { config } = await loadConfig(repo, values.config);
+    const loaded = (await loadConfig(repo, values.config)).config;
+    const slotFlags = {
+      ...(values.gpus !== undefined ? { gpus: parseGpuList(values.gpus) } : {}),
+      ...(values.slots !== undefined
+        ? { slots: positiveNumber(values.slots, "--slots", { integer: true }) }
+        : {}),
+    };
+    const config = {
+      ...loaded,
+      tiers: { ...loaded.tiers, proxy: withSlotFlags(loaded.tiers.proxy, slotFlags) },
+    };
     // Before any branch, folder or file is made: stop with every problem and its fix.
     await preflight(
       {
@@ -54,6 +71,7 @@ export const runCommand: Command = {
         env: io.env,
         runs: maxExperiments + config.thresholds.baselineRuns,
         agent,
+        slotFlags,
       },
       io.stderr,
     );

@@ -82,7 +82,7 @@ async function shebangPython(file: string): Promise<string | null> {
 }
 
 /** `--nproc_per_node=8` or `--nproc_per_node 8` -> 8; null when the command does not say a number. */
-function processesPerNode(argv: string[]): number | null {
+export function processesPerNode(argv: string[]): number | null {
   for (const [i, arg] of argv.entries()) {
     const value = arg.startsWith("--nproc_per_node=")
       ? arg.slice("--nproc_per_node=".length)

@@ -13,6 +13,8 @@ import { checkData } from "./check-data.ts";
 import { checkDisk } from "./check-disk.ts";
 import { checkModel } from "./check-model.ts";
 import { checkPython } from "./check-python.ts";
+import { checkSlots } from "./check-slots.ts";
+import { withSlotFlags } from "../local-slots.ts";
 import { checkGit, checkScriptShape, checkTarget } from "./check-repository.ts";
 
 export interface DoctorOptions {
@@ -26,6 +28,8 @@ export interface DoctorOptions {
   /** Check the GitHub App's settings in the environment. */
   app: boolean;
   agent?: AgentChoice;
+  /** `caddie run --gpus/--slots`, over the config's. */
+  slotFlags?: { gpus?: string[]; slots?: number };
 }
 
 export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
@@ -34,7 +38,11 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
   const git = await checkGit(repo);
   checks.push(git.check);
   const root = git.root;
-  const { check: configCheck, config } = await checkConfig(root ?? repo, options.configFile);
+  const { check: configCheck, config: loaded } = await checkConfig(root ?? repo, options.configFile);
+  const config = loaded && {
+    ...loaded,
+    tiers: { ...loaded.tiers, proxy: withSlotFlags(loaded.tiers.proxy, options.slotFlags ?? {}) },
+  };
   checks.push(configCheck);
   if (!config) return options.app ? [...checks, ...checkApp(options.env)] : checks;
   const vars = { ...options.env, ...courseVariables(options.env) };
@@ -51,6 +59,7 @@ export async function runDoctor(options: DoctorOptions): Promise<Check[]> {
     checks.push(...(await checkData(root, script, config, vars)));
     checks.push(...(await checkPython(root, script, config, vars)));
   }
+  checks.push(...(await checkSlots(config, vars)));
   if (root) checks.push(await checkDisk(root, config, options.runs));
   if (options.network && options.env.ANTHROPIC_API_KEY && options.agent !== "sweep")
     checks.push(await checkModel(config, options.env));
