@@ -11,7 +11,6 @@ import { changeOf } from "../engine/change-of.ts";
 import { experimentId } from "../engine/experiment-id.ts";
 import { UserError } from "../core/user-error.ts";
 import { bestKept } from "../engine/history.ts";
-import type { Decision } from "../core/decide.ts";
 import { judgeMeasurement } from "../engine/judge.ts";
 import { staleBase } from "../engine/stale-base.ts";
 import type { Measurement } from "../engine/measure-outcome.ts";
