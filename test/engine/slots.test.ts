@@ -173,7 +173,10 @@ class ListProposer implements Proposer {
   }
 }
 
-async function setup(changes: Change[], options: { prefersLatest?: boolean } = {}) {
+async function setup(
+  changes: Change[],
+  options: { prefersLatest?: boolean; rerunIncumbentEvery?: number } = {},
+) {
   const repo = await tempRepo({ "train.py": SCRIPT });
   cleanups.push(repo.cleanup);
   const forge = await GitForge.open(repo.dir, "t");
@@ -194,7 +197,18 @@ async function setup(changes: Change[], options: { prefersLatest?: boolean } = {
     },
     notice: (text) => notices.push(text),
   };
-  const config = parseConfig({ target: "train.py", thresholds: { min_delta: 0.01 } });
+  // Two baselines (the noise, measured on both slots at once); no extra seeds or incumbent re-runs, which
+  // test/engine/keeps.test.ts covers; a step budget, so no machine-load check.
+  const config = parseConfig({
+    target: "train.py",
+    thresholds: {
+      min_delta: 0.01,
+      baseline_runs: 2,
+      extra_seeds: 0,
+      rerun_incumbent_every: options.rerunIncumbentEvery ?? 0,
+    },
+    tiers: { proxy: { env: { ITERATIONS: "60" } } },
+  });
   const start = (loop: Partial<LoopOptions> = {}) =>
     runResearchLoop(
       { forge, runner, store, proposer, clock: { now: () => 0 }, config, program: "", events },
@@ -212,10 +226,12 @@ describe("research loop with slots", () => {
     const loop = t.start({ maxExperiments: 4 });
     await t.watch.until(() => t.runner.training().length === 2);
     expect(t.runner.training()).toEqual(["exp-001", "exp-002"]);
-    expect(t.runner.gates.map((g) => [g.request.id, g.request.devices])).toEqual([
-      ["exp-000", ["0"]],
-      ["exp-001", ["0"]],
-      ["exp-002", ["1"]],
+    // The two baseline seeds trained side by side, one per slot.
+    expect(t.runner.gates.map((g) => [g.request.id, g.request.seed, g.request.devices])).toEqual([
+      ["exp-000", 1337, ["0"]],
+      ["exp-000", 1338, ["1"]],
+      ["exp-001", 1337, ["0"]],
+      ["exp-002", 1337, ["1"]],
     ]);
     // The slot that frees up takes the next experiment; never more than two at once.
     t.runner.open("exp-001").finish();
@@ -228,7 +244,7 @@ describe("research loop with slots", () => {
     t.runner.open("exp-004").finish();
     const summary = await loop;
     expect(summary).toMatchObject({ experiments: 4, stopReason: "max-experiments", slots: 2 });
-    expect((await ledger(t.store)).length).toBe(5);
+    expect((await ledger(t.store)).length).toBe(6);
   });
 
   it("decides results in the order they finish", async () => {
@@ -236,11 +252,12 @@ describe("research loop with slots", () => {
     const loop = t.start({ maxExperiments: 2 });
     await t.watch.until(() => t.runner.training().length === 2);
     t.runner.open("exp-002").finish();
-    await t.watch.until(() => t.decided.length === 2);
+    await t.watch.until(() => t.decided.length === 3);
     t.runner.open("exp-001").finish();
     await loop;
-    expect(t.decided).toEqual(["exp-000 keep", "exp-002 discard", "exp-001 discard"]);
+    expect(t.decided).toEqual(["exp-000 keep", "exp-000 keep", "exp-002 discard", "exp-001 discard"]);
     expect(await ledger(t.store)).toEqual([
+      "exp-000 keep baseline: the training script as it is",
       "exp-000 keep baseline: the training script as it is",
       "exp-002 discard LR 3",
       "exp-001 discard LR 2",
@@ -268,6 +285,7 @@ describe("research loop with slots", () => {
     await loop;
     expect(await ledger(t.store)).toEqual([
       "exp-000 keep baseline: the training script as it is",
+      "exp-000 keep baseline: the training script as it is",
       "exp-001 discard LR 2",
       "exp-002 keep DIM 3",
     ]);
@@ -279,7 +297,7 @@ describe("research loop with slots", () => {
     await t.watch.until(() => t.runner.training().length === 2);
     const base = await t.forge.lineHead();
     t.runner.open("exp-001").finish(); // LR 0: kept, the line moves
-    await t.watch.until(() => t.decided.length === 2);
+    await t.watch.until(() => t.decided.length === 3);
     t.runner.open("exp-002").finish(); // DIM 9 beat the new best, but was measured on the old line
     await t.watch.until(() => t.runner.training().includes("exp-002"));
     const again = t.runner.open("exp-002");
@@ -293,11 +311,12 @@ describe("research loop with slots", () => {
     await loop;
     expect(await ledger(t.store)).toEqual([
       "exp-000 keep baseline: the training script as it is",
+      "exp-000 keep baseline: the training script as it is",
       "exp-001 keep LR 0",
       "exp-002 keep DIM 9",
     ]);
     const rows = await t.store.readLedger();
-    expect(await t.forge.lineHead()).toBe(rows[2]?.commit);
+    expect(await t.forge.lineHead()).toBe(rows[3]?.commit);
     expect(t.runner.gates.filter((g) => g.request.id === "exp-002").length).toBe(2);
   });
 
@@ -306,17 +325,21 @@ describe("research loop with slots", () => {
     const loop = t.start({ maxExperiments: 2 });
     await t.watch.until(() => t.runner.training().length === 2);
     t.runner.open("exp-001").finish(); // DIM 4: kept
-    await t.watch.until(() => t.decided.length === 2);
+    await t.watch.until(() => t.decided.length === 3);
     t.runner.open("exp-002").finish(); // DIM 9 beats the new best, but changes the same line as DIM 4
     await loop;
     const rows = await t.store.readLedger();
     expect(rows.map((r) => `${r.experiment} ${r.status}`)).toEqual([
       "exp-000 keep",
+      "exp-000 keep",
       "exp-001 keep",
       "exp-002 discard",
     ]);
-    expect(await t.forge.lineHead()).toBe(rows[1]?.commit);
+    expect(await t.forge.lineHead()).toBe(rows[2]?.commit);
     expect(t.runner.gates.filter((g) => g.request.id === "exp-002").length).toBe(1);
+    expect(t.reasons.get("exp-002")).toMatch(
+      /the line moved while it trained, and the change no longer applies/,
+    );
   });
 
   it("prepares each slot's next proposal while its run trains, so a freed slot never waits for the model", async () => {
@@ -340,6 +363,24 @@ describe("research loop with slots", () => {
     );
   });
 
+  it("runs the extra runs a verdict asks for on the same slot while the other slot trains on", async () => {
+    const t = await setup([set("LR", 0), set("LR", 3)], { rerunIncumbentEvery: 1 });
+    const loop = t.start({ maxExperiments: 2 });
+    await t.watch.until(() => t.runner.training().length === 2);
+    // LR 0 is kept on slot 0; a keep resting on one run has the incumbent trained again, on slot 0.
+    t.runner.open("exp-001").finish();
+    await t.watch.until(() => t.runner.gates.filter((g) => g.request.id === "exp-001").length === 2);
+    const again = t.runner.open("exp-001");
+    expect(again.request.devices).toEqual(["0"]);
+    expect(again.request.seed).not.toBe(1337);
+    expect(t.runner.training().sort()).toEqual(["exp-001", "exp-002"]);
+    again.finish();
+    t.runner.open("exp-002").finish();
+    await loop;
+    const rows = await t.store.readLedger();
+    expect(rows.filter((r) => r.experiment === "exp-001").map((r) => r.status)).toEqual(["keep", "keep"]);
+  });
+
   it("goes on with the other slots when one run hangs past its timeout", async () => {
     const t = await setup([set("LR", 2), set("LR", 0), set("DIM", 3)]);
     const loop = t.start({ maxExperiments: 3 });
@@ -347,18 +388,19 @@ describe("research loop with slots", () => {
     t.runner.open("exp-001").finish("hang");
     await t.watch.until(() => t.runner.training().includes("exp-003"));
     t.runner.open("exp-002").finish();
-    await t.watch.until(() => t.decided.length === 3);
+    await t.watch.until(() => t.decided.length === 4);
     t.runner.open("exp-003").finish();
     await loop;
     const rows = await t.store.readLedger();
     // exp-003 (DIM 3, on the line before exp-002's keep) does not beat the new best: its discard stands.
     expect(rows.map((r) => `${r.experiment} ${r.status}`)).toEqual([
       "exp-000 keep",
+      "exp-000 keep",
       "exp-001 crash",
       "exp-002 keep",
       "exp-003 discard",
     ]);
-    expect(rows[1]?.description).toBe("LR 2");
+    expect(rows[2]?.description).toBe("LR 2");
     expect(t.reasons.get("exp-001")).toMatch(/timed out after 600 s/);
     expect(t.notices.join("\n")).not.toMatch(/exp-003: would be kept/);
   });
@@ -373,7 +415,10 @@ describe("research loop with slots", () => {
     const stopped = await loop;
     expect(stopped).toMatchObject({ stopReason: "interrupted", experiments: 0 });
     expect(t.runner.training()).toEqual([]);
-    expect(await ledger(t.store)).toEqual(["exp-000 keep baseline: the training script as it is"]);
+    expect(await ledger(t.store)).toEqual([
+      "exp-000 keep baseline: the training script as it is",
+      "exp-000 keep baseline: the training script as it is",
+    ]);
     const state = await t.store.readState();
     expect(Object.keys(state.pending ?? {})).toEqual(["exp-001", "exp-002"]);
     expect(t.proposer.inputs.length).toBe(2);
@@ -391,6 +436,7 @@ describe("research loop with slots", () => {
     t.runner.open("exp-003").finish();
     expect((await resumed).experiments).toBe(3);
     expect(await ledger(t.store)).toEqual([
+      "exp-000 keep baseline: the training script as it is",
       "exp-000 keep baseline: the training script as it is",
       "exp-002 keep LR 0",
       "exp-001 discard LR 2",
@@ -411,11 +457,12 @@ describe("research loop with slots", () => {
       reasoning: { hypothesis: "", evidence: "", risk: "" },
     });
     t.runner.open("exp-001").finish();
-    await t.watch.until(() => t.decided.length === 2);
+    await t.watch.until(() => t.decided.length === 3);
     expect(t.runner.training()).toEqual(["exp-002"]);
     t.runner.open("exp-002").finish();
     await expect(loop).rejects.toThrow(/refused edit to '.github\/workflows\/ci.yml'/);
     expect(await ledger(t.store)).toEqual([
+      "exp-000 keep baseline: the training script as it is",
       "exp-000 keep baseline: the training script as it is",
       "exp-001 discard LR 2",
       "exp-002 keep LR 0",
