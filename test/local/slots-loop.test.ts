@@ -39,7 +39,12 @@ describe("caddie run with two slots on golf_mini", () => {
   it("trains two experiments at once, records each result once, and keeps the line on the best", async () => {
     const repo = await course();
     const loaded = (await loadConfig(repo)).config;
-    const config = { ...loaded, tiers: { ...loaded.tiers, proxy: { ...loaded.tiers.proxy, slots: 2 } } };
+    // Two slots; two baselines (one per slot at once) and no extra runs, to keep the file short.
+    const config = {
+      ...loaded,
+      tiers: { ...loaded.tiers, proxy: { ...loaded.tiers.proxy, slots: 2 } },
+      thresholds: { ...loaded.thresholds, baselineRuns: 2, extraSeeds: 0, rerunIncumbentEvery: 0 },
+    };
     const out: string[] = [];
     const result = await runLocalSession({
       repo,
@@ -72,7 +77,13 @@ describe("caddie run with two slots on golf_mini", () => {
 
     // Every result once, none lost; the state has nothing left in flight.
     const rows = await result.store.readLedger();
-    expect(rows.map((r) => r.experiment).sort()).toEqual(["exp-000", "exp-001", "exp-002", "exp-003"]);
+    expect(rows.map((r) => `${r.experiment} ${r.seed}`).sort()).toEqual([
+      "exp-000 1337",
+      "exp-000 1338",
+      "exp-001 1337",
+      "exp-002 1337",
+      "exp-003 1337",
+    ]);
     for (const row of rows) {
       expect(row.status).not.toBe("crash");
       expect(row.val_bpb).toBeGreaterThan(0);
@@ -80,7 +91,7 @@ describe("caddie run with two slots on golf_mini", () => {
     const state = await result.store.readState();
     expect(state.pending).toEqual({});
     expect(state.counter).toBe(3);
-    const configs = rows.slice(1).map((r) => r.description);
+    const configs = rows.filter((r) => r.experiment !== "exp-000").map((r) => r.description);
     expect(new Set(configs).size).toBe(3);
 
     // The line is on the best kept commit; each run trained in its own folder.
@@ -88,7 +99,7 @@ describe("caddie run with two slots on golf_mini", () => {
     const kept = rows.filter((r) => r.status === "keep");
     expect(kept.map((r) => r.commit)).toContain(await git.run(["rev-parse", "autoresearch/t"]));
     for (const r of rows) {
-      const dir = path.join(result.stateDir, "runs", `${r.experiment}-s1337`);
+      const dir = path.join(result.stateDir, "runs", `${r.experiment}-s${r.seed}`);
       const record = JSON.parse(await readFile(path.join(dir, "run.json"), "utf8"));
       expect(record.commit).toBe(r.commit);
     }
@@ -99,13 +110,13 @@ describe("caddie run with two slots on golf_mini", () => {
 
 describe("caddie run refuses slots that cannot work, before creating anything", () => {
   it.each([
-    [[] as string[], "", ["--gpus", "0"], "no GPU is visible here (CPU only)"],
-    [[], "0,1", ["--gpus", "0,5"], "GPU 5, which does not exist (this machine: 2 GPUs, indices 0-1)"],
-    [[], "0,1", ["--slots", "4"], "4 slots of 1 GPU need 4 GPUs, but this machine has 2 GPUs"],
-    [[], "0", ["--gpus", "zero"], "--gpus must be GPU indices"],
+    ["", ["--gpus", "0"], "no GPU is visible here (CPU only)"],
+    ["0,1", ["--gpus", "0,5"], "GPU 5, which does not exist (this machine: 2 GPUs, indices 0-1)"],
+    ["0,1", ["--slots", "4"], "4 slots of 1 GPU need 4 GPUs, but this machine has 2 GPUs"],
+    ["0", ["--gpus", "zero"], "--gpus must be GPU indices"],
   ])(
-    "%j CUDA_VISIBLE_DEVICES=%j %j",
-    async (_, visible, flags, message) => {
+    "CUDA_VISIBLE_DEVICES=%j, %j",
+    async (visible, flags, message) => {
       const repo = await course();
       const err: string[] = [];
       const code = await main(["run", "--repo", repo, "--tag", "t", "--max-experiments", "1", ...flags], {
