@@ -192,12 +192,9 @@ export class SubprocessRunner implements Runner {
         PYTHONUNBUFFERED: "1",
         HOME: cache ? path.join(cache, "home") : tmp,
         TMPDIR: tmp,
-        ...(cache
-          ? {
-              TORCHINDUCTOR_CACHE_DIR: path.join(cache, "torchinductor"),
-              TRITON_CACHE_DIR: path.join(cache, "triton"),
-            }
-          : {}),
+        // Shared by every run of the course (warm starts), or the run's own, deleted after it (cold).
+        TORCHINDUCTOR_CACHE_DIR: path.join(cache ?? tmp, "torchinductor"),
+        TRITON_CACHE_DIR: path.join(cache ?? tmp, "triton"),
         // The slot's GPUs only: a run never sees (or trains on) another slot's.
         ...(request.devices ? { CUDA_VISIBLE_DEVICES: request.devices.join(",") } : {}),
         RUN_ID: request.id,

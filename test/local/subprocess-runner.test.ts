@@ -395,4 +395,54 @@ describe("SubprocessRunner data view", () => {
       expect(record.sandbox).toEqual({ mode: "none", network: "open" });
     }
   });
+
+  it("gives each slot's run only its GPUs, and every run of a course one writable compile cache", async () => {
+    // Each run reports its GPUs and whether an earlier run left a compiled kernel in the cache.
+    const src = [
+      'const fs = require("fs"), path = require("path");',
+      "const dir = process.env.TORCHINDUCTOR_CACHE_DIR;",
+      "fs.mkdirSync(dir, { recursive: true });",
+      'const kernel = path.join(dir, "kernel.py");',
+      "const warm = fs.existsSync(kernel);",
+      "fs.writeFileSync(kernel, process.env.RUN_ID);",
+      "console.log(JSON.stringify({ gpus: process.env.CUDA_VISIBLE_DEVICES ?? null, dir, triton: process.env.TRITON_CACHE_DIR, warm }));",
+    ].join("\n");
+    const report = (out: { logText: string }) =>
+      JSON.parse(out.logText.trim().split("\n").at(-1) ?? "{}") as {
+        gpus: string | null;
+        dir: string;
+        triton: string;
+        warm: boolean;
+      };
+    const shared = await setup({ "cache.js": src });
+    const cacheDir = path.join(shared.repo.dir, ".caddie", "cache", "host");
+    const runner = new SubprocessRunner({
+      runsDir: path.join(shared.repo.dir, ".caddie", "t", "runs"),
+      exportTree: (c, d) => shared.forge.exportTree(c, d),
+      command: [process.execPath, "cache.js"],
+      env: {},
+      timeoutMs: 20_000,
+      codeFiles: ["cache.js"],
+      modelFile: "final_model.int8.ptz",
+      sandbox: { mode: "auto", network: false, hide: [shared.repo.dir], cacheDir },
+      callerEnv: { PATH: process.env.PATH },
+    });
+    const [a, b] = await Promise.all([
+      runner.run({ id: "exp-001", commit: shared.head, seed: null, devices: ["0"] }),
+      runner.run({ id: "exp-002", commit: shared.head, seed: null, devices: ["1", "2"] }),
+    ]);
+    expect([report(a).gpus, report(b).gpus]).toEqual(["0", "1,2"]);
+    expect(report(a).dir).toBe(path.join(cacheDir, "torchinductor"));
+    expect(report(a).triton).toBe(path.join(cacheDir, "triton"));
+    const c = await runner.run({ id: "exp-003", commit: shared.head, seed: null });
+    expect(report(c)).toMatchObject({ gpus: null, warm: true });
+
+    // Without the cache every run compiles into its own folder, gone after it: never warm.
+    const cold = await setup({ "cache.js": src });
+    const first = await cold.runner.run({ id: "exp-001", commit: cold.head, seed: null });
+    const second = await cold.runner.run({ id: "exp-002", commit: cold.head, seed: null });
+    expect(report(first).dir.startsWith(path.dirname(first.logPath))).toBe(true);
+    expect(report(second).warm).toBe(false);
+    expect(existsSync(report(first).dir)).toBe(false);
+  });
 });
