@@ -15,6 +15,7 @@ import { benchSanitize } from "./sanitize.bench.ts";
 import { benchFeedXml } from "./feed-xml.bench.ts";
 import { benchUnzip } from "./unzip.bench.ts";
 import { benchScore } from "./score.bench.ts";
+import { benchSlots } from "./slots.bench.ts";
 
 const suites: [string, () => Promise<BenchResult[]>][] = [
   ["parse-log", benchParseLog],
@@ -28,6 +29,7 @@ const suites: [string, () => Promise<BenchResult[]>][] = [
   ["runner-overhead", benchRunnerOverhead],
   ["duty-cycle", benchDutyCycle],
   ["score", benchScore],
+  ["slots", benchSlots],
   // False keeps and the sweep against random search on golf_mini (`keeps --small` for a quick one).
   ["keeps", benchKeeps],
 ];

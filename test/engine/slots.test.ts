@@ -19,6 +19,7 @@ import type {
   RunOutcome,
   RunRequest,
 } from "../../src/engine/ports.ts";
+import { ProposerExhausted } from "../../src/engine/proposer-exhausted.ts";
 import { runResearchLoop, type LoopOptions } from "../../src/engine/research-loop.ts";
 import type { LoopEvents } from "../../src/engine/loop-events.ts";
 import { FileStore } from "../../src/local/file-store.ts";
@@ -156,7 +157,7 @@ class ListProposer implements Proposer {
     this.watch.bump();
     if (this.hold) await new Promise<void>((go) => this.held.push(go));
     const next = this.changes.shift()?.(input.files["train.py"] ?? "");
-    if (!next) throw new Error("the search space is exhausted");
+    if (!next) throw new ProposerExhausted("the search space is exhausted");
     return {
       description: next.description,
       direction: next.description.split(" ")[0] ?? null,

@@ -1,0 +1,232 @@
+/**
+ * Slots: experiments per hour with k = 1, 2, 4, 8 slots, through the real loop (real git, real file store,
+ * the real baton and stale-base rule) against a fake trainer with the phase times measured on one H100
+ * for the root train_gpt.py (issue 13): start-up 45 s warm (114 s for a slot's first, cold, run), a 60 s
+ * training loop, 10 s of evaluation and serialization, 5 s of exit. Time is virtual: the clock is real
+ * time plus jumps to the next run's end whenever every slot is training (or nothing else happens), so
+ * caddie's own work between runs counts at its real cost while a run's two minutes cost nothing. Two
+ * proposers: an instant one, and one that thinks 30 s per proposal (Claude-like; its proposals are
+ * prepared while runs train). Each experiment has a 15% chance of a real gain, so keeps move the line and
+ * would-be keeps measured on a line that moved are trained again (that cost is counted).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseConfig } from "../src/core/config.ts";
+import type { Slot } from "../src/core/slots.ts";
+import type {
+  Analysis,
+  Proposal,
+  Proposer,
+  ProposeInput,
+  Runner,
+  RunOutcome,
+  RunRequest,
+} from "../src/engine/ports.ts";
+import { runResearchLoop } from "../src/engine/research-loop.ts";
+import { FileStore } from "../src/local/file-store.ts";
+import { GitForge } from "../src/local/git-forge.ts";
+import { Git } from "../src/local/git.ts";
+import type { BenchResult } from "./bench-result.ts";
+
+const PHASES = { startup: 45, coldStartup: 114, training: 60, evaluation: 10, exit: 5 };
+const HOURS = 1;
+const LINES = 4000;
+
+/** Virtual time: real time plus the jumps taken while every slot trains. */
+class Sim {
+  private offset = 0;
+  private events: { at: number; fire: () => void }[] = [];
+  private training = 0;
+  private lastActivity = Date.now();
+  private stopped = false;
+  readonly now = () => Date.now() + this.offset;
+
+  constructor(private readonly slots: number) {}
+
+  /** Resolves `seconds` of virtual time from now; a run holds a slot meanwhile. */
+  wait(seconds: number, run: boolean): Promise<void> {
+    if (run) this.training++;
+    this.lastActivity = Date.now();
+    return new Promise((resolve) => {
+      this.events.push({
+        at: this.now() + seconds * 1000,
+        fire: () => {
+          if (run) this.training--;
+          resolve();
+        },
+      });
+      this.events.sort((a, b) => a.at - b.at);
+    });
+  }
+
+  async pump(): Promise<void> {
+    while (!this.stopped) {
+      const next = this.events[0];
+      const idle = Date.now() - this.lastActivity > 25;
+      if (next && (next.at <= this.now() || this.training >= this.slots || idle)) {
+        this.offset += Math.max(0, next.at - this.now());
+        this.events.shift();
+        this.lastActivity = Date.now();
+        next.fire();
+      }
+      await new Promise((r) => setTimeout(r, next && next.at <= this.now() ? 0 : 2));
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+/** The fake trainer: the script's settings decide the score; phase times as on the GPU. */
+class FakeTrainer implements Runner {
+  private warmSlots = new Set<string>();
+  runs = 0;
+  constructor(
+    private readonly forge: GitForge,
+    private readonly sim: Sim,
+  ) {}
+  async run(request: RunRequest): Promise<RunOutcome> {
+    const script = (await this.forge.readFile(request.commit, "train_gpt.py")) ?? "";
+    const slot = request.devices?.join(",") ?? "default";
+    const startup = this.warmSlots.has(slot) ? PHASES.startup : PHASES.coldStartup;
+    this.warmSlots.add(slot);
+    const wall = startup + PHASES.training + PHASES.evaluation + PHASES.exit;
+    await this.sim.wait(wall, true);
+    this.runs++;
+    let gain = 0;
+    for (const m of script.matchAll(/^P\d+ = (-?[\d.]+)$/gm)) gain += Number(m[1]);
+    const bpb = 1.25 - gain;
+    return {
+      exitCode: 0,
+      timedOut: false,
+      seconds: wall,
+      logText: `step:1000/1000 val_loss:2.0 val_bpb:${bpb.toFixed(6)} train_time:${PHASES.training * 1000}ms\nTotal submission size int8+zlib: 15000000 bytes\nfinal_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:${bpb.toFixed(8)}\n`,
+      logPath: "run.log",
+      codeBytes: 50_000,
+      modelBytes: 14_950_000,
+      timing: {
+        wallSeconds: wall,
+        trainLoopSeconds: PHASES.training,
+        steps: 1000,
+        phases: { startup, training: PHASES.training, evaluation: PHASES.evaluation, exit: PHASES.exit },
+      },
+    };
+  }
+}
+
+/** Sets one line of its own per experiment: a gain of 0.01 with probability 0.15, else a small loss. */
+class LineProposer implements Proposer {
+  readonly name = "bench";
+  private n = 0;
+  private random = 1;
+  constructor(
+    private readonly sim: Sim,
+    private readonly thinkSeconds: number,
+  ) {}
+  get prefersLatest(): boolean {
+    return this.thinkSeconds === 0;
+  }
+  async propose(input: ProposeInput): Promise<Proposal> {
+    if (this.thinkSeconds > 0) await this.sim.wait(this.thinkSeconds, false);
+    const n = this.n++ % LINES;
+    this.random = (this.random * 48271) % 2147483647;
+    const gain = this.random / 2147483647 < 0.15 ? 0.01 : -0.003;
+    const script = (input.files["train_gpt.py"] ?? "").replace(
+      new RegExp(`^P${n} = .*$`, "m"),
+      `P${n} = ${gain}`,
+    );
+    return {
+      description: `P${n} ${gain}`,
+      direction: null,
+      reasoning: { hypothesis: "h", evidence: "e", risk: "r" },
+      edits: [{ path: "train_gpt.py", content: script }],
+      config: { n: String(this.n) },
+    };
+  }
+  async analyse(): Promise<Analysis> {
+    return { result: "", vsExpected: "", why: "", lesson: "" };
+  }
+  async fix(): Promise<null> {
+    return null;
+  }
+}
+
+async function session(k: number, thinkSeconds: number) {
+  const dir = await mkdtemp(path.join(tmpdir(), "caddie-slots-bench-"));
+  try {
+    const git = new Git(dir);
+    await git.run(["init", "-q", "-b", "main"]);
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(
+      path.join(dir, "train_gpt.py"),
+      Array.from({ length: LINES }, (_, i) => `P${i} = 0`).join("\n") + "\n",
+    );
+    await git.run(["add", "-A"]);
+    await git.run(["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "base"]);
+    const forge = await GitForge.open(dir, "bench");
+    const sim = new Sim(k);
+    const pump = sim.pump();
+    const runner = new FakeTrainer(forge, sim);
+    const config = parseConfig({
+      thresholds: { min_delta: 0.002, baseline_runs: 2, extra_seeds: 0, rerun_incumbent_every: 0 },
+      tiers: { proxy: { env: { ITERATIONS: "1000" } } },
+    });
+    const slots: Slot[] = Array.from({ length: k }, (_, i) => ({
+      index: i,
+      devices: [String(i)],
+      label: `gpu ${i}`,
+    }));
+    const summary = await runResearchLoop(
+      {
+        forge,
+        runner,
+        store: new FileStore(path.join(dir, ".caddie", "bench")),
+        proposer: new LineProposer(sim, thinkSeconds),
+        clock: { now: sim.now },
+        config,
+        program: "",
+      },
+      { maxExperiments: 100_000, maxHours: HOURS, slots },
+    );
+    sim.stop();
+    await pump;
+    const hours = summary.wallSeconds / 3600;
+    return {
+      perHour: summary.experiments / hours,
+      duty: summary.trainSeconds / (summary.wallSeconds * k),
+      reruns: runner.runs - summary.experiments - config.thresholds.baselineRuns,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchSlots(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const [label, think] of [
+    ["instant proposer", 0],
+    ["proposer thinking 30 s", 30],
+  ] as const) {
+    let one = 0;
+    for (const k of [1, 2, 4, 8]) {
+      const r = await session(k, think);
+      if (k === 1) one = r.perHour;
+      results.push({
+        name: `${label}, ${k} slot${k === 1 ? "" : "s"}: experiments per hour (re-runs after a moved line: ${r.reruns})`,
+        value: r.perHour,
+        unit: "exp/h",
+        goal: k === 1 ? "(reference)" : `>= ${(0.9 * k * one).toFixed(1)} (0.9 k)`,
+      });
+      if (k > 1)
+        results.push({
+          name: `  speed-up over 1 slot (training-loop share per GPU ${r.duty.toFixed(2)})`,
+          value: r.perHour / one,
+          unit: "x",
+          goal: `>= ${(0.9 * k).toFixed(1)}`,
+        });
+    }
+  }
+  return results;
+}
