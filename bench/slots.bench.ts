@@ -38,6 +38,8 @@ class Sim {
   private offset = 0;
   private events: { at: number; fire: () => void }[] = [];
   private training = 0;
+  /** caddie's own calls in progress (git, files): while any runs, or just ended, time does not jump. */
+  private busy = 0;
   private lastActivity = Date.now();
   private stopped = false;
   readonly now = () => Date.now() + this.offset;
@@ -63,7 +65,7 @@ class Sim {
   async pump(): Promise<void> {
     while (!this.stopped) {
       const next = this.events[0];
-      const idle = Date.now() - this.lastActivity > 25;
+      const idle = this.busy === 0 && Date.now() - this.lastActivity > 20;
       if (next && (next.at <= this.now() || this.training >= this.slots || idle)) {
         this.offset += Math.max(0, next.at - this.now());
         this.events.shift();
@@ -72,6 +74,25 @@ class Sim {
       }
       await new Promise((r) => setTimeout(r, next && next.at <= this.now() ? 0 : 2));
     }
+  }
+
+  /** The same object, each method call counted as caddie's work (it takes real time, and so virtual time). */
+  track<T extends object>(target: T): T {
+    return new Proxy(target, {
+      get: (obj, key, receiver) => {
+        const value: unknown = Reflect.get(obj, key, receiver);
+        if (typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          this.busy++;
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(obj, args);
+          } finally {
+            this.busy--;
+            this.lastActivity = Date.now();
+          }
+        };
+      },
+    });
   }
 
   stop(): void {
@@ -180,9 +201,9 @@ async function session(k: number, thinkSeconds: number) {
     }));
     const summary = await runResearchLoop(
       {
-        forge,
+        forge: sim.track(forge),
         runner,
-        store: new FileStore(path.join(dir, ".caddie", "bench")),
+        store: sim.track(new FileStore(path.join(dir, ".caddie", "bench"))),
         proposer: new LineProposer(sim, thinkSeconds),
         clock: { now: sim.now },
         config,
