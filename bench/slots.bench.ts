@@ -2,7 +2,8 @@
  * Slots: experiments per hour with k = 1, 2, 4, 8 slots, through the real loop (real git, real file store,
  * the real baton and stale-base rule) against a fake trainer with the phase times measured on one H100
  * for the root train_gpt.py (issue 13): start-up 45 s warm (114 s for a slot's first, cold, run), a 60 s
- * training loop, 10 s of evaluation and serialization, 5 s of exit. Time is virtual: the clock is real
+ * training loop, 10 s of evaluation and serialization, 5 s of exit, then caddie's own scoring step on the
+ * run's GPU (15 s: an estimate until the device script measures it). Time is virtual: the clock is real
  * time plus jumps to the next run's end whenever every slot is training (or nothing else happens), so
  * caddie's own work between runs counts at its real cost while a run's two minutes cost nothing. Two
  * proposers: an instant one, and one that thinks 30 s per proposal (Claude-like; its proposals are
@@ -22,14 +23,19 @@ import type {
   Runner,
   RunOutcome,
   RunRequest,
+  Scorer,
+  ScoreRequest,
 } from "../src/engine/ports.ts";
+import type { ScoreResult } from "../src/core/score-result.ts";
 import { runResearchLoop } from "../src/engine/research-loop.ts";
 import { FileStore } from "../src/local/file-store.ts";
 import { GitForge } from "../src/local/git-forge.ts";
 import { Git } from "../src/local/git.ts";
 import type { BenchResult } from "./bench-result.ts";
 
-const PHASES = { startup: 45, coldStartup: 114, training: 60, evaluation: 10, exit: 5 };
+// caddie's own scoring step after each run (on the run's GPU, before its verdict): an estimate until
+// scripts/device/slots-root.sh measures it for the root script.
+const PHASES = { startup: 45, coldStartup: 114, training: 60, evaluation: 10, exit: 5, scoring: 15 };
 const HOURS = 1;
 const LINES = 4000;
 
@@ -100,6 +106,15 @@ class Sim {
   }
 }
 
+const MODEL_BYTES = 14_950_000;
+
+/** What the script's settings are worth: 1.25 minus the gains of its lines. */
+function trueBpb(script: string): number {
+  let gain = 0;
+  for (const m of script.matchAll(/^P\d+ = (-?[\d.]+)$/gm)) gain += Number(m[1]);
+  return 1.25 - gain;
+}
+
 /** The fake trainer: the script's settings decide the score; phase times as on the GPU. */
 class FakeTrainer implements Runner {
   private warmSlots = new Set<string>();
@@ -116,23 +131,49 @@ class FakeTrainer implements Runner {
     const wall = startup + PHASES.training + PHASES.evaluation + PHASES.exit;
     await this.sim.wait(wall, true);
     this.runs++;
-    let gain = 0;
-    for (const m of script.matchAll(/^P\d+ = (-?[\d.]+)$/gm)) gain += Number(m[1]);
-    const bpb = 1.25 - gain;
+    const bpb = trueBpb(script);
     return {
       exitCode: 0,
       timedOut: false,
       seconds: wall,
-      logText: `step:1000/1000 val_loss:2.0 val_bpb:${bpb.toFixed(6)} train_time:${PHASES.training * 1000}ms\nTotal submission size int8+zlib: 15000000 bytes\nfinal_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:${bpb.toFixed(8)}\n`,
+      logText: `step:1000/1000 val_loss:2.0 val_bpb:${bpb.toFixed(6)} train_time:${PHASES.training * 1000}ms\nTotal submission size int8+zlib: ${Buffer.byteLength(script) + MODEL_BYTES} bytes\nfinal_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:${bpb.toFixed(8)}\n`,
       logPath: "run.log",
-      codeBytes: 50_000,
-      modelBytes: 14_950_000,
+      modelBytes: MODEL_BYTES,
+      modelPath: "final_model.int8.ptz",
       timing: {
         wallSeconds: wall,
         trainLoopSeconds: PHASES.training,
         steps: 1000,
         phases: { startup, training: PHASES.training, evaluation: PHASES.evaluation, exit: PHASES.exit },
       },
+    };
+  }
+}
+
+/** caddie's scoring step: the same score the fake run printed, after PHASES.scoring on the run's slot. */
+class FakeScorer implements Scorer {
+  constructor(
+    private readonly forge: GitForge,
+    private readonly sim: Sim,
+  ) {}
+  async score(request: ScoreRequest): Promise<ScoreResult> {
+    const script = (await this.forge.readFile(request.commit, "train_gpt.py")) ?? "";
+    await this.sim.wait(PHASES.scoring, true);
+    return {
+      status: "verified",
+      reason: null,
+      valBpb: Number(trueBpb(script).toFixed(8)),
+      valLoss: 2,
+      tokens: 1_000_000,
+      bytes: 2_400_000,
+      contextLen: 1024,
+      contract: "bench",
+      causality: { probes: 2, maxAbsDiff: 0, ok: true },
+      sandbox: "bwrap",
+      network: "blocked",
+      seconds: PHASES.scoring,
+      loadSeconds: 2,
+      modelBytes: MODEL_BYTES,
     };
   }
 }
@@ -203,6 +244,7 @@ async function session(k: number, thinkSeconds: number) {
       {
         forge: sim.track(forge),
         runner,
+        scorer: new FakeScorer(forge, sim),
         store: sim.track(new FileStore(path.join(dir, ".caddie", "bench"))),
         proposer: new LineProposer(sim, thinkSeconds),
         clock: { now: sim.now },

@@ -180,6 +180,8 @@ export interface ScoreRequest {
   seed: number | null;
   /** What the run left: the scorer copies its model file out before scoring. */
   outcome: RunOutcome;
+  /** The GPUs the run trained on (its slot's), where it is scored: never a GPU another slot trains on. */
+  devices?: string[] | null;
   signal?: AbortSignal;
 }
 

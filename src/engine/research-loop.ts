@@ -163,6 +163,9 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       const key = JSON.stringify([spec.id, spec.commit, spec.seed, spec.budgetFactor]);
       const same = evidenceInFlight.get(key);
       if (same) {
+        deps.events?.notice?.(
+          `${spec.id} seed ${spec.seed}: the same run is training on another slot; ${slot.label} waits for its result`,
+        );
         const shared = await baton.without(() => same);
         return shared && { ...shared, spec };
       }

@@ -18,6 +18,8 @@ export interface LocalScorerOptions extends Omit<
   exportTree: (commit: string, dir: string) => Promise<void>;
   /** The held-out validation shard (the training run can never read it), found when first needed. */
   heldout: () => Promise<string>;
+  /** caddie's own CUDA_VISIBLE_DEVICES (the runs inherit it): where a run without a slot's GPUs is scored. */
+  visibleDevices?: string;
 }
 
 export class LocalScorer implements Scorer {
@@ -32,7 +34,11 @@ export class LocalScorer implements Scorer {
     } catch (error) {
       return unverifiedScore(`no held-out data to score on: ${(error as Error).message}`);
     }
-    const { exportTree, heldout: _, ...call } = this.options;
+    const { exportTree, heldout: _, visibleDevices, ...call } = this.options;
+    // The model hosts see only the GPUs the run trained on, which it has just left: scoring never lands
+    // on a GPU where another slot's training loop runs.
+    const devices = request.devices?.join(",") ?? visibleDevices;
+    if (devices !== undefined) call.env = { ...call.env, CUDA_VISIBLE_DEVICES: devices };
     await mkdir(call.workDir, { recursive: true });
     const codeDir = await mkdtemp(path.join(call.workDir, `${request.id}-code-`));
     try {

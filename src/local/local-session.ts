@@ -245,6 +245,7 @@ function localScorer(input: {
     timeoutSeconds: scoring.timeoutSeconds,
     maxTokens: scoring.maxTokens,
     env,
+    ...(io.env.CUDA_VISIBLE_DEVICES !== undefined ? { visibleDevices: io.env.CUDA_VISIBLE_DEVICES } : {}),
     // The model host must not see caddie's state or the repository's own history.
     hide: [input.stateDir, path.join(root, ".git")],
   });

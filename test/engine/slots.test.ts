@@ -18,7 +18,10 @@ import type {
   Runner,
   RunOutcome,
   RunRequest,
+  Scorer,
+  ScoreRequest,
 } from "../../src/engine/ports.ts";
+import type { ScoreResult } from "../../src/core/score-result.ts";
 import { ProposerExhausted } from "../../src/engine/proposer-exhausted.ts";
 import { runResearchLoop, type LoopOptions } from "../../src/engine/research-loop.ts";
 import type { LoopEvents } from "../../src/engine/loop-events.ts";
@@ -69,6 +72,8 @@ interface Gate {
 /** A runner whose runs finish when the test says (the baseline at once); Ctrl-C ends them as a kill would. */
 class GatedRunner implements Runner {
   gates: Gate[] = [];
+  /** Runs that finish as soon as they start. */
+  finishesAtOnce = (request: RunRequest) => request.id === "exp-000";
   constructor(
     private readonly forge: GitForge,
     private readonly watch: Watch,
@@ -99,7 +104,7 @@ class GatedRunner implements Runner {
         { once: true },
       );
       this.gates.push(gate);
-      if (request.id === "exp-000") gate.finish();
+      if (this.finishesAtOnce(request)) gate.finish();
       this.watch.bump();
     });
   }
@@ -121,11 +126,47 @@ function outcome(script: string, exitCode: number, seconds: number): RunOutcome 
     exitCode,
     timedOut: false,
     seconds,
-    logText: `Total submission size int8+zlib: 1100 bytes\nfinal_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:${score(script).toFixed(8)}\n`,
+    logText: `Total submission size int8+zlib: ${Buffer.byteLength(script) + 1000} bytes\nfinal_int8_zlib_roundtrip_exact val_loss:2.00000000 val_bpb:${score(script).toFixed(8)}\n`,
     logPath: "run.log",
-    codeBytes: 100,
     modelBytes: 1000,
+    modelPath: "model.bin",
   };
+}
+
+/**
+ * caddie's own score (the script's true value), taken where the run trained. It records the GPUs of each
+ * score and whether a run of another experiment was training on them at that moment (never allowed).
+ */
+class SlotScorer implements Scorer {
+  scored: { id: string; devices: string | null; sharedWith: string[] }[] = [];
+  constructor(
+    private readonly forge: GitForge,
+    private readonly runner: GatedRunner,
+  ) {}
+  async score(request: ScoreRequest): Promise<ScoreResult> {
+    const devices = request.devices?.join(",") ?? null;
+    const sharedWith = this.runner.gates
+      .filter((g) => !g.done && (g.request.devices?.join(",") ?? null) === devices)
+      .map((g) => g.request.id);
+    this.scored.push({ id: request.id, devices, sharedWith });
+    const script = (await this.forge.readFile(request.commit, "train.py")) ?? "";
+    return {
+      status: "verified",
+      reason: null,
+      valBpb: score(script),
+      valLoss: 2,
+      tokens: 1000,
+      bytes: 1000,
+      contextLen: 128,
+      contract: "scripted",
+      causality: { probes: 2, maxAbsDiff: 0, ok: true },
+      sandbox: "none",
+      network: "open",
+      seconds: 1,
+      loadSeconds: 0.1,
+      modelBytes: 1000,
+    };
+  }
 }
 
 type Change = (script: string) => { description: string; script: string };
@@ -176,7 +217,7 @@ class ListProposer implements Proposer {
 
 async function setup(
   changes: Change[],
-  options: { prefersLatest?: boolean; rerunIncumbentEvery?: number } = {},
+  options: { prefersLatest?: boolean; rerunIncumbentEvery?: number; baselineRuns?: number } = {},
 ) {
   const repo = await tempRepo({ "train.py": SCRIPT });
   cleanups.push(repo.cleanup);
@@ -186,6 +227,7 @@ async function setup(
   const watch = new Watch();
   const store = new FileStore(stateDir);
   const runner = new GatedRunner(forge, watch);
+  const scorer = new SlotScorer(forge, runner);
   const proposer = new ListProposer(changes, watch, options.prefersLatest ?? true);
   const decided: string[] = [];
   const reasons = new Map<string, string>();
@@ -196,7 +238,10 @@ async function setup(
       reasons.set(id, decision.reason);
       watch.bump();
     },
-    notice: (text) => notices.push(text),
+    notice: (text) => {
+      notices.push(text);
+      watch.bump();
+    },
   };
   // Two baselines (the noise, measured on both slots at once); no extra seeds or incumbent re-runs, which
   // test/engine/keeps.test.ts covers; a step budget, so no machine-load check.
@@ -204,7 +249,7 @@ async function setup(
     target: "train.py",
     thresholds: {
       min_delta: 0.01,
-      baseline_runs: 2,
+      baseline_runs: options.baselineRuns ?? 2,
       extra_seeds: 0,
       rerun_incumbent_every: options.rerunIncumbentEvery ?? 0,
     },
@@ -212,10 +257,10 @@ async function setup(
   });
   const start = (loop: Partial<LoopOptions> = {}) =>
     runResearchLoop(
-      { forge, runner, store, proposer, clock: { now: () => 0 }, config, program: "", events },
+      { forge, runner, scorer, store, proposer, clock: { now: () => 0 }, config, program: "", events },
       { maxExperiments: 10, maxHours: null, slots: SLOTS, ...loop },
     );
-  return { forge, store, runner, proposer, watch, decided, reasons, notices, start };
+  return { forge, store, runner, scorer, proposer, watch, decided, reasons, notices, start };
 }
 
 const ledger = async (store: FileStore) =>
@@ -246,6 +291,36 @@ describe("research loop with slots", () => {
     const summary = await loop;
     expect(summary).toMatchObject({ experiments: 4, stopReason: "max-experiments", slots: 2 });
     expect((await ledger(t.store)).length).toBe(6);
+    // caddie scored every run on the GPUs it trained on, while no other run trained there.
+    expect(t.scorer.scored.map((s) => `${s.id}@${s.devices}`).sort()).toEqual(
+      t.runner.gates.map((g) => `${g.request.id}@${g.request.devices?.join(",")}`).sort(),
+    );
+    expect(t.scorer.scored.filter((s) => s.sharedWith.length > 0)).toEqual([]);
+  });
+
+  it("trains a run two verdicts need at once (the incumbent on the same fresh seed) once, for both", async () => {
+    // One baseline: each verdict first needs the incumbent again (the noise), on the same fresh seed.
+    const t = await setup([set("LR", 2), set("LR", 3)], { baselineRuns: 1 });
+    t.runner.finishesAtOnce = (r) => r.id === "exp-000" && r.seed === 1337;
+    const loop = t.start({ maxExperiments: 2 });
+    await t.watch.until(() => t.runner.training().length === 2);
+    t.runner.open("exp-001").finish();
+    await t.watch.until(() => t.runner.training().includes("exp-000"));
+    const again = t.runner.open("exp-000");
+    expect([again.request.seed, again.request.devices]).toEqual([1338, ["0"]]);
+    t.runner.open("exp-002").finish();
+    await t.watch.until(() => t.notices.some((n) => /exp-000 seed 1338: the same run is training/.test(n)));
+    again.finish();
+    await loop;
+    expect(t.runner.gates.filter((g) => g.request.id === "exp-000").map((g) => g.request.seed)).toEqual([
+      1337, 1338,
+    ]);
+    expect(await ledger(t.store)).toEqual([
+      "exp-000 keep baseline: the training script as it is",
+      expect.stringMatching(/^exp-000 keep baseline: the training script as it is \(re-run: /),
+      "exp-001 discard LR 2",
+      "exp-002 discard LR 3",
+    ]);
   });
 
   it("decides results in the order they finish", async () => {

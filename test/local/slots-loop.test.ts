@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 async function course(): Promise<string> {
-  const dir = await createDemoCourse(undefined, { steps: 12, maxSeconds: 120 });
+  const dir = await createDemoCourse(undefined, { steps: 12 });
   dirs.push(dir);
   return dir;
 }
