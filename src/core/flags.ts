@@ -24,6 +24,7 @@ export const FLAG_CODES = [
   "over_budget",
   "data_modified",
   "state_tampered",
+  "gpu_shared",
 ] as const;
 
 export type FlagCode = (typeof FLAG_CODES)[number];
@@ -112,6 +113,14 @@ export function overBudget(input: { seconds: number; budgetSeconds: number; by: 
   return flag(
     "over_budget",
     `the run trained for ${Math.round(input.seconds)} s by ${source}, over the ${Math.round(input.budgetSeconds)} s budget`,
+  );
+}
+
+/** The run's training loop did not have its GPUs to itself (overlap: the previous run there ran long). */
+export function gpuShared(input: { seconds: number; with: string[] }): Flag {
+  return flag(
+    "gpu_shared",
+    `its training loop shared its GPUs for ${input.seconds.toFixed(1)} s with ${listed(input.with)} (evaluating or being scored), so its timing is not clean`,
   );
 }
 

@@ -9,7 +9,8 @@
  * meanwhile, the change is carried onto the new head, or proposed again when it no longer applies. The
  * proposer is told what is in flight (in-flight.ts); a result measured on a line that moved while it
  * trained follows the stale-base rule (stale-base.ts). What is in flight is kept in the state, so a
- * resumed loop trains it again first.
+ * resumed loop trains it again first. With overlap, a slot has two workers that take turns on its GPUs
+ * (gpu-turns.ts): the next run starts up while the one before it evaluates and is scored.
  */
 import { checkEdits } from "../core/allow-list.ts";
 import { crashHint } from "../core/crash-hint.ts";
@@ -22,15 +23,24 @@ import { Baton } from "./baton.ts";
 import { experimentId } from "./experiment-id.ts";
 import { nextPairedSeed } from "../core/keep-rule.ts";
 import { changeOf, type ChangeKind } from "./change-of.ts";
-import { earnVerdict, rerunIncumbent, type Earned, type MeasuredRun, type RunOnce, type RunSpec } from "./earn-verdict.ts";
+import {
+  earnVerdict,
+  rerunIncumbent,
+  type Earned,
+  type MeasuredRun,
+  type RunOnce,
+  type RunSpec,
+} from "./earn-verdict.ts";
 import { bestKept, keptGroups, runRecords, samplesOf, signalsFor } from "./history.ts";
 import { repeatsInFlight } from "./in-flight.ts";
 import { judgeMeasurement } from "./judge.ts";
 import type { LoopDeps } from "./loop-deps.ts";
-import { describeFlags } from "../core/flags.ts";
+import { describeFlags, gpuShared } from "../core/flags.ts";
+import { endsTrainingLoop } from "../core/training-loop-end.ts";
 import { measureOutcome, measureOptions, readClaims, type Measurement } from "./measure-outcome.ts";
 import { scoreRun } from "./score-run.ts";
-import type { InFlight, PendingRun, Proposal, RunOutcome } from "./ports.ts";
+import { GpuTurns } from "./gpu-turns.ts";
+import type { InFlight, PendingRun, Proposal, RunOutcome, RunRequest } from "./ports.ts";
 import { proposeNext, withStatedRisk } from "./propose-next.ts";
 import { settleRun, type Settled } from "./settle-run.ts";
 import { onSlots, Wakeup } from "./slot-workers.ts";
@@ -50,6 +60,11 @@ export interface LoopOptions {
   seed?: number;
   /** Where runs train, one experiment per slot at a time (default: one slot on the environment's GPUs). */
   slots?: Slot[];
+  /**
+   * Start a slot's next run while its current one evaluates and is scored (gpu-turns.ts): two workers per
+   * slot taking turns on its GPUs. Default: off, one run per slot from start to score.
+   */
+  overlap?: boolean;
 }
 
 /** `baseline-crashed`: the reference run failed; nothing can be judged until it is fixed. */
@@ -97,6 +112,16 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
   const tier = deps.tier ?? "proxy";
   const seed = options.seed ?? 1337;
   const slots = options.slots?.length ? options.slots : [ONE_SLOT];
+  // With overlap, each slot has two workers ("lanes") sharing its GPUs through one GpuTurns.
+  const gpuTurns = new Map<number, GpuTurns>();
+  const lanes: Slot[] = options.overlap
+    ? slots.flatMap((slot, i) => {
+        const turns = new GpuTurns(() => deps.clock.now());
+        const pair = [0, 1].map((lane) => ({ ...slot, index: 2 * i + lane }));
+        for (const lane of pair) gpuTurns.set(lane.index, turns);
+        return pair;
+      })
+    : slots;
   const baton = new Baton();
   let time = noTime();
   const summarize = (experiments: number, stopReason: StopReason): LoopSummary => ({
@@ -152,6 +177,51 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     return measureOutcome(outcome, { codeBytes, score, summary }, measuring);
   }
 
+  /**
+   * One training run on a slot, measured and scored; null when Ctrl-C cut it short. With overlap the run
+   * waits for its turn on the slot's GPUs (gpu-turns.ts), hands the turn on when its training loop ends,
+   * and is flagged if its own training loop shared the GPUs with anything.
+   */
+  async function runMeasured(
+    slot: Slot,
+    request: Pick<RunRequest, "id" | "commit" | "seed" | "budgetFactor">,
+  ): Promise<{ outcome: RunOutcome; measurement: Measurement } | null> {
+    const turns = gpuTurns.get(slot.index);
+    const turn = turns ? await baton.without(() => turns.begin(request.id, options.signal)) : null;
+    try {
+      const calledAt = deps.clock.now();
+      const outcome = await baton.without(() =>
+        deps.runner.run({
+          ...request,
+          devices: slot.devices,
+          signal: options.signal,
+          onLine: (line) => {
+            deps.events?.runLine?.(request.id, line);
+            if (turn && endsTrainingLoop(line)) turn.trainingEnded();
+          },
+        }),
+      );
+      turn?.trainingEnded();
+      time = addRunTime(time, outcome);
+      if (aborted()) return null;
+      const measurement = await measureRun(request.id, request.commit, request.seed, outcome, slot);
+      if (measurement === null) return null;
+      const phases = outcome.timing?.phases;
+      // The training loop began no earlier than its start-up after the call (caddie's own preparation
+      // comes first), so this window is conservative: it may flag a run that barely shared, never miss one.
+      const loopStart = calledAt + (phases?.startup ?? 0) * 1000;
+      const shared = turn && phases ? turn.sharedWith(loopStart, loopStart + phases.training * 1000) : null;
+      return {
+        outcome,
+        measurement: shared
+          ? { ...measurement, flags: [...measurement.flags, gpuShared(shared)] }
+          : measurement,
+      };
+    } finally {
+      turn?.done();
+    }
+  }
+
   // Runs a verdict asks for that are training now, by what they train: two slots that need the same run
   // (the incumbent on the same fresh seed) share it instead of training it twice into one run folder.
   const evidenceInFlight = new Map<string, Promise<MeasuredRun | null>>();
@@ -188,21 +258,14 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       commit: spec.commit,
       slot: slot.label,
     });
-    const outcome = await baton.without(() =>
-      deps.runner.run({
-        id: spec.id,
-        commit: spec.commit,
-        seed: spec.seed,
-        budgetFactor: spec.budgetFactor,
-        devices: slot.devices,
-        signal: options.signal,
-        onLine: (line) => deps.events?.runLine?.(spec.id, line),
-      }),
-    );
-    time = addRunTime(time, outcome);
-    if (aborted()) return null;
-    const measurement = await measureRun(spec.id, spec.commit, spec.seed, outcome, slot);
-    if (measurement === null) return null;
+    const run = await runMeasured(slot, {
+      id: spec.id,
+      commit: spec.commit,
+      seed: spec.seed,
+      budgetFactor: spec.budgetFactor,
+    });
+    if (run === null) return null;
+    const { outcome, measurement } = run;
     const score = measurement.valBpb;
     const flags = measurement.flags.length > 0 ? `; flagged: ${describeFlags(measurement.flags)}` : "";
     deps.events?.notice?.(
@@ -272,21 +335,10 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       deps.events?.runStarted?.({ id, kind, description: proposal.description, commit, slot: slot.label });
       whileTraining?.();
       whileTraining = undefined;
-      const outcome = await baton.without(() =>
-        deps.runner.run({
-          id,
-          commit,
-          seed: runSeed,
-          devices: slot.devices,
-          signal: options.signal,
-          onLine: (line) => deps.events?.runLine?.(id, line),
-        }),
-      );
-      time = addRunTime(time, outcome);
       // A run cut short by Ctrl-C is not a result: record nothing, so a resumed loop simply runs it again.
-      if (aborted()) return null;
-      const measurement = await measureRun(id, commit, runSeed, outcome, slot);
-      if (measurement === null) return null;
+      const run = await runMeasured(slot, { id, commit, seed: runSeed });
+      if (run === null) return null;
+      const { outcome, measurement } = run;
       const { summary } = measurement;
       // An experiment's verdict may need more runs first (noise, paired seeds, a confirmation), on this
       // slot; a would-be keep on a line that moved meanwhile is carried onto the new head first.
@@ -373,7 +425,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     for (let i = 0; measured.size + seeds.length < deps.config.thresholds.baselineRuns; i++)
       if (!measured.has(seed + i)) seeds.push(seed + i);
     const crashed: Trained[] = [];
-    await onSlots(slots, baton, async (slot) => {
+    await onSlots(lanes, baton, async (slot) => {
       for (let s = seeds.shift(); s !== undefined && !aborted() && !crashed.length; s = seeds.shift()) {
         const head = await deps.forge.lineHead();
         const plan: RunPlan = { id: baselineId, index: 0, kind: "baseline", commit: head, base: null };
@@ -545,7 +597,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       }
     };
     try {
-      await onSlots(slots, baton, worker, () => (stop ??= "interrupted"));
+      await onSlots(lanes, baton, worker, () => (stop ??= "interrupted"));
     } finally {
       for (const p of prepared.values()) await baton.without(() => p.catch(() => undefined));
     }

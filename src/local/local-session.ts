@@ -178,6 +178,7 @@ export async function runLocalSession(options: LocalSessionOptions): Promise<Loc
       signal: io.signal,
       seed: options.seed,
       slots: plan.slots,
+      overlap: config.tiers.proxy.overlap,
     },
   );
   const scorecard = await writeScorecard(store, {

@@ -22,6 +22,7 @@ import type {
   ScoreRequest,
 } from "../../src/engine/ports.ts";
 import type { ScoreResult } from "../../src/core/score-result.ts";
+import type { RunTiming } from "../../src/core/run-timing.ts";
 import { ProposerExhausted } from "../../src/engine/proposer-exhausted.ts";
 import { runResearchLoop, type LoopOptions } from "../../src/engine/research-loop.ts";
 import type { LoopEvents } from "../../src/engine/loop-events.ts";
@@ -66,7 +67,9 @@ interface Gate {
   request: RunRequest;
   script: string;
   done: boolean;
-  finish(how?: "ok" | "hang"): void;
+  finish(how?: "ok" | "hang", timing?: RunTiming): void;
+  /** The run prints the line that ends its training loop (it evaluates now). */
+  endTraining(): void;
 }
 
 /** A runner whose runs finish when the test says (the baseline at once); Ctrl-C ends them as a kill would. */
@@ -86,14 +89,15 @@ class GatedRunner implements Runner {
         request,
         script,
         done: false,
-        finish: (how = "ok") => {
+        finish: (how = "ok", timing) => {
           gate.done = true;
           resolve(
             how === "hang"
               ? { ...outcome(script, 1, 600), timedOut: true, logText: "step:1/100 train_loss:4.0\n" }
-              : outcome(script, 0, 10),
+              : { ...outcome(script, 0, 10), ...(timing ? { timing } : {}) },
           );
         },
+        endTraining: () => request.onLine?.("stopping_early: wallclock_cap train_time:60000ms step:10/100"),
       };
       request.signal?.addEventListener(
         "abort",
@@ -227,6 +231,7 @@ async function setup(
   const watch = new Watch();
   const store = new FileStore(stateDir);
   const runner = new GatedRunner(forge, watch);
+  const clock = { ms: 0 };
   const scorer = new SlotScorer(forge, runner);
   const proposer = new ListProposer(changes, watch, options.prefersLatest ?? true);
   const decided: string[] = [];
@@ -257,10 +262,10 @@ async function setup(
   });
   const start = (loop: Partial<LoopOptions> = {}) =>
     runResearchLoop(
-      { forge, runner, scorer, store, proposer, clock: { now: () => 0 }, config, program: "", events },
+      { forge, runner, scorer, store, proposer, clock: { now: () => clock.ms }, config, program: "", events },
       { maxExperiments: 10, maxHours: null, slots: SLOTS, ...loop },
     );
-  return { forge, store, runner, scorer, proposer, watch, decided, reasons, notices, start };
+  return { forge, store, runner, scorer, proposer, watch, decided, reasons, notices, start, clock };
 }
 
 const ledger = async (store: FileStore) =>
@@ -543,6 +548,60 @@ describe("research loop with slots", () => {
       "exp-001 discard LR 2",
       "exp-002 keep LR 0",
     ]);
+  });
+
+  it("with overlap, starts a slot's next run once the run before it has left its training loop, never sooner", async () => {
+    const t = await setup([set("LR", 2), set("LR", 3), set("LR", 4)]);
+    const loop = t.start({ maxExperiments: 3, slots: [SLOTS[0] as Slot], overlap: true });
+    await t.watch.until(() => t.runner.training().length === 1 && t.proposer.inputs.length === 2);
+    // exp-002 is committed, waiting for exp-001 to leave its training loop.
+    expect(t.runner.training()).toEqual(["exp-001"]);
+    t.runner.open("exp-001").endTraining();
+    await t.watch.until(() => t.runner.training().length === 2);
+    expect(t.runner.gates.filter((g) => !g.done).map((g) => [g.request.id, g.request.devices])).toEqual([
+      ["exp-001", ["0"]],
+      ["exp-002", ["0"]],
+    ]);
+    // exp-001 is done; exp-003 waits while exp-002 trains.
+    t.runner.open("exp-001").finish();
+    await t.watch.until(() => t.decided.includes("exp-001 discard") && t.proposer.inputs.length === 3);
+    expect(t.runner.training()).toEqual(["exp-002"]);
+    t.runner.open("exp-002").endTraining();
+    await t.watch.until(() => t.runner.training().includes("exp-003"));
+    t.runner.open("exp-002").finish();
+    t.runner.open("exp-003").finish();
+    expect(await loop).toMatchObject({ experiments: 3, slots: 1 });
+    expect((await t.store.readLedger()).flatMap((r) => r.flags)).toEqual([]);
+  });
+
+  it("with overlap, flags a run whose training loop shared the GPU with the run before it", async () => {
+    const t = await setup([set("LR", 2), set("LR", 0)]);
+    const loop = t.start({ maxExperiments: 2, slots: [SLOTS[0] as Slot], overlap: true });
+    await t.watch.until(() => t.runner.training().length === 1 && t.proposer.inputs.length === 2);
+    const timing = (startup: number): RunTiming => ({
+      wallSeconds: startup + 70,
+      trainLoopSeconds: 60,
+      steps: 100,
+      phases: { startup, training: 60, evaluation: 8, exit: 2 },
+    });
+    // exp-001: spawned at 0 s, trains 40-100 s; exp-002 starts at 100 s and trains from 105 s, while
+    // exp-001 is still evaluating (it is done at 110 s).
+    t.clock.ms = 100_000;
+    t.runner.open("exp-001").endTraining();
+    await t.watch.until(() => t.runner.training().includes("exp-002"));
+    t.clock.ms = 110_000;
+    t.runner.open("exp-001").finish("ok", timing(40));
+    await t.watch.until(() => t.decided.includes("exp-001 discard"));
+    t.clock.ms = 200_000;
+    t.runner.open("exp-002").finish("ok", timing(5));
+    await loop;
+    const rows = await t.store.readLedger();
+    expect(rows.find((r) => r.experiment === "exp-001")?.flags).toEqual([]);
+    // LR 0 is better, but its training shared the GPU: flagged, not kept.
+    const flagged = rows.find((r) => r.experiment === "exp-002");
+    expect(flagged?.status).toBe("discard");
+    expect(flagged?.flags.map((f) => f.code)).toEqual(["gpu_shared"]);
+    expect(flagged?.flags[0]?.message).toMatch(/shared its GPUs for 5\.0 s with exp-001/);
   });
 
   it("stops when the search is exhausted and nothing is in flight that could open more", async () => {
