@@ -72,7 +72,10 @@ class Sim {
     while (!this.stopped) {
       const next = this.events[0];
       const idle = this.busy === 0 && Date.now() - this.lastActivity > 20;
-      if (next && (next.at <= this.now() || this.training >= this.slots || idle)) {
+      // Jump only when caddie is not mid-call: with overlap, runs outnumber slots while a slot's other
+      // worker still decides.
+      const full = this.busy === 0 && this.training >= this.slots;
+      if (next && (next.at <= this.now() || full || idle)) {
         this.offset += Math.max(0, next.at - this.now());
         this.events.shift();
         this.lastActivity = Date.now();
@@ -129,7 +132,10 @@ class FakeTrainer implements Runner {
     const startup = this.warmSlots.has(slot) ? PHASES.startup : PHASES.coldStartup;
     this.warmSlots.add(slot);
     const wall = startup + PHASES.training + PHASES.evaluation + PHASES.exit;
-    await this.sim.wait(wall, true);
+    // The line that ends the training loop (with overlap, the slot's next run may start now).
+    await this.sim.wait(startup + PHASES.training, true);
+    request.onLine?.(`step:1000/1000 val_loss:2.0 train_time:${PHASES.training * 1000}ms`);
+    await this.sim.wait(PHASES.evaluation + PHASES.exit, true);
     this.runs++;
     const bpb = trueBpb(script);
     return {
@@ -215,7 +221,7 @@ class LineProposer implements Proposer {
   }
 }
 
-async function session(k: number, thinkSeconds: number) {
+async function session(k: number, thinkSeconds: number, overlap = false) {
   const dir = await mkdtemp(path.join(tmpdir(), "caddie-slots-bench-"));
   try {
     const git = new Git(dir);
@@ -251,12 +257,14 @@ async function session(k: number, thinkSeconds: number) {
         config,
         program: "",
       },
-      { maxExperiments: 100_000, maxHours: HOURS, slots },
+      { maxExperiments: 100_000, maxHours: HOURS, slots, overlap },
     );
     sim.stop();
     await pump;
     const hours = summary.wallSeconds / 3600;
+    const rows = await new FileStore(path.join(dir, ".caddie", "bench")).readLedger();
     return {
+      flagged: rows.filter((r) => r.flags.some((f) => f.code === "gpu_shared")).length,
       perHour: summary.experiments / hours,
       duty: summary.trainSeconds / (summary.wallSeconds * k),
       reruns: runner.runs - summary.experiments - config.thresholds.baselineRuns,
@@ -268,28 +276,42 @@ async function session(k: number, thinkSeconds: number) {
 
 export async function benchSlots(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
-  for (const [label, think] of [
-    ["instant proposer", 0],
-    ["proposer thinking 30 s", 30],
-  ] as const) {
-    let one = 0;
-    for (const k of [1, 2, 4, 8]) {
-      const r = await session(k, think);
-      if (k === 1) one = r.perHour;
+  let one = 0;
+  for (const k of [1, 2, 4, 8]) {
+    const r = await session(k, 0);
+    if (k === 1) one = r.perHour;
+    results.push({
+      name: `${k} slot${k === 1 ? "" : "s"}, instant proposer: experiments per hour (training-loop share per GPU ${r.duty.toFixed(2)}; re-runs after a moved line: ${r.reruns})`,
+      value: r.perHour,
+      unit: "exp/h",
+      goal: k === 1 ? "(reference)" : `>= ${(0.9 * k * one).toFixed(1)} (0.9 k)`,
+    });
+    if (k > 1)
       results.push({
-        name: `${label}, ${k} slot${k === 1 ? "" : "s"}: experiments per hour (re-runs after a moved line: ${r.reruns})`,
-        value: r.perHour,
-        unit: "exp/h",
-        goal: k === 1 ? "(reference)" : `>= ${(0.9 * k * one).toFixed(1)} (0.9 k)`,
+        name: `  speed-up over 1 slot`,
+        value: r.perHour / one,
+        unit: "x",
+        goal: `>= ${(0.9 * k).toFixed(1)}`,
       });
-      if (k > 1)
-        results.push({
-          name: `  speed-up over 1 slot (training-loop share per GPU ${r.duty.toFixed(2)})`,
-          value: r.perHour / one,
-          unit: "x",
-          goal: `>= ${(0.9 * k).toFixed(1)}`,
-        });
-    }
+  }
+  // A proposer that thinks 30 s a proposal: its proposals are written while the runs train.
+  const thinking = await session(1, 30);
+  results.push({
+    name: `1 slot, proposer thinking 30 s: experiments per hour (training-loop share ${thinking.duty.toFixed(2)})`,
+    value: thinking.perHour,
+    unit: "exp/h",
+    goal: `>= ${(0.95 * one).toFixed(1)} (a slot never waits for the model)`,
+  });
+  // Overlap: the next run starts up while the one before it evaluates and is scored.
+  for (const k of [1, 8]) {
+    const r = await session(k, 0, true);
+    const base = k === 1 ? one : (results.find((x) => x.name.startsWith("8 slots"))?.value ?? one * 8);
+    results.push({
+      name: `${k} slot${k === 1 ? "" : "s"} with overlap: experiments per hour (training-loop share per GPU ${r.duty.toFixed(2)}; re-runs after a moved line: ${r.reruns}; runs flagged gpu_shared: ${r.flagged})`,
+      value: r.perHour,
+      unit: "exp/h",
+      goal: `> ${base.toFixed(1)} (without overlap), or overlap stays off`,
+    });
   }
   return results;
 }

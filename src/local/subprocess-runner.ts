@@ -81,6 +81,8 @@ export interface RunRecord {
   id: string;
   commit: string;
   seed: number | null;
+  /** The slot's GPUs (CUDA_VISIBLE_DEVICES); null: the environment's own. */
+  devices: string[] | null;
   exitCode: number | null;
   timedOut: boolean;
   sandbox: { mode: string; network: string };
@@ -239,6 +241,7 @@ export class SubprocessRunner implements Runner {
       id: request.id,
       commit: request.commit,
       seed: request.seed,
+      devices: request.devices ?? null,
       exitCode: result.exitCode,
       timedOut: result.timedOut,
       sandbox,
