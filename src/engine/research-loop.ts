@@ -19,6 +19,7 @@ import { addRunTime, noTime, type TimeTotals } from "../core/run-timing.ts";
 import { upsertLedgerRow } from "../core/ledger.ts";
 import type { Slot } from "../core/slots.ts";
 import { BASELINE } from "./baseline-proposal.ts";
+import { claimReference } from "../core/claim-gap.ts";
 import { Baton } from "./baton.ts";
 import { experimentId } from "./experiment-id.ts";
 import { nextPairedSeed } from "../core/keep-rule.ts";
@@ -154,6 +155,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     runSeed: number | null,
     outcome: RunOutcome,
     slot: Slot,
+    runTier: string = tier,
   ): Promise<Measurement | null> {
     const measuring = measureOptions(deps.config);
     const summary = readClaims(outcome, measuring);
@@ -174,7 +176,8 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     time = { ...time, scoreSeconds: time.scoreSeconds + (deps.clock.now() - scoringFrom) / 1000 };
     if (aborted()) return null;
     const codeBytes = await committedCodeBytes(deps, commit);
-    return measureOutcome(outcome, { codeBytes, score, summary }, measuring);
+    const claimRef = claimReference(await deps.store.readLedger(), runTier, id);
+    return measureOutcome(outcome, { codeBytes, score, summary }, { ...measuring, claimReference: claimRef });
   }
 
   /**
@@ -185,6 +188,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
   async function runMeasured(
     slot: Slot,
     request: Pick<RunRequest, "id" | "commit" | "seed" | "budgetFactor">,
+    runTier: string = tier,
   ): Promise<{ outcome: RunOutcome; measurement: Measurement } | null> {
     const turns = gpuTurns.get(slot.index);
     const turn = turns ? await baton.without(() => turns.begin(request.id, options.signal)) : null;
@@ -204,7 +208,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       turn?.trainingEnded();
       time = addRunTime(time, outcome);
       if (aborted()) return null;
-      const measurement = await measureRun(request.id, request.commit, request.seed, outcome, slot);
+      const measurement = await measureRun(request.id, request.commit, request.seed, outcome, slot, runTier);
       if (measurement === null) return null;
       const phases = outcome.timing?.phases;
       // The training loop began no earlier than its start-up after the call (caddie's own preparation
@@ -258,12 +262,11 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       commit: spec.commit,
       slot: slot.label,
     });
-    const run = await runMeasured(slot, {
-      id: spec.id,
-      commit: spec.commit,
-      seed: spec.seed,
-      budgetFactor: spec.budgetFactor,
-    });
+    const run = await runMeasured(
+      slot,
+      { id: spec.id, commit: spec.commit, seed: spec.seed, budgetFactor: spec.budgetFactor },
+      spec.tier,
+    );
     if (run === null) return null;
     const { outcome, measurement } = run;
     const score = measurement.valBpb;
