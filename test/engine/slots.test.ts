@@ -514,6 +514,8 @@ describe("research loop with slots", () => {
     t.runner.open("exp-002").finish();
     await t.watch.until(() => t.runner.training().includes("exp-003"));
     t.runner.open("exp-001").finish();
+    // Decided once scored: let exp-001's verdict in before exp-003 finishes, so the order is fixed.
+    await t.watch.until(() => t.decided.includes("exp-001 discard"));
     t.runner.open("exp-003").finish();
     expect((await resumed).experiments).toBe(3);
     expect(await ledger(t.store)).toEqual([
