@@ -8,7 +8,12 @@
  */
 import type { LedgerRow } from "./ledger.ts";
 import { mean, spearman } from "./statistics.ts";
-import { MIN_TIER_PAIRS, tierCorrelation, type TierCorrelation } from "./tier-correlation.ts";
+import {
+  MIN_TIER_PAIRS,
+  scalePromotionThreshold,
+  tierCorrelation,
+  type TierCorrelation,
+} from "./tier-correlation.ts";
 
 export interface GainPair {
   experiment: string;
@@ -96,13 +101,28 @@ export function promotionCorrelation(
   return { correlation: tierCorrelation(rows), basis: "proxy vs full scores" };
 }
 
-/** A markdown table: per class, how many pairs, their rank correlation and how many gains held. */
-export function renderGainsByClass(pairs: readonly GainPair[]): string {
+/**
+ * A markdown table: per class, how many pairs, their rank correlation, how many gains held, and the
+ * automatic-promotion threshold a keep of that class meets (promotionCorrelation: its own pairs, else all).
+ */
+export function renderGainsByClass(
+  pairs: readonly GainPair[],
+  options: { rows?: readonly LedgerRow[]; baseThreshold?: number } = {},
+): string {
   const head = "### Proxy gains on longer runs, by kind of change\n\n";
   if (pairs.length === 0)
     return `${head}_No confirmation or promotion yet: each adds a (proxy gain, longer gain) pair._\n`;
+  const rows = options.rows ?? [];
+  const base = options.baseThreshold ?? 0.03;
   const classes = [...new Set(pairs.map((p) => p.changeClass))].sort();
-  const line = (name: string, group: readonly GainPair[]) => {
+  const threshold = (changeClass: string | null) => {
+    const { correlation, basis } = promotionCorrelation(rows, pairs, changeClass);
+    const scaled = scalePromotionThreshold(base, correlation);
+    return scaled.threshold === null
+      ? `off: use /promote (${basis})`
+      : `${(100 * scaled.threshold).toFixed(1)}% (${basis})`;
+  };
+  const line = (name: string, group: readonly GainPair[], changeClass: string | null) => {
     const rho =
       group.length >= MIN_TIER_PAIRS
         ? spearman(
@@ -111,20 +131,21 @@ export function renderGainsByClass(pairs: readonly GainPair[]): string {
           )
         : null;
     const held = group.filter((p) => p.gain > 0).length;
-    return `| ${name} | ${group.length} | ${rho === null ? "-" : rho.toFixed(2)} | ${held} of ${group.length} |`;
+    return `| ${name} | ${group.length} | ${rho === null ? "-" : rho.toFixed(2)} | ${held} of ${group.length} | ${threshold(changeClass)} |`;
   };
   return (
     head +
-    "| kind of change | pairs | Spearman rho | longer gain > 0 |\n|---|---:|---:|---:|\n" +
+    "| kind of change | pairs | Spearman rho | longer gain > 0 | automatic promotion at a proxy gain of |\n|---|---:|---:|---:|---|\n" +
     [
       ...classes.map((c) =>
         line(
           c,
           pairs.filter((p) => p.changeClass === c),
+          c,
         ),
       ),
-      line("all", pairs),
+      line("all", pairs, null),
     ].join("\n") +
-    `\n\nThe promotion threshold uses a class's own correlation once it has ${MIN_TIER_PAIRS} pairs.\n`
+    `\n\nA class uses its own correlation once it has ${MIN_TIER_PAIRS} pairs, all classes' pairs before that, and the proxy-vs-full scores before there are ${MIN_TIER_PAIRS} pairs at all; the base threshold ${(100 * base).toFixed(1)}% is divided by the rank correlation, and a class whose proxy gains do not predict its longer gains is promoted only by hand.\n`
   );
 }

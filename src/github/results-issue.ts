@@ -55,7 +55,10 @@ export async function resultsModel(
       : null,
     promotions: Object.values(bot.promotions).sort((a, b) => a.at.localeCompare(b.at)),
     promoteGain: config?.thresholds.promoteGain ?? 0.03,
-    gainsByClass: renderGainsByClass(gainPairs(rows, (await store.readState()).experiments)),
+    gainsByClass: renderGainsByClass(gainPairs(rows, (await store.readState()).experiments), {
+      rows,
+      baseThreshold: config?.thresholds.promoteGain ?? 0.03,
+    }),
     noise: config ? [...renderNoiseStatus(noiseStatus(rows, config, "proxy"), config), APP_NOISE_NOTE] : [],
     deadEnds: notes.deadEnds,
     whatWorks: notes.whatWorks,

@@ -68,6 +68,14 @@ async function noiseLines(
   const pairs = gainPairs(rows, (await store.readState()).experiments);
   return [
     ...renderNoiseStatus(noiseStatus(rows, config, tier), config),
-    ...(pairs.length ? ["", renderGainsByClass(pairs).replace(/^### /, "## ")] : []),
+    ...(pairs.length
+      ? [
+          "",
+          renderGainsByClass(pairs, { rows, baseThreshold: config.thresholds.promoteGain }).replace(
+            /^### /,
+            "## ",
+          ),
+        ]
+      : []),
   ];
 }

@@ -84,11 +84,18 @@ describe("promotionCorrelation", () => {
     expect(promotionCorrelation([], pairs.slice(0, 2), "model").basis).toBe("proxy vs full scores");
   });
 
-  it("renders a row per class", () => {
-    const text = renderGainsByClass(pairs);
-    expect(text).toContain("| optimizer | 3 | 1.00 | 3 of 3 |");
-    expect(text).toContain("| schedule | 3 | -1.00 | 0 of 3 |");
-    expect(text).toContain("| all | 6 |");
+  it("renders a row per class with the promotion threshold that class's keeps meet", () => {
+    const text = renderGainsByClass(pairs, { baseThreshold: 0.03 });
+    // Optimizer gains rank as their longer gains do: the base threshold stands.
+    expect(text).toContain("| optimizer | 3 | 1.00 | 3 of 3 | 3.0% (3 optimizer pairs) |");
+    // Schedule gains rank backwards: keeps of that class are promoted only by hand.
+    expect(text).toContain("| schedule | 3 | -1.00 | 0 of 3 | off: use /promote (3 schedule pairs) |");
+    // All six pairs together cancel out: ranks (5.5, 3.5, 1.5, 1.5, 3.5, 5.5) against (1..6), rho 0.
+    expect(text).toContain("| all | 6 | 0.00 | 3 of 6 | off: use /promote (6 pairs of all classes) |");
+    // A class with too few pairs of its own is judged on all of them: here rho 0.5 / sqrt(4.5 x 5) = 0.11,
+    // under the 0.25 floor, so the threshold is 4 x 3% = 12%.
+    const fewer = renderGainsByClass([...pairs.slice(3), ...pairs.slice(0, 1)], { baseThreshold: 0.03 });
+    expect(fewer).toContain("| schedule | 1 | - | 0 of 1 | 12.0% (4 pairs of all classes) |");
     expect(renderGainsByClass([])).toContain("No confirmation or promotion yet");
   });
 });

@@ -16,6 +16,7 @@ import { renderActionSummary } from "../../src/action/render-summary.ts";
 import { checkOutput, type CheckInput } from "../../src/github/check-run.ts";
 import { renderReport } from "../../src/github/render-report.ts";
 import { renderResultsIssue } from "../../src/github/render-results-issue.ts";
+import { gainPairs, renderGainsByClass } from "../../src/core/tier-gains.ts";
 import { sampleLog } from "../helpers/sample-logs.ts";
 import { rootLog } from "../fakes/github/logs.ts";
 
@@ -159,6 +160,17 @@ export const GOLDEN_CASES: Record<string, () => string> = {
           costUsd: 5.27,
         },
       ],
+      // exp-004 (a warm-down change) was confirmed at 4x the proxy budget: one (proxy, longer) pair.
+      gainsByClass: renderGainsByClass(
+        gainPairs([...ROWS, FLAGGED], {
+          "exp-004": {
+            changeClass: "schedule",
+            tierGain: { tier: "proxy@4x", proxyGain: 0.0057, gain: 0.0031 },
+          },
+          "exp-006": { changeClass: "model" },
+        }),
+        { rows: [...ROWS, FLAGGED], baseThreshold: 0.03 },
+      ),
       deadEnds: ["NUM_LAYERS+ — discarded twice"],
       whatWorks: ["MATRIX_LR+ — 0.0081 — exp-001"],
       limitBytes: 16_000_000,
