@@ -75,7 +75,7 @@ export function checkOutput(input: CheckInput): { ok: boolean; title: string; su
   if (input.rejected !== null)
     return {
       ok: false,
-      title: "result rejected",
+      title: plainTitle(`result rejected: ${input.rejected}`, 200),
       summary: `The run's result artifact was refused: ${inline(input.rejected, 2000)}`,
     };
   const m = input.measurement;

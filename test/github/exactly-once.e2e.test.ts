@@ -152,9 +152,9 @@ describe("exactly-once writes under lost answers", () => {
       expect((await h.comment(pr, "/rerun")).status).toBe(200);
     }
     expect(checks("exp-001").map((c) => c.output?.title)).toEqual([
-      "result rejected",
-      "result rejected",
-      "result rejected",
+      "result rejected: run.json is not valid JSON",
+      "result rejected: run.json is not valid JSON",
+      "result rejected: run.json is not valid JSON",
     ]);
     // The good re-run is kept and merged, but every attempt at its check fails.
     h.fake.fail({ operationId: "checks/create", kind: "502", times: 4 });

@@ -76,9 +76,15 @@ describe("scores entering the App", () => {
       expect((await h.comment(pr, "/rerun")).status).toBe(200);
     }
     expect(checksOf(pr).map((c) => [c.conclusion, c.output?.title])).toEqual([
-      ["failure", "result rejected"],
-      ["failure", "result rejected"],
-      ["failure", "result rejected"],
+      [
+        "failure",
+        "result rejected: run.json model_bytes must be a whole number of bytes, 0 or more, got -1 (or null)",
+      ],
+      ["failure", "result rejected: run.json val_bpb must be positive, got -1.00000000"],
+      [
+        "failure",
+        "result rejected: run.json artifact_bytes must be a whole number of bytes, 0 or more, got 2.5",
+      ],
     ]);
     // As readers see it: the renderer's markdown escapes taken out.
     const reasons = checksOf(pr).map(
