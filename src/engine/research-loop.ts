@@ -13,6 +13,7 @@
  * (gpu-turns.ts): the next run starts up while the one before it evaluates and is scored.
  */
 import { checkEdits } from "../core/allow-list.ts";
+import { committedCodeBytes } from "./committed-code-bytes.ts";
 import { crashHint } from "../core/crash-hint.ts";
 import type { Decision } from "../core/decide.ts";
 import { addRunTime, noTime, type TimeTotals } from "../core/run-timing.ts";
@@ -175,7 +176,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
         : null;
     time = { ...time, scoreSeconds: time.scoreSeconds + (deps.clock.now() - scoringFrom) / 1000 };
     if (aborted()) return null;
-    const codeBytes = await committedCodeBytes(deps, commit);
+    const codeBytes = (await committedCodeBytes(deps.forge, commit, deps.config.target)) ?? 0;
     const claimRef = claimReference(await deps.store.readLedger(), runTier, id);
     return measureOutcome(outcome, { codeBytes, score, summary }, { ...measuring, claimReference: claimRef });
   }
@@ -707,12 +708,6 @@ async function applySignals(deps: LoopDeps, lastId: string): Promise<void> {
     );
     deps.events?.notice?.(`backtrack: line reset to ${toExperiment} (${toCommit.slice(0, 7)}): ${reason}`);
   }
-}
-
-/** The counted code's bytes at the commit: never from the run's folder, which the run may have rewritten. */
-async function committedCodeBytes(deps: LoopDeps, commit: string): Promise<number> {
-  const text = await deps.forge.readFile(commit, deps.config.target);
-  return text === null ? 0 : Buffer.byteLength(text, "utf8");
 }
 
 /** The allow-listed files at a commit, by path (absent files left out). */

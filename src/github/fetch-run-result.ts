@@ -1,8 +1,8 @@
 /**
  * Turns a finished training workflow run into what the engine measures: downloads the `caddie-result`
  * artifact (untrusted: size-capped, unzipped defensively, run.json and result.json schema- and
- * range-checked), takes caddie's score from the scoring step's block, and counts the code bytes itself
- * from the commit, never from the runner.
+ * range-checked), takes caddie's score from the scoring step's block; the code bytes are the commit's
+ * (src/engine/committed-code-bytes.ts), never the runner's.
  */
 import type { Flag } from "../core/flags.ts";
 import type { ScoreResult } from "../core/score-result.ts";
@@ -31,7 +31,7 @@ function parseJson(text: Buffer | undefined): unknown {
 export async function fetchRunResult(
   gh: GitHubClient,
   repo: RepoRef,
-  input: { runId: number; codeText: string | null },
+  input: { runId: number; codeBytes: number | null },
 ): Promise<RunResult> {
   const list = await gh.rest.actions.listWorkflowRunArtifacts({
     ...repo,
@@ -56,7 +56,7 @@ export async function fetchRunResult(
   }
   const checked = validateRunFile(parsed);
   if (!checked.ok) return checked;
-  if (input.codeText === null)
+  if (input.codeBytes === null)
     return { ok: false, error: "the training script is missing at the measured commit" };
   const logText = log.toString("utf8");
   const result = validateResultFile(parseJson(files.get("result.json")), checked.run.modelBytes);
@@ -72,7 +72,7 @@ export async function fetchRunResult(
       modelBytes: checked.run.modelBytes,
       flags,
     },
-    codeBytes: Buffer.byteLength(input.codeText, "utf8"),
+    codeBytes: input.codeBytes,
     score: result.score,
   };
 }

@@ -8,6 +8,7 @@
  * is recorded as unbudgeted spend at its elapsed time, its uploads never read.
  */
 import { claimReference, type ClaimReference } from "../core/claim-gap.ts";
+import { committedCodeBytes } from "../engine/committed-code-bytes.ts";
 import { upsertLedgerRow, type LedgerRow } from "../core/ledger.ts";
 import { recordUnbudgeted, releaseSpend, settleSpend, usd } from "../core/spend-ledger.ts";
 import { mean, std } from "../core/statistics.ts";
@@ -94,7 +95,7 @@ function seedRow(
   session: ReadySession,
   p: Promotion,
   seed: PromotionSeed,
-  codeText: string | null,
+  codeBytes: number | null,
   description: string,
   claimRef: ClaimReference,
 ): { row: LedgerRow; note: string | null } {
@@ -124,11 +125,11 @@ function seedRow(
     note: error,
   });
   if (!seed.result.ok) return crash(seed.result.error);
-  if (codeText === null) return crash("the training script is missing at the promoted commit");
+  if (codeBytes === null) return crash("the training script is missing at the promoted commit");
   const outcome = seed.result.outcome;
   const m = measureOutcome(
     outcome,
-    { codeBytes: Buffer.byteLength(codeText, "utf8"), score: seed.result.score },
+    { codeBytes, score: seed.result.score },
     { ...measureOptions(session.config), claimReference: claimRef, tier: "full" },
   );
   if (m.summary.status === "crash") return crash(m.summary.error ?? "crashed");
@@ -186,14 +187,14 @@ export async function onPromotionFinished(session: ReadySession, run: FinishedPr
       text = `**8xH100 promotion of \`${short(p.sha)}\`**: ${note}; settled ${usd(cost)} (Modal's usage page has the exact bill).`;
     }
   } else {
-    const codeText = await session.forge.readFile(p.sha, config.target);
+    const codeBytes = await committedCodeBytes(session.forge, p.sha, config.target);
     let rows = await store.readLedger();
     const proxy = rows.find((r) => r.experiment === p.experiment && r.tier === "proxy" && r.commit === p.sha);
     const description = proxy?.description ?? `promotion of ${p.experiment}`;
     const claimRef = claimReference(rows, "full", p.experiment);
     const results = mine.map((s) => ({
       seed: s,
-      ...seedRow(session, p, s, codeText, description, claimRef),
+      ...seedRow(session, p, s, codeBytes, description, claimRef),
     }));
     for (const r of results) rows = upsertLedgerRow(rows, r.row);
     if (proxy) rows = upsertLedgerRow(rows, { ...proxy, promoted: true });

@@ -4,6 +4,7 @@
  * still needs a decision, then the result artifact (untrusted) fetched and measured with the shared parser
  * and gate, caddie's score taken from the scoring step's block and the flags recomputed.
  */
+import { committedCodeBytes } from "../engine/committed-code-bytes.ts";
 import { measureOptions, measureOutcome } from "../engine/measure-outcome.ts";
 import { experimentOfRun, type PendingExperiment } from "./bot-state.ts";
 import { claimReference } from "../core/claim-gap.ts";
@@ -33,8 +34,8 @@ export async function prepareRun(session: ReadySession, run: FinishedRun): Promi
   const exp = found?.exp;
   const skipped = skipReason(exp, run);
   if (!id || !exp || skipped) return skipped ?? { kind: "ignored" };
-  const codeText = await session.forge.readFile(exp.commit, session.config.target);
-  const result = await fetchRunResult(session.gh, session.repo, { runId: run.id, codeText });
+  const codeBytes = await committedCodeBytes(session.forge, exp.commit, session.config.target);
+  const result = await fetchRunResult(session.gh, session.repo, { runId: run.id, codeBytes });
   const measurement = result.ok
     ? measureOutcome(
         result.outcome,
