@@ -12,8 +12,8 @@
  * resumed loop trains it again first. With overlap, a slot has two workers that take turns on its GPUs
  * (gpu-turns.ts): the next run starts up while the one before it evaluates and is scored.
  */
-import { checkEdits } from "../core/allow-list.ts";
 import { committedCodeBytes } from "./committed-code-bytes.ts";
+import { askFix, fixId, logTail } from "./ask-fix.ts";
 import { crashHint } from "../core/crash-hint.ts";
 import type { Decision } from "../core/decide.ts";
 import { addRunTime, noTime, type TimeTotals } from "../core/run-timing.ts";
@@ -42,7 +42,7 @@ import { endsTrainingLoop } from "../core/training-loop-end.ts";
 import { measureOutcome, measureOptions, readClaims, type Measurement } from "./measure-outcome.ts";
 import { scoreRun } from "./score-run.ts";
 import { GpuTurns } from "./gpu-turns.ts";
-import type { InFlight, PendingRun, Proposal, RunOutcome, RunRequest } from "./ports.ts";
+import type { FixInput, InFlight, PendingRun, Proposal, RunOutcome, RunRequest } from "./ports.ts";
 import { proposeNext, withStatedRisk } from "./propose-next.ts";
 import { settleRun, type Settled } from "./settle-run.ts";
 import { onSlots, Wakeup } from "./slot-workers.ts";
@@ -407,7 +407,7 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       return {
         ...settled,
         error: summary.error,
-        logTail: outcome.logText.split("\n").slice(-40).join("\n"),
+        logTail: logTail(outcome.logText),
         logPath: outcome.logPath,
       };
     }
@@ -631,8 +631,8 @@ type Train = (
 ) => Promise<Trained | null>;
 
 /**
- * One trivial-fix attempt after a crash, as its own experiment (`exp-007-fix`) on the same slot. The
- * fixer reads the crashed commit's files; the fix is committed on the line head of now.
+ * One trivial-fix attempt after a crash (`askFix`, the App's rule too), as its own experiment
+ * (`exp-007-fix`) on the same slot, committed on the line head of now.
  */
 async function tryFix(
   deps: LoopDeps,
@@ -648,18 +648,20 @@ async function tryFix(
     slot: Slot;
   },
 ): Promise<void> {
-  const files = await readAllowedFiles(deps.forge, crashed.commit, deps.config.allow);
-  const fix = await baton.without(() =>
-    deps.proposer.fix({
+  // The baton is handed on while the model writes the fix, as while it proposes.
+  const proposer = { fix: (input: FixInput) => baton.without(() => deps.proposer.fix(input)) };
+  const fix = await askFix(
+    { forge: deps.forge, proposer, config: deps.config },
+    {
+      commit: crashed.commit,
       proposal: crashed.proposal,
-      files,
-      error: crashed.settled.error ?? "the run printed no score",
-      logTail: crashed.settled.logTail,
-    }),
+      error: crashed.settled.error,
+      // Already the log's tail, which is its own tail.
+      logText: crashed.settled.logTail,
+    },
   );
   if (!fix) return;
-  checkEdits(fix.edits, deps.config.allow);
-  const id = `${crashed.id}-fix`;
+  const id = fixId(crashed.id);
   const head = await deps.forge.lineHead();
   const commit = await deps.forge.createExperiment({
     id,

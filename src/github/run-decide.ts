@@ -5,6 +5,7 @@
  * new base instead. All decisions of a batch land in one caddie/state commit, each with what it owes
  * GitHub (bot-state.ts `Owed`), rendered now so any retry publishes the very same thing.
  */
+import { askFix, fixId, logTail } from "../engine/ask-fix.ts";
 import type { Decision } from "../core/decide.ts";
 import { formatAnalysis } from "../core/notes.ts";
 import { changeOf } from "../engine/change-of.ts";
@@ -33,8 +34,6 @@ import type { Decided, FinishedRun, Prepared, StateView } from "./run-types.ts";
 import { runSeed } from "../core/run-seed.ts";
 import { readAllowedFiles } from "../engine/read-allowed-files.ts";
 
-const LOG_TAIL_LINES = 30;
-
 export function proposalOf(exp: PendingExperiment): Proposal {
   return {
     description: exp.description,
@@ -48,10 +47,6 @@ export function proposalOf(exp: PendingExperiment): Proposal {
 export function saveExperiment(session: ReadySession, id: string, exp: PendingExperiment): void {
   const bot = session.store.bot();
   session.store.setBot({ ...bot, experiments: { ...bot.experiments, [id]: exp } });
-}
-
-function tail(text: string): string {
-  return text.replace(/\r\n?/g, "\n").trimEnd().split("\n").slice(-LOG_TAIL_LINES).join("\n");
 }
 
 /** One run's line in the experiment's history (the sticky report is rendered from it). */
@@ -210,7 +205,7 @@ async function settle(
   const flagged = !exp.baseline && verdict === "discard" && m.flags.length > 0;
   const crashNote =
     verdict === "crash"
-      ? `\n\n**Crash:** ${inline(m.summary.error ?? settled.decision.reason, 500)}\n\nLog tail:\n\n${fenced(tail(outcome.logText), { max: 8000, keep: "tail" })}`
+      ? `\n\n**Crash:** ${inline(m.summary.error ?? settled.decision.reason, 500)}\n\nLog tail:\n\n${fenced(logTail(outcome.logText), { max: 8000, keep: "tail" })}`
       : "";
   const next: PendingExperiment = {
     ...exp,
@@ -369,7 +364,7 @@ async function rerunOnNewBase(
   return { kind: "rerun", id, exp: next, run, measurement: m, note, rebased: rebased !== null };
 }
 
-/** One trivial-fix attempt after a crash, as its own experiment (`exp-007-fix`) on the current line head. */
+/** One trivial-fix attempt after a crash (`askFix`, the loop's rule too), as its own experiment on the line head. */
 async function tryFix(
   session: ReadySession,
   id: string,
@@ -377,22 +372,19 @@ async function tryFix(
   logText: string,
   m: Measurement,
 ): Promise<void> {
-  const files = await readAllowedFiles(session.forge, exp.commit, session.config.allow);
-  const fix = await session.deps.proposer.fix({
-    proposal: proposalOf(exp),
-    files,
-    error: m.summary.error ?? "crashed",
-    logTail: tail(logText),
-  });
+  const fix = await askFix(
+    { forge: session.forge, proposer: session.deps.proposer, config: session.config },
+    { commit: exp.commit, proposal: proposalOf(exp), error: m.summary.error, logText },
+  );
   if (!fix) return;
   const head = await session.forge.lineHead();
   await openExperiment(session, {
-    id: `${id}-fix`,
+    id: fixId(id),
     index: exp.index,
     base: head,
     proposal: fix,
     baseline: false,
     fixOf: id,
   });
-  await session.store.flush(`${id}-fix: fix attempt for ${id}`);
+  await session.store.flush(`${fixId(id)}: fix attempt for ${id}`);
 }

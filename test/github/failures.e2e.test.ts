@@ -1,3 +1,4 @@
+import { logTail } from "../../src/engine/ask-fix.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseLedger } from "../../src/core/ledger.ts";
 import { Harness, CONFIG_YML } from "../fakes/github/harness.ts";
@@ -40,6 +41,9 @@ describe("failures and bad input on GitHub", () => {
     );
     expect(crash?.body).toContain("ValueError");
     expect(proposer.fixes).toHaveLength(1);
+    // The fixer reads what the local loop's fixer reads (engine/ask-fix.ts).
+    expect(proposer.fixes[0]?.logTail).toBe(logTail(sampleLog("crash-bad-heads")));
+    expect(proposer.fixes[0]?.error).toContain("ValueError");
     const fix = [...h.fake.state.pulls.values()].find((p) => p.headRef === "caddie/exp-001-fix");
     expect(fix?.state).toBe("open");
     expect(parseLedger(h.stateFile("results.tsv") ?? "").map((r) => [r.experiment, r.status])).toEqual([
