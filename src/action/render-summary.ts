@@ -16,7 +16,7 @@ export function renderActionSummary(r: ActionResult): string {
       "val_bpb the log claims",
       r.claimed_val_bpb === null
         ? dash
-        : `${r.claimed_val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80))})` : ""}`,
+        : `${r.claimed_val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80), { table: true })})` : ""}`,
     ],
     [
       "Scoring step",
@@ -48,7 +48,8 @@ export function renderActionSummary(r: ActionResult): string {
     "",
     "| Measure | Value |",
     "|---|---|",
-    ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|")} |`),
+    // Every value is a number, caddie's own words, `inline` or a table code span: already cell-safe.
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     "",
   ];
   if (r.flags.length > 0)

@@ -3,6 +3,8 @@
  * `caddie budget`. Rendered whole from a spend summary; the estimate line is also what a /promote reply
  * quotes before dispatch.
  */
+// Labels are caddie's own (PR number, commit, seeds); a note may quote GitHub or a run, so it is outside text.
+import { inline, ownCell } from "./safe-markdown.ts";
 import { usd, type SpendEntry, type SpendEstimate, type SpendSummary } from "./spend-ledger.ts";
 
 export interface RenderBudgetOptions {
@@ -50,7 +52,7 @@ export function renderBudget(s: SpendSummary, options: RenderBudgetOptions = {})
     );
     for (const e of s.open) {
       out.push(
-        `| ${cell(e.label)} | ${e.reservedAt} | ${usd(e.estimateUsd)} | ${usd(e.ceilingUsd)} | ${e.stale ? "stale: settle or release it" : ""} |`,
+        `| ${ownCell(e.label)} | ${e.reservedAt} | ${usd(e.estimateUsd)} | ${usd(e.ceilingUsd)} | ${e.stale ? "stale: settle or release it" : ""} |`,
       );
     }
     out.push("");
@@ -66,7 +68,7 @@ export function renderBudget(s: SpendSummary, options: RenderBudgetOptions = {})
     );
     for (const e of recent) {
       out.push(
-        `| ${cell(e.label)} | ${e.closedAt ?? ""} | ${e.measuredSeconds === null ? "" : Math.round(e.measuredSeconds)} | ${usd(e.costUsd ?? 0)} | ${usd(e.estimateUsd)} | ${cell(e.note ?? "")} |`,
+        `| ${ownCell(e.label)} | ${e.closedAt ?? ""} | ${e.measuredSeconds === null ? "" : Math.round(e.measuredSeconds)} | ${usd(e.costUsd ?? 0)} | ${usd(e.estimateUsd)} | ${inline(e.note ?? "", 300)} |`,
       );
     }
     out.push("");
@@ -76,9 +78,4 @@ export function renderBudget(s: SpendSummary, options: RenderBudgetOptions = {})
 
 function byClosedDesc(a: SpendEntry, b: SpendEntry): number {
   return Date.parse(b.closedAt ?? "") - Date.parse(a.closedAt ?? "");
-}
-
-// Labels and notes are ours, but a pipe or a line break would still break the table.
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
 }

@@ -10,6 +10,8 @@
  *   than any backtick run inside, hidden characters dropped, secrets redacted, and a size cap.
  * - `plainTitle` / `plainText`: a title or a commit message (no Markdown there, but references and
  *   mentions still link).
+ * - `codeSpan` / `ownCell`: plain text caddie knows the shape of (a login, a metric name, its own labels),
+ *   in a code span or a table cell.
  * - `fitBody`: the last word on size: a whole body cut to GitHub's limit with an open fence closed.
  */
 import { capLength, redactSecrets, sanitizeUntrusted, stripHiddenCharacters } from "./sanitize.ts";
@@ -99,9 +101,22 @@ export function fenced(
   return `${fence}${options.lang ?? "text"}\n${body}\n${fence}`;
 }
 
-/** A code span of text known to be plain (a login, a number): backticks in it become quotes. */
-export function codeSpan(text: string): string {
-  return `\`${text.replace(/`/g, "'").replace(/\s+/g, " ")}\``;
+/**
+ * A code span of text known to be plain (a login, a number): backticks in it become quotes. In a table
+ * cell a pipe would end the cell even inside the span, so there GitHub's `\|` is written (outside a table
+ * it would show as written).
+ */
+export function codeSpan(text: string, where: { table?: boolean } = {}): string {
+  const span = text.replace(/`/g, "'").replace(/\s+/g, " ");
+  return `\`${where.table ? span.replace(/\|/g, "\\|") : span}\``;
+}
+
+/**
+ * A table cell of text caddie wrote itself (a label, a number, a date): one line, pipes escaped. Text from
+ * outside goes through `inline`, which does this and everything else.
+ */
+export function ownCell(text: string): string {
+  return text.replace(/[\r\n]+/g, " ").replace(/\|/g, "\\|");
 }
 
 /**

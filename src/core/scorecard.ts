@@ -3,6 +3,7 @@
  * one glance: how many runs, how many kept, the baseline, the best and by how much, and what got there.
  */
 import { describeFlags, type Flag } from "./flags.ts";
+import { codeSpan, inline } from "./safe-markdown.ts";
 import type { LedgerRow, RunStatus } from "./ledger.ts";
 import type { TimeTotals } from "./run-timing.ts";
 import type { ScorecardPoint } from "./scorecard-chart.ts";
@@ -60,7 +61,7 @@ function flaggedTable(runs: FlaggedRun[]): string[] {
     "|---|---:|---:|---|",
     ...runs.map(
       (r) =>
-        `| ${cell(r.experiment)} | ${score(r.valBpb)} | ${score(r.claimedValBpb)} | ${cell(describeFlags(r.flags))} |`,
+        `| ${inline(r.experiment)} | ${score(r.valBpb)} | ${score(r.claimedValBpb)} | ${inline(describeFlags(r.flags), 1000)} |`,
     ),
     "",
   ];
@@ -80,7 +81,7 @@ export function renderScorecardMarkdown(input: ScorecardInput): string {
     "Best val_bpb",
     best === null
       ? "none yet"
-      : `${best.valBpb.toFixed(4)} (${cell(best.experiment)}, \`${cell(best.commit)}\`)`,
+      : `${best.valBpb.toFixed(4)} (${inline(best.experiment)}, ${codeSpan(best.commit)})`,
   ]);
   if (baseline !== null && best !== null) {
     const gain = baseline - best.valBpb;
@@ -93,7 +94,7 @@ export function renderScorecardMarkdown(input: ScorecardInput): string {
     rows.push(["Duty cycle (training loop / wall)", percent(input.trainSeconds / input.wallSeconds)]);
 
   const lines = [
-    `# ${oneLine(input.title)}`,
+    `# ${inline(input.title)}`,
     "",
     `![val_bpb per experiment, lower is better](${linkTarget(input.chartFile)})`,
     "",
@@ -105,8 +106,8 @@ export function renderScorecardMarkdown(input: ScorecardInput): string {
     ...keptTable(points),
     ...timeTable(input.time ?? null, input.wallSeconds),
     ...flaggedTable(input.flagged ?? []),
-    `Memory: [${cell(fileName(input.notesFile))}](${linkTarget(input.notesFile)}) (the agent's notes: best config, dead ends, ` +
-      `what works, the experiment log). Every run: [${cell(fileName(input.resultsFile))}](${linkTarget(input.resultsFile)}).`,
+    `Memory: [${inline(fileName(input.notesFile))}](${linkTarget(input.notesFile)}) (the agent's notes: best config, dead ends, ` +
+      `what works, the experiment log). Every run: [${inline(fileName(input.resultsFile))}](${linkTarget(input.resultsFile)}).`,
   ];
   return lines.join("\n") + "\n";
 }
@@ -122,7 +123,7 @@ function keptTable(points: ScorecardPoint[]): string[] {
     const value = p.valBpb ?? 0;
     const change = best === null ? "baseline" : signed(value - best);
     best = best === null ? value : Math.min(best, value);
-    return `| ${p.index} | ${cell(p.experiment)} | ${value.toFixed(4)} | ${change} | ${cell(p.description)} |`;
+    return `| ${p.index} | ${inline(p.experiment)} | ${value.toFixed(4)} | ${change} | ${inline(p.description)} |`;
   });
   return [
     "## Kept experiments",
@@ -180,15 +181,6 @@ export function duration(seconds: number): string {
 
 function signed(value: number): string {
   return `${value > 0 ? "+" : ""}${value.toFixed(4)}`;
-}
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
-
-/** Table cells: one line, no pipes, no raw HTML or link syntax from untrusted descriptions. */
-function cell(text: string): string {
-  return oneLine(text).replace(/[\\|<[\]]/g, (char) => `\\${char}`);
 }
 
 function fileName(path: string): string {

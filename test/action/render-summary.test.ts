@@ -32,6 +32,21 @@ describe("renderActionSummary", () => {
     );
   });
 
+  it("keeps every row at two cells when the metric name or the scorer's words hold a pipe (escaped once)", () => {
+    const r: ActionResult = {
+      ...crashResult(raw, "proxy", "x"),
+      claimed_val_bpb: 1.25,
+      metric: "final|exact",
+      score: { status: "a | b", sandbox: "bwrap", network: "none" },
+    };
+    const rows = renderActionSummary(r)
+      .split("\n")
+      .filter((line) => line.startsWith("| "));
+    for (const row of rows) expect(row.match(/(?<!\\)\|/g)).toHaveLength(3);
+    expect(rows).toContain("| val_bpb the log claims | 1.25 (`final\\|exact`) |");
+    expect(rows).toContain("| Scoring step | a \\| b (sandbox bwrap, network none) |");
+  });
+
   it("defuses mentions, references, images and links in the log's error and metric name", () => {
     const r: ActionResult = { ...crashResult(raw, "proxy", HOSTILE), metric: `final\`@x ${HOSTILE}` };
     expectDefused(renderActionSummary(r));

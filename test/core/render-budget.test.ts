@@ -77,6 +77,16 @@ describe("renderBudget", () => {
     expect(none).toContain("No credits configured: set `budget.total_usd`");
   });
 
+  it("renders a settlement note (it may quote GitHub or a run) through the one renderer", () => {
+    let ledger = reserve(emptySpendLedger(), "k", "PR #1 @ a1b2c3d", T0);
+    const note = "dispatch failed (Not Found - https://docs.github.com/rest) ping @octocat | ![x](y)";
+    ledger = settleSpend(ledger, "k", { measuredSeconds: 60, nowMs: T0 + MIN, note }).ledger;
+    const md = renderBudget(spendSummary(ledger, policy, T0 + 2 * MIN));
+    expect(md).toContain(
+      "| PR #1 @ a1b2c3d | 2026-05-01T12:01:00.000Z | 60 | $0.53 | $7.90 | dispatch failed (Not Found - https:\u200b//docs.github.com/rest) ping @\u200boctocat \\| \\!\\[x\\](y) |",
+    );
+  });
+
   it("names the next slot while the rate limit holds", () => {
     const ledger = reserve(emptySpendLedger(), "k", "PR #1", T0);
     const md = renderBudget(spendSummary(ledger, policy, T0 + 5 * MIN));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   codeSpan,
+  ownCell,
   fenced,
   fitBody,
   GITHUB_LIMITS,
@@ -59,6 +60,12 @@ describe("the one renderer for untrusted text on GitHub", () => {
     expect(out.length).toBeLessThanOrEqual(5000);
     expect(outsideCode(out)).toContain("cut to fit GitHub's size limit");
     expect(fitBody("short", 5000)).toBe("short");
+  });
+
+  it("codeSpan in a table cell escapes a pipe as GitHub's tables need; ownCell keeps caddie's text on one line", () => {
+    expect(codeSpan("final|exact", { table: true })).toBe("`final\\|exact`");
+    expect(codeSpan("final|exact")).toBe("`final|exact`");
+    expect(ownCell("PR #3 | a1b2c3d\nsecond line")).toBe("PR #3 \\| a1b2c3d second line");
   });
 
   it("codeSpan keeps a login or number inside one span", () => {

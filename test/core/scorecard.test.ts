@@ -321,16 +321,16 @@ describe("renderScorecardMarkdown", () => {
   it("lists the kept runs with their change against the best before them", () => {
     const md = renderScorecardMarkdown(input);
     expect(md).toContain("| 1 | exp-1 | 1.2244 | baseline | baseline |");
-    expect(md).toContain("| 2 | exp-2 | 1.2174 | -0.0070 | MODEL_DIM 512->576 |");
+    expect(md).toContain("| 2 | exp-2 | 1.2174 | -0.0070 | MODEL\\_DIM 512-&gt;576 |");
     expect(md).toContain("| 8 | exp-8 | 1.2101 | +0.0012 | seq len 2048 (re-measured) |");
   });
 
-  it("keeps untrusted descriptions from breaking the table or adding markup", () => {
+  it("renders untrusted descriptions through the one renderer: no broken table, markup, link or mention", () => {
     const md = renderScorecardMarkdown({
       ...input,
-      points: [point(1, "keep", 1.2, "a | b <img src=x> [link](http://x)\nnext")],
+      points: [point(1, "keep", 1.2, "a | b <img src=x> [link](http://x) @octocat\nnext")],
     });
-    expect(md).toContain("| a \\| b \\<img src=x> \\[link\\](http://x) next |");
+    expect(md).toContain("| a \\| b \\[link\\](http:\u200b//x) @\u200boctocat next |");
   });
 
   it("says what is missing before the first scored run", () => {
