@@ -21035,8 +21035,9 @@ function inline(text, max = 300) {
   const one = sanitizeUntrusted(text, { maxLength: max }).replace(/\s+/g, " ").trim();
   return defuseReferences(escapeMarkdown(one));
 }
-function codeSpan(text) {
-  return `\`${text.replace(/`/g, "'").replace(/\s+/g, " ")}\``;
+function codeSpan(text, where = {}) {
+  const span = text.replace(/`/g, "'").replace(/\s+/g, " ");
+  return `\`${where.table ? span.replace(/\|/g, "\\|") : span}\``;
 }
 
 // src/action/render-summary.ts
@@ -21048,7 +21049,7 @@ function renderActionSummary(r) {
     ["val_bpb (caddie's own score)", r.val_bpb === null ? dash : String(r.val_bpb)],
     [
       "val_bpb the log claims",
-      r.claimed_val_bpb === null ? dash : `${r.claimed_val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80))})` : ""}`
+      r.claimed_val_bpb === null ? dash : `${r.claimed_val_bpb}${r.metric ? ` (${codeSpan(r.metric.slice(0, 80), { table: true })})` : ""}`
     ],
     [
       "Scoring step",
@@ -21076,7 +21077,8 @@ function renderActionSummary(r) {
     "",
     "| Measure | Value |",
     "|---|---|",
-    ...rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, "\\|")} |`),
+    // Every value is a number, caddie's own words, `inline` or a table code span: already cell-safe.
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     ""
   ];
   if (r.flags.length > 0)
