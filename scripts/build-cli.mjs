@@ -29,7 +29,7 @@ await build({
   bundle: true,
   platform: "node",
   format: "esm",
-  target: "node20",
+  target: "node22", // package.json engines
   charset: "utf8",
   legalComments: "eof",
   logLevel: "warning",
