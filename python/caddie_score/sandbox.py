@@ -103,8 +103,30 @@ def bwrap_argv(bwrap, *, ro, rw, hide, no_net, env, cwd, argv):
     return [*args, "--chdir", cwd, "--", *argv]
 
 
+def own_folders(argv, env, hide):
+    """What the sandboxed program needs of its own install, bound read-only: the install folder of ARGV's
+    program (a venv or a Node install: `<folder>/bin/<program>`) and each PYTHONPATH folder. The sandbox
+    covers /tmp with an empty tmpfs, so a checkout there (a CI clone) would otherwise lose its own
+    interpreter and caddie's own Python. Never a folder that would show a hidden path again, never /."""
+    wanted = []
+    program = argv[0] if argv else ""
+    if os.path.isabs(program):
+        bin_dir = os.path.dirname(program)
+        wanted.append(os.path.dirname(bin_dir) if os.path.basename(bin_dir) == "bin" else bin_dir)
+    wanted += [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if os.path.isabs(p)]
+    folders = []
+    for folder in (os.path.realpath(p) for p in wanted):
+        if folder == os.path.sep or not os.path.isdir(folder) or folder in folders:
+            continue
+        if any(inside(h, [folder]) for h in hide):
+            continue
+        folders.append(folder)
+    return folders
+
+
 def plan(mode, *, ro, rw, hide, no_net, env, cwd, argv):
     """(report, exec argv, exec env): what to run and what the report says about it."""
+    ro = [*ro, *(f for f in own_folders(argv, env, hide) if f not in ro)]
     for path in [*ro, *rw]:
         if not os.path.exists(path):
             raise SandboxError(f"{path}: no such file or folder to bind")

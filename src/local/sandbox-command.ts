@@ -32,23 +32,6 @@ export interface SpawnPlan {
   env: Record<string, string>;
 }
 
-/**
- * The install folder of the program a run starts (a venv, a Node install), to bind read-only: the sandbox
- * covers /tmp with an empty tmpfs, so a checkout there would otherwise lose its own interpreter. Null for a
- * program found on PATH, and when binding the folder would show something hidden again.
- */
-export function programFolder(program: string, hide: readonly string[]): string | null {
-  if (!path.isAbsolute(program)) return null;
-  const bin = path.dirname(program);
-  const folder = path.basename(bin) === "bin" ? path.dirname(bin) : bin;
-  const inside = (p: string, dir: string) => {
-    const rel = path.relative(dir, p);
-    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
-  };
-  if (folder === path.parse(folder).root || hide.some((h) => inside(h, folder))) return null;
-  return folder;
-}
-
 export function sandboxedCommand(spec: SandboxSpec, argv: string[]): SpawnPlan {
   const [command = "", ...args] = argv;
   if (spec.mode === "none") return { command, args, env: spec.env };

@@ -27,7 +27,7 @@ import { prepareCourseData, type CourseData } from "./course-data.ts";
 import { compareFingerprints, fingerprintFiles, type Fingerprints } from "./data-fingerprint.ts";
 import { basenameMatcher, buildDataView, listDataFiles, type DataSource } from "./data-view.ts";
 import { folderBytes, pruneRunFolder } from "./run-folder.ts";
-import { programFolder, sandboxedCommand, type SandboxSpec } from "./sandbox-command.ts";
+import { sandboxedCommand, type SandboxSpec } from "./sandbox-command.ts";
 
 export interface SubprocessRunnerOptions {
   /** Folder that receives one sub-folder per run. */
@@ -207,7 +207,7 @@ export class SubprocessRunner implements Runner {
     const argv = this.options.command.map(expand);
     const report = path.join(path.dirname(dir), `.${path.basename(dir)}.sandbox.json`);
     await rm(report, { force: true });
-    const spec = this.sandboxSpec(dir, view, env, report, argv[0] ?? "");
+    const spec = this.sandboxSpec(dir, view, env, report);
     const prepare = (performance.now() - prepareStart) / 1000;
 
     const logPath = path.join(dir, "run.log");
@@ -323,18 +323,16 @@ export class SubprocessRunner implements Runner {
     view: { targets: string[]; hide: string[] },
     env: Record<string, string>,
     report: string,
-    program: string,
   ): SandboxSpec {
     const box = this.options.sandbox ?? { mode: "auto", network: false, hide: [] };
     const home = homedir();
     const credentials = CREDENTIAL_FILES.map((f) => path.join(home, f)).filter((f) => existsSync(f));
-    const hide = [...box.hide, ...view.hide, ...credentials];
-    const folder = programFolder(program, hide);
     return {
       mode: box.mode,
       python: this.python(),
-      hide,
-      ro: [...new Set([...view.targets, ...(folder && existsSync(folder) ? [folder] : [])])],
+      // The sandbox itself binds the program's own install folder (python/caddie_score/sandbox.py).
+      hide: [...box.hide, ...view.hide, ...credentials],
+      ro: [...new Set(view.targets)],
       rw: [dir, ...(box.cacheDir ? [box.cacheDir] : [])],
       network: box.network,
       env,

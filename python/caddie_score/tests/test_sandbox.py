@@ -182,3 +182,43 @@ print("tmp seen" if os.path.exists("/tmp/caddie_note") else "no tmp")
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
+
+
+def test_a_program_installed_under_tmp_keeps_its_own_folder_and_pythonpath(tmp_path):
+    """The sandbox covers /tmp with an empty tmpfs; a clone there (a CI checkout) still finds its own
+    interpreter (`<venv>/bin/python`) and caddie's own Python (PYTHONPATH), read-only."""
+    skip_without_bwrap()
+    venv_bin = tmp_path / "venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    python = venv_bin / "python"
+    python.symlink_to(os.path.realpath(sys.executable))
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "caddie_probe.py").write_text("X = 'found'\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    report = tmp_path / "report.json"
+    run = cli("caddie_score.sandbox", "--report", str(report), "--rw", str(work), "--cwd", str(work),
+              "--env", f"PYTHONPATH={pkg}", "--",
+              str(python), "-c", "import caddie_probe, sys; print(caddie_probe.X, sys.executable)")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(report.read_text())["sandbox"] == "bwrap"
+    assert run.stdout.split()[0] == "found"
+    # Read-only: the run cannot change the interpreter's folder.
+    run = cli("caddie_score.sandbox", "--rw", str(work), "--cwd", str(work), "--",
+              str(python), "-c", f"open({str(venv_bin / 'evil')!r}, 'w')")
+    assert run.returncode != 0 and "Read-only file system" in run.stderr
+
+
+def test_an_install_folder_that_holds_a_hidden_path_is_not_bound(tmp_path):
+    sys.path.insert(0, PYTHON_DIR)
+    from caddie_score.sandbox import own_folders
+
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "secret").mkdir()
+    program = str(venv / "bin" / "python")
+    assert own_folders([program], {}, []) == [str(venv.resolve())]
+    assert own_folders([program], {}, [str((venv / "secret").resolve())]) == []
+    assert own_folders(["python3"], {"PYTHONPATH": f"relative{os.pathsep}{tmp_path}"}, []) == [str(tmp_path.resolve())]
+    assert own_folders(["/usr/bin/python3"], {}, []) == ["/usr"]
