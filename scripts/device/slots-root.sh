@@ -23,8 +23,10 @@
 #   .device-in/golf_mini/ (or data/golf_mini/)         the demo's prepared shards (`npm run setup` makes data/golf_mini)
 # Run from the repository root:
 #   bash scripts/device/slots-root.sh      about 6.5 minutes on one H100: mini stops itself at SLOTS_MINI_TIMEOUT
-#                                          (60 s), root at SLOTS_ROOT_TIMEOUT (330 s); SLOTS_PARTS="mini root"
+#                                          (60 s), root at SLOTS_ROOT_TIMEOUT (335 s); SLOTS_PARTS="mini root"
 #                                          picks the parts. What finished before a stop is in the JSON.
+#                                          (SLOTS_MINI_ARGS="--slots 2" runs the mini part on a machine
+#                                          without a GPU, to check the script itself.)
 set -euo pipefail
 
 IN="$PWD/.device-in"
@@ -86,7 +88,7 @@ if [[ " $PARTS " == *" mini "* ]]; then
     python3 - "$CADDIE_ROOT/courses/golf_mini/caddie.yml" "$MINI/.github/caddie.yml" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-text = re.sub(r'ITERATIONS: "\d+"', 'ITERATIONS: "300"', text)
+text = re.sub(r'ITERATIONS: "\d+"', 'ITERATIONS: "200"', text)
 text = re.sub(r'MAX_WALLCLOCK_SECONDS: "\d+"', 'MAX_WALLCLOCK_SECONDS: "0"', text)
 text = re.sub(r"baseline_runs: \d+", "baseline_runs: 2\n  extra_seeds: 0\n  rerun_incumbent_every: 0", text)
 open(sys.argv[2], "w").write(text)
@@ -94,7 +96,7 @@ PY
     commit_course "$MINI"
     start=$(date +%s%3N)
     mini_code=$(CADDIE_DATA="$MINI_DATA" caddie_run "${SLOTS_MINI_TIMEOUT:-60}" "$OUT/caddie-mini.log" \
-      --repo "$MINI" --tag two --gpus 0,0 --max-experiments 2 | tail -1)
+      --repo "$MINI" --tag two ${SLOTS_MINI_ARGS:---gpus 0,0} --max-experiments 2 | tail -1)
     mini_ms="$start $(date +%s%3N)"
   fi
 fi
@@ -122,7 +124,7 @@ YAML
   cp "$IN"/sp1024/fineweb_*_000000.bin "$ROOT/data/datasets/fineweb10B_sp1024/"
   cp "$IN/fineweb_1024_bpe.model" "$ROOT/data/tokenizers/"
   start=$(date +%s%3N)
-  root_code=$(caddie_run "${SLOTS_ROOT_TIMEOUT:-330}" "$OUT/caddie-root.log" \
+  root_code=$(caddie_run "${SLOTS_ROOT_TIMEOUT:-335}" "$OUT/caddie-root.log" \
     --repo "$ROOT" --tag dev --max-experiments 0 | tail -1)
   root_ms="$start $(date +%s%3N)"
 fi
@@ -174,7 +176,7 @@ if mini:
     rows = ledger(mini, "two")
     keys = [(x["experiment"], x["tier"], x["seed"]) for x in rows]
     result["mini"] = {
-        "what": "golf_mini, 2 slots sharing one GPU (--gpus 0,0), 300 steps a run, 2 baselines + 2 experiments",
+        "what": f"golf_mini, 2 slots ({os.environ.get('SLOTS_MINI_ARGS') or '--gpus 0,0: sharing one GPU'}), 200 steps a run, 2 baselines + 2 experiments",
         "caddie_exit_code": int(mini_code) if mini_code else None,
         "session_seconds": (mini_end - mini_start) / 1000,
         "runs": [dict(brief(r), started_s=(r["startedAt"] - mini_start) / 1000) for r in recs],
