@@ -1,14 +1,14 @@
 /**
  * Slots: experiments per hour with k = 1, 2, 4, 8 slots, through the real loop (real git, real file store,
- * the real baton and stale-base rule) against a fake trainer with the phase times measured on one H100
- * for the root train_gpt.py (issue 13): start-up 45 s warm (114 s for a slot's first, cold, run), a 60 s
- * training loop, 10 s of evaluation and serialization, 5 s of exit, then caddie's own scoring step on the
- * run's GPU (15 s: an estimate until the device script measures it). Time is virtual: the clock is real
- * time plus jumps to the next run's end whenever every slot is training (or nothing else happens), so
- * caddie's own work between runs counts at its real cost while a run's two minutes cost nothing. Two
- * proposers: an instant one, and one that thinks 30 s per proposal (Claude-like; its proposals are
- * prepared while runs train). Each experiment has a 15% chance of a real gain, so keeps move the line and
- * would-be keeps measured on a line that moved are trained again (that cost is counted).
+ * the real baton and stale-base rule) against a fake trainer with the phase times the root train_gpt.py
+ * showed through `caddie run` at a 60 s proxy on one H100 (scripts/device/phases-root.sh): start-up 45 s
+ * warm (110 s for a slot's first, cold, run), the 60 s training loop, 13 s of evaluation and serialization,
+ * 4 s of exit, then caddie's own scoring step on the run's GPU (7.5 s). Time is virtual: the clock is real
+ * time plus a jump to the next event whenever caddie has been idle for IDLE_MS, so caddie's own work
+ * between runs counts at its real cost while a run's two minutes cost nothing. Also: one slot with a
+ * proposer that thinks 30 s per proposal (its proposals are prepared while runs train), and overlap at 1
+ * and 8 slots. Each experiment has a 15% chance of a real gain, so keeps move the line and would-be keeps
+ * measured on a line that moved are trained again (that cost is counted).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -33,34 +33,30 @@ import { GitForge } from "../src/local/git-forge.ts";
 import { Git } from "../src/local/git.ts";
 import type { BenchResult } from "./bench-result.ts";
 
-// caddie's own scoring step after each run (on the run's GPU, before its verdict): an estimate until
-// scripts/device/slots-root.sh measures it for the root script.
-const PHASES = { startup: 45, coldStartup: 114, training: 60, evaluation: 10, exit: 5, scoring: 15 };
+// Seconds of each phase, as measured on one H100 (the scoring step: caddie's own score after each run).
+const PHASES = { startup: 45, coldStartup: 110, training: 60, evaluation: 13, exit: 4, scoring: 7.5 };
 const HOURS = 1;
 const LINES = 4000;
+// Real milliseconds without any of caddie's activity before virtual time jumps to the next event.
+const IDLE_MS = 50;
 
 /** Virtual time: real time plus the jumps taken while every slot trains. */
 class Sim {
   private offset = 0;
   private events: { at: number; fire: () => void }[] = [];
-  private training = 0;
   /** caddie's own calls in progress (git, files): while any runs, or just ended, time does not jump. */
   private busy = 0;
   private lastActivity = Date.now();
   private stopped = false;
   readonly now = () => Date.now() + this.offset;
 
-  constructor(private readonly slots: number) {}
-
-  /** Resolves `seconds` of virtual time from now; a run holds a slot meanwhile. */
-  wait(seconds: number, run: boolean): Promise<void> {
-    if (run) this.training++;
+  /** Resolves `seconds` of virtual time from now. */
+  wait(seconds: number): Promise<void> {
     this.lastActivity = Date.now();
     return new Promise((resolve) => {
       this.events.push({
         at: this.now() + seconds * 1000,
         fire: () => {
-          if (run) this.training--;
           resolve();
         },
       });
@@ -71,11 +67,10 @@ class Sim {
   async pump(): Promise<void> {
     while (!this.stopped) {
       const next = this.events[0];
-      const idle = this.busy === 0 && Date.now() - this.lastActivity > 20;
-      // Jump only when caddie is not mid-call: with overlap, runs outnumber slots while a slot's other
-      // worker still decides.
-      const full = this.busy === 0 && this.training >= this.slots;
-      if (next && (next.at <= this.now() || full || idle)) {
+      // Time jumps only once caddie has done nothing for a while (no call in progress, nothing just
+      // ended): whatever caddie does between runs then costs its real time, on every slot.
+      const idle = this.busy === 0 && Date.now() - this.lastActivity > IDLE_MS;
+      if (next && (next.at <= this.now() || idle)) {
         this.offset += Math.max(0, next.at - this.now());
         this.events.shift();
         this.lastActivity = Date.now();
@@ -133,9 +128,9 @@ class FakeTrainer implements Runner {
     this.warmSlots.add(slot);
     const wall = startup + PHASES.training + PHASES.evaluation + PHASES.exit;
     // The line that ends the training loop (with overlap, the slot's next run may start now).
-    await this.sim.wait(startup + PHASES.training, true);
+    await this.sim.wait(startup + PHASES.training);
     request.onLine?.(`step:1000/1000 val_loss:2.0 train_time:${PHASES.training * 1000}ms`);
-    await this.sim.wait(PHASES.evaluation + PHASES.exit, true);
+    await this.sim.wait(PHASES.evaluation + PHASES.exit);
     this.runs++;
     const bpb = trueBpb(script);
     return {
@@ -164,7 +159,7 @@ class FakeScorer implements Scorer {
   ) {}
   async score(request: ScoreRequest): Promise<ScoreResult> {
     const script = (await this.forge.readFile(request.commit, "train_gpt.py")) ?? "";
-    await this.sim.wait(PHASES.scoring, true);
+    await this.sim.wait(PHASES.scoring);
     return {
       status: "verified",
       reason: null,
@@ -197,7 +192,7 @@ class LineProposer implements Proposer {
     return this.thinkSeconds === 0;
   }
   async propose(input: ProposeInput): Promise<Proposal> {
-    if (this.thinkSeconds > 0) await this.sim.wait(this.thinkSeconds, false);
+    if (this.thinkSeconds > 0) await this.sim.wait(this.thinkSeconds);
     const n = this.n++ % LINES;
     this.random = (this.random * 48271) % 2147483647;
     const gain = this.random / 2147483647 < 0.15 ? 0.01 : -0.003;
@@ -234,9 +229,10 @@ async function session(k: number, thinkSeconds: number, overlap = false) {
     await git.run(["add", "-A"]);
     await git.run(["-c", "user.name=b", "-c", "user.email=b@b", "commit", "-q", "-m", "base"]);
     const forge = await GitForge.open(dir, "bench");
-    const sim = new Sim(k);
+    const sim = new Sim();
     const pump = sim.pump();
-    const runner = new FakeTrainer(forge, sim);
+    const tracked = sim.track(forge);
+    const runner = new FakeTrainer(tracked, sim);
     const config = parseConfig({
       thresholds: { min_delta: 0.002, baseline_runs: 2, extra_seeds: 0, rerun_incumbent_every: 0 },
       tiers: { proxy: { env: { ITERATIONS: "1000" } } },
@@ -248,9 +244,9 @@ async function session(k: number, thinkSeconds: number, overlap = false) {
     }));
     const summary = await runResearchLoop(
       {
-        forge: sim.track(forge),
+        forge: tracked,
         runner,
-        scorer: new FakeScorer(forge, sim),
+        scorer: new FakeScorer(tracked, sim),
         store: sim.track(new FileStore(path.join(dir, ".caddie", "bench"))),
         proposer: new LineProposer(sim, thinkSeconds),
         clock: { now: sim.now },

@@ -157,10 +157,13 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
     outcome: RunOutcome,
     slot: Slot,
     runTier: string = tier,
+    /** Called once the run is off its GPUs: scored, or not to be scored. */
+    offGpu: () => void = () => undefined,
   ): Promise<Measurement | null> {
     const measuring = measureOptions(deps.config);
     const summary = readClaims(outcome, measuring);
     const scoringFrom = deps.clock.now();
+    // Off the GPUs as soon as the score is in, before the baton is taken back.
     const score =
       summary.status === "ok"
         ? await baton.without(() =>
@@ -171,9 +174,9 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
               outcome,
               devices: slot.devices,
               signal: options.signal,
-            }),
+            }).finally(offGpu),
           )
-        : null;
+        : (offGpu(), null);
     time = { ...time, scoreSeconds: time.scoreSeconds + (deps.clock.now() - scoringFrom) / 1000 };
     if (aborted()) return null;
     const codeBytes = (await committedCodeBytes(deps.forge, commit, deps.config.target)) ?? 0;
@@ -209,7 +212,15 @@ export async function runResearchLoop(deps: LoopDeps, options: LoopOptions): Pro
       turn?.trainingEnded();
       time = addRunTime(time, outcome);
       if (aborted()) return null;
-      const measurement = await measureRun(request.id, request.commit, request.seed, outcome, slot, runTier);
+      const measurement = await measureRun(
+        request.id,
+        request.commit,
+        request.seed,
+        outcome,
+        slot,
+        runTier,
+        () => turn?.done(),
+      );
       if (measurement === null) return null;
       const phases = outcome.timing?.phases;
       // The training loop began no earlier than its start-up after the call (caddie's own preparation
