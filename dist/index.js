@@ -20482,6 +20482,10 @@ function claimOffBy(claimed, measured, reference, tolerance) {
   const off = Math.abs(claimed - measured - reference.gap);
   return off > tolerance ? off : null;
 }
+function claimTolerance(tolerance, valBpb, tokens) {
+  if (!(tokens > 0) || !(valBpb > 0)) return tolerance;
+  return Math.max(tolerance, 4 * 0.6 * valBpb / Math.sqrt(tokens));
+}
 
 // src/core/flags.ts
 var MESSAGE_CHARS = 400;
@@ -20554,12 +20558,13 @@ function measurementFlags(input) {
       flags.push(unverified(score.reason ?? "no reason given"));
     else if (summary2.val_bpb !== null) {
       const reference = input.claimReference ?? { kind: "check", gap: 0, runs: 0 };
-      if (claimOffBy(summary2.val_bpb, score.valBpb, reference, input.tolerance) !== null)
+      const allowed = claimTolerance(input.tolerance, score.valBpb, score.tokens);
+      if (claimOffBy(summary2.val_bpb, score.valBpb, reference, allowed) !== null)
         flags.push(
           claimMismatch(
             summary2.val_bpb,
             score.valBpb,
-            input.tolerance,
+            allowed,
             reference.kind === "check" && reference.runs > 0 ? reference.gap : null
           )
         );

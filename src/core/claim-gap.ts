@@ -42,3 +42,16 @@ export function claimOffBy(
   const off = Math.abs(claimed - measured - reference.gap);
   return off > tolerance ? off : null;
 }
+
+/**
+ * The gap a claim may move by: `scoring.tolerance`, or what caddie's own held-out sample can resolve when
+ * that is coarser. A language model's per-token loss spreads by about 0.6 of its mean, so a score from N
+ * tokens is uncertain by about 0.6 x val_bpb / sqrt(N) (more, as a document's tokens are not
+ * independent); four of those. With 2M held-out FineWeb tokens that is about 0.002 and the tolerance
+ * decides; on the 2,048 held-out tokens of a 60k-token sample it is about 0.14: there, on one H100, an
+ * honest WARMDOWN_ITERS change (caddie 2.69 against the baseline's 3.39) moved the gap by 0.093.
+ */
+export function claimTolerance(tolerance: number, valBpb: number, tokens: number): number {
+  if (!(tokens > 0) || !(valBpb > 0)) return tolerance;
+  return Math.max(tolerance, (4 * 0.6 * valBpb) / Math.sqrt(tokens));
+}

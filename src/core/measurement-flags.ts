@@ -4,7 +4,7 @@
  * at all, so a keep must wait for a person.
  */
 import type { ArtifactGateResult } from "./artifact-gate.ts";
-import { claimOffBy, type ClaimReference } from "./claim-gap.ts";
+import { claimOffBy, claimTolerance, type ClaimReference } from "./claim-gap.ts";
 import {
   claimMismatch,
   duplicateScore,
@@ -27,7 +27,10 @@ export interface MeasurementFlagsInput {
   gate: ArtifactGateResult | null;
   /** caddie's score; null when the run was not scored (it crashed). */
   score: ScoreResult | null;
-  /** Largest |claimed - measured - the baseline's gap| val_bpb that is not a flag (scoring.tolerance). */
+  /**
+   * Largest |claimed - measured - the baseline's gap| val_bpb that is not a flag (scoring.tolerance;
+   * coarser when caddie's held-out sample cannot resolve it: claimTolerance).
+   */
   tolerance: number;
   /** The baseline's gap between claim and caddie's score (src/core/claim-gap.ts); none: a gap of 0. */
   claimReference?: ClaimReference;
@@ -53,12 +56,13 @@ export function measurementFlags(input: MeasurementFlagsInput): Flag[] {
       flags.push(unverified(score.reason ?? "no reason given"));
     else if (summary.val_bpb !== null) {
       const reference = input.claimReference ?? { kind: "check", gap: 0, runs: 0 };
-      if (claimOffBy(summary.val_bpb, score.valBpb, reference, input.tolerance) !== null)
+      const allowed = claimTolerance(input.tolerance, score.valBpb, score.tokens);
+      if (claimOffBy(summary.val_bpb, score.valBpb, reference, allowed) !== null)
         flags.push(
           claimMismatch(
             summary.val_bpb,
             score.valBpb,
-            input.tolerance,
+            allowed,
             reference.kind === "check" && reference.runs > 0 ? reference.gap : null,
           ),
         );

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { gateArtifact } from "../../src/core/artifact-gate.ts";
 import { describeFlags, formatFlagsCell, overBudget, parseFlagsCell } from "../../src/core/flags.ts";
 import { measurementFlags } from "../../src/core/measurement-flags.ts";
-import { claimReference } from "../../src/core/claim-gap.ts";
+import { claimReference, claimTolerance } from "../../src/core/claim-gap.ts";
 import type { LedgerRow } from "../../src/core/ledger.ts";
 import { finalScoreLines, parseRunLog } from "../../src/core/parse-run-log.ts";
 import { readScoreJson, unverifiedScore } from "../../src/core/score-result.ts";
@@ -20,7 +20,7 @@ const score = (valBpb: number, causality = { probes: 4, max_abs_diff: 0, ok: tru
     reason: null,
     val_bpb: valBpb,
     val_loss: 2,
-    tokens: 100,
+    tokens: 2_097_152,
     bytes: 100,
     causality,
     seconds: 1,
@@ -144,5 +144,32 @@ describe("the claim held to the baseline's gap", () => {
     expect(flagsOf(log([2.5]), score(2.9), { claimReference: { kind: "baseline" } })).toEqual([]);
     // Without a baseline gap the claim must match caddie's number.
     expect(flagsOf(log([2.5]), score(2.66)).map((f) => f.code)).toEqual(["claim_mismatch"]);
+  });
+
+  it("allows what caddie's own held-out sample cannot resolve: a few thousand tokens are not 2 million", () => {
+    // Measured on one H100 (root script, 60k-token validation sample, 2,048 held-out tokens scored): the
+    // baseline's gap -0.080, an honest WARMDOWN_ITERS change's -0.173.
+    const ref = { kind: "check" as const, gap: -0.08, runs: 2 };
+    const scored = (tokens: number) =>
+      readScoreJson({
+        status: "verified",
+        reason: null,
+        val_bpb: 2.6895,
+        val_loss: 4.2,
+        tokens,
+        bytes: tokens * 2,
+        causality: { probes: 4, max_abs_diff: 0, ok: true },
+        seconds: 1,
+        load_seconds: 0.1,
+      });
+    expect(claimTolerance(0.05, 2.6895, 2048)).toBeCloseTo(0.1426, 4);
+    expect(claimTolerance(0.05, 1.2, 2_097_152)).toBe(0.05);
+    expect(flagsOf(log([2.5166]), scored(2048), { claimReference: ref })).toEqual([]);
+    // The same gap on a sample that can resolve it is a flag, and says what was allowed.
+    const flagged = flagsOf(log([2.5166]), scored(2_097_152), { claimReference: ref });
+    expect(flagged[0]?.message).toContain("off by 0.0929, more than the 0.0500 allowed");
+    // A forged claim stands out on the small sample too.
+    const forged = flagsOf(log([1.3448]), scored(2048), { claimReference: ref });
+    expect(forged[0]?.message).toContain("more than the 0.1426 allowed");
   });
 });
