@@ -1,9 +1,9 @@
 /**
  * False keeps and the sweep against random search, on golf_mini for real (PyTorch on this machine).
  *
- * 1. Ten research loops on one small golf_mini course under a step budget: the sweep proposer and random
- *    search, five loops each (different tie-break and training seeds), N experiments per loop, with the
- *    keep rule as shipped (noise from three baselines, paired extra seeds, incumbent re-runs, confirmation
+ * 1. Ten research loops on one small golf_mini course under a step budget, through the CLI's own session
+ *    (caddie re-scores every run on held-out documents): the sweep proposer and random search, five loops
+ *    each (different tie-break and training seeds), N experiments per loop, with the keep rule as shipped (noise from three baselines, paired extra seeds, incumbent re-runs, confirmation
  *    of budget-coupled changes; WARMDOWN_ITERS is in the search space to exercise it).
  * 2. Every keep and the incumbent it was judged against are re-run on fresh seeds (never used by a loop).
  *    A keep is false when its fresh gain does not clear two standard deviations of the difference of the
@@ -15,10 +15,10 @@
  * of an hour when it is shared and loaded); `npm run bench -- keeps --small` runs 2 loops per proposer with 2
  * experiments each.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseConfig, type CaddieConfig } from "../src/core/config.ts";
+import { parseDocument } from "yaml";
+import type { CaddieConfig } from "../src/core/config.ts";
 import { readHyperparameters, setHyperparameters } from "../src/core/hyperparameters.ts";
 import type { LedgerRow } from "../src/core/ledger.ts";
 import { pooledNoise, sdOfDifference } from "../src/core/noise.ts";
@@ -27,14 +27,13 @@ import { SweepProposer, seededRandom } from "../src/agent/sweep-proposer.ts";
 import { bestKept } from "../src/engine/history.ts";
 import { readClaims } from "../src/engine/measure-outcome.ts";
 import type { AnalyseInput, Analysis, Proposal, Proposer, ProposeInput } from "../src/engine/ports.ts";
-import { runResearchLoop } from "../src/engine/research-loop.ts";
-import { courseVariables, golfMiniDir } from "../src/local/caddie-paths.ts";
-import { checkPython, ensureDemoData } from "../src/local/demo-course.ts";
-import { FileStore } from "../src/local/file-store.ts";
+import { courseVariables } from "../src/local/caddie-paths.ts";
+import { checkPython, createDemoCourse, ensureDemoData } from "../src/local/demo-course.ts";
 import { GitForge } from "../src/local/git-forge.ts";
 import { Git } from "../src/local/git.ts";
+import { loadConfig } from "../src/local/load-config.ts";
+import { runLocalSession } from "../src/local/local-session.ts";
 import { SubprocessRunner } from "../src/local/subprocess-runner.ts";
-import { readFile } from "node:fs/promises";
 import type { BenchResult } from "./bench-result.ts";
 
 const small = process.argv.includes("--small");
@@ -109,36 +108,28 @@ interface LoopResult {
   experiments: number;
   runs: number;
   wallSeconds: number;
-  runner: SubprocessRunner;
 }
 
+/**
+ * The demo course (its scoring settings: caddie scores every run on held-out documents) with a smaller
+ * model, this bench's search space and a 5 mbpb minimum gain, committed so `caddie run` would train the same.
+ */
 async function makeCourse(): Promise<{ repo: string; config: CaddieConfig }> {
-  const repo = await mkdtemp(path.join(tmpdir(), "caddie-bench-keeps-"));
-  const script = setHyperparameters(
-    await readFile(path.join(golfMiniDir, "train_gpt.py"), "utf8"),
-    COURSE_DEFAULTS,
-  );
-  await writeFile(path.join(repo, "train_gpt.py"), script);
-  await writeFile(path.join(repo, ".gitignore"), "final_model.pt\n*.ptz\nlogs/\n");
+  const repo = await createDemoCourse(undefined, { steps: STEPS });
+  const script = path.join(repo, "train_gpt.py");
+  await writeFile(script, setHyperparameters(await readFile(script, "utf8"), COURSE_DEFAULTS));
+  const file = path.join(repo, ".github", "caddie.yml");
+  const doc = parseDocument(await readFile(file, "utf8"));
+  doc.setIn(["thresholds", "min_delta"], 0.005);
+  doc.setIn(["search_space"], SPACE);
+  await writeFile(file, doc.toString());
   const git = new Git(repo);
-  await git.run(["init", "-q", "-b", "main"]);
   await git.run(["add", "-A"]);
   await git.run(["commit", "-q", "-m", "bench course"]);
-  const config = parseConfig({
-    tiers: {
-      proxy: {
-        command: ["${PYTHON}", "train_gpt.py"],
-        // A step budget and no wall-clock cap (a cap would time golf_mini's warm-down by the clock).
-        env: { DATA_PATH: "${CADDIE_DATA}", ITERATIONS: String(STEPS), MAX_WALLCLOCK_SECONDS: "0" },
-        timeout_minutes: 10,
-      },
-    },
-    thresholds: { min_delta: 0.005 },
-    search_space: SPACE,
-  });
-  return { repo, config };
+  return { repo, config: (await loadConfig(repo)).config };
 }
 
+/** One research loop through the CLI's own session: the real runner, caddie's scorer, the file store. */
 async function loop(
   repo: string,
   config: CaddieConfig,
@@ -146,12 +137,42 @@ async function loop(
   tag: string,
   seed: number,
 ): Promise<LoopResult> {
-  const forge = await GitForge.open(repo, tag);
-  const stateDir = path.join(repo, ".caddie", tag);
-  const store = new FileStore(stateDir);
-  let runs = 0;
-  const inner = new SubprocessRunner({
-    runsDir: path.join(stateDir, "runs"),
+  const env = { ...process.env, CADDIE_PROGRESS: "plain" };
+  const result = await runLocalSession({
+    repo,
+    tag,
+    config,
+    agent: "sweep",
+    proposer,
+    maxExperiments: SIZE.experiments,
+    maxHours: null,
+    seed,
+    io: {
+      stdout: () => undefined,
+      stderr: () => undefined,
+      cwd: repo,
+      env,
+      signal: new AbortController().signal,
+    },
+    title: "bench",
+  });
+  const rows = await result.store.readLedger();
+  return {
+    proposer: proposer.name,
+    rows,
+    best: bestKept(rows, "proxy")?.valBpb ?? null,
+    experiments: result.summary.experiments,
+    // Every training run is a ledger row (the experiment's, its extra seeds', the incumbent's re-runs).
+    runs: rows.filter((r) => r.status !== "backtrack").length,
+    wallSeconds: result.summary.wallSeconds,
+  };
+}
+
+/** A runner for the fresh re-runs, outside every loop's state. */
+async function freshRunner(repo: string, config: CaddieConfig): Promise<SubprocessRunner> {
+  const forge = await GitForge.open(repo, "fresh");
+  return new SubprocessRunner({
+    runsDir: path.join(repo, ".caddie", "fresh", "runs"),
     exportTree: (commit, dir) => forge.exportTree(commit, dir),
     command: config.tiers.proxy.command,
     env: config.tiers.proxy.env,
@@ -160,22 +181,6 @@ async function loop(
     codeFiles: [config.target],
     modelFile: config.model,
   });
-  const runner = { run: (r: Parameters<SubprocessRunner["run"]>[0]) => (runs++, inner.run(r)) };
-  const started = performance.now();
-  const summary = await runResearchLoop(
-    { forge, runner, store, proposer, clock: { now: () => Date.now() }, config, program: "" },
-    { maxExperiments: SIZE.experiments, maxHours: null, seed },
-  );
-  const rows = await store.readLedger();
-  return {
-    proposer: proposer.name,
-    rows,
-    best: bestKept(rows, "proxy")?.valBpb ?? null,
-    experiments: summary.experiments,
-    runs,
-    wallSeconds: (performance.now() - started) / 1000,
-    runner: inner,
-  };
 }
 
 /** Each keep with the incumbent it was judged against: the best mean among the kept rows before it. */
@@ -227,7 +232,8 @@ export async function benchKeeps(): Promise<BenchResult[]> {
     // Fresh seeds for every keep and its parent (a commit's runs are shared between the pairs that use it).
     const fresh = new Map<string, number[]>();
     const freshSeeds = Array.from({ length: SIZE.freshSeeds }, (_, i) => 9001 + i);
-    const runFresh = async (row: LedgerRow, runner: SubprocessRunner): Promise<number[]> => {
+    const runner = await freshRunner(repo, config);
+    const runFresh = async (row: LedgerRow): Promise<number[]> => {
       const cached = fresh.get(row.commit);
       if (cached) return cached;
       const scores: number[] = [];
@@ -243,8 +249,8 @@ export async function benchKeeps(): Promise<BenchResult[]> {
     const checks: { gain: number; keep: number[]; parent: number[] }[] = [];
     for (const l of loops) {
       for (const { keep, parent } of keepsWithParents(l.rows)) {
-        const k = await runFresh(keep, l.runner);
-        const p = await runFresh(parent, l.runner);
+        const k = await runFresh(keep);
+        const p = await runFresh(parent);
         if (k.length && p.length) checks.push({ gain: mean(p) - mean(k), keep: k, parent: p });
       }
     }
